@@ -1,0 +1,135 @@
+package io.clipstream.internal.kernel;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Arithmetic kernels over float32 data in {@link MemorySegment}s (heap-backed or native, any element index).
+ *
+ * <p>{@link ScalarKernels} is the specification: plain sequential loops whose javadoc is the contract.
+ * {@link SimdKernels} computes the same functions with the Vector API, equal to the scalar reference
+ * bit for bit for element-wise operations and "up to reassociation" for reductions (see
+ * {@code package-info.java} for the tolerance classes the property tests enforce).
+ *
+ * <h2>Conventions</h2>
+ * <ul>
+ *   <li>Arguments are {@code (segment, elementIndex)} pairs plus an element {@code count}; element indices are
+ *       turned into byte offsets in one place per implementation. Values are read in native byte order
+ *       (the layout of {@link java.lang.foreign.ValueLayout#JAVA_FLOAT}), without alignment requirements.</li>
+ *   <li>Kernels do not validate beyond {@code assert}: the facade validates once at its entry points.
+ *       An out-of-range access still fails with the segment's {@link IndexOutOfBoundsException}; every
+ *       kernel reads all its inputs before it writes, so such a failure leaves the outputs untouched.</li>
+ *   <li>Reductions return {@code double}. The fast path accumulates in float; when the float sum could
+ *       overflow (see {@link #WIDE_THRESHOLD}) the kernel redoes the reduction in double, so norms, distances and
+ *       dot products of finite inputs never overflow, even for values near {@link Float#MAX_VALUE}.</li>
+ *   <li>Output buffers must not overlap inputs unless they are the identical range (in-place).</li>
+ *   <li>FMA: an implementation created with {@code fma = true} uses fused multiply-add at exactly the steps
+ *       the scalar reference documents; with {@code fma = false} it uses a separate multiply and add there.
+ *       {@link KernelProvider} turns FMA on only where the JVM's {@code UseFMA} flag is on.</li>
+ * </ul>
+ *
+ * <h2>Clipped steps</h2>
+ * All step kernels implement {@code theta <- theta - eta * clip(g, lambda)} with
+ * {@code clip(g, lambda) = g * min(1, lambda / ||g||)}, where {@code g} includes the optional L2 term
+ * {@code mu * theta}. They return the pre-clip gradient norm {@code ||g||}. The clip factor is computed in
+ * double by {@link StepMath#clipFactor}; {@code lambda = +Infinity} disables clipping (plain SGD).
+ */
+public interface Kernels {
+
+    /**
+     * Float accumulations whose magnitude reaches this value (2^100) or that are not finite are recomputed
+     * on the wide (double precision) path. Below it, no float intermediate of any kernel can overflow.
+     */
+    double WIDE_THRESHOLD = 0x1p100;
+
+    /** A short name for logs and benchmark tables, e.g. {@code "simd-512"} or {@code "scalar"}. */
+    String name();
+
+    /** Width of the vectors this implementation uses, in bits; 32 for the scalar reference. */
+    int vectorBitSize();
+
+    /** Whether this implementation uses fused multiply-add. */
+    boolean fma();
+
+    // ---------------------------------------------------------------- reductions
+
+    /** {@code sum_i a[i] * b[i]}. */
+    double dot(MemorySegment a, long aIndex, MemorySegment b, long bIndex, int count);
+
+    /** {@code sum_i a[i]^2}. */
+    double sumSquares(MemorySegment a, long aIndex, int count);
+
+    /** {@code sum_i (a[i] - b[i])^2}. */
+    double squaredDistance(MemorySegment a, long aIndex, MemorySegment b, long bIndex, int count);
+
+    // ---------------------------------------------------------------- element-wise
+
+    /** {@code y[i] += alpha * x[i]} (one fused operation when FMA is on). */
+    void axpy(float alpha, MemorySegment x, long xIndex, MemorySegment y, long yIndex, int count);
+
+    /** {@code x[i] *= alpha}. */
+    void scale(float alpha, MemorySegment x, long xIndex, int count);
+
+    /** {@code dst[i] = alpha * src[i]}. */
+    void copyScaled(float alpha, MemorySegment src, long srcIndex, MemorySegment dst, long dstIndex, int count);
+
+    // ---------------------------------------------------------------- fused clipped-SGD steps
+
+    /**
+     * Clipped mean (location) step for {@code l = 1/2 ||x - theta||^2 + mu/2 ||theta||^2}:
+     * {@code g = (1 + mu) theta - x}, {@code theta <- theta - eta * clip(g, lambda)}.
+     *
+     * @return the pre-clip gradient norm {@code ||g||}
+     */
+    double clippedMeanStep(MemorySegment theta, long thetaIndex, MemorySegment x, long xIndex, int count,
+                           float eta, float lambda, float mu);
+
+    /**
+     * Clipped linear-regression step for {@code l = 1/2 (y - w.x)^2 + mu/2 ||w||^2}: with the residual
+     * {@code r = y - w.x}, {@code g = -r x + mu w} and {@code ||g||} is obtained from {@code w.x}, {@code ||x||^2}
+     * and {@code ||w||^2} without materialising {@code g}. ({@code ||w||^2} is accumulated even when
+     * {@code mu = 0}: it bounds every {@code |w_i|}, which is what makes the float update provably overflow-free.)
+     *
+     * @param result receives the margin {@code w.x} before the step, the norm and the clip decision
+     * @return the pre-clip gradient norm {@code ||g||}
+     */
+    double clippedLinearStep(MemorySegment w, long wIndex, MemorySegment x, long xIndex, int count,
+                             float y, float eta, float lambda, float mu, StepResult result);
+
+    /**
+     * Clipped binary logistic-regression step for {@code l = log(1 + exp(-y w.x)) + mu/2 ||w||^2} with
+     * {@code y} in {-1, +1}: {@code g = -y sigmoid(-y w.x) x + mu w}.
+     *
+     * @param result receives the margin {@code w.x} before the step, the norm and the clip decision
+     * @return the pre-clip gradient norm {@code ||g||}
+     */
+    double clippedLogisticStep(MemorySegment w, long wIndex, MemorySegment x, long xIndex, int count,
+                               float y, float eta, float lambda, float mu, StepResult result);
+
+    /**
+     * Mini-batch clipped mean step: all {@code n} gradients {@code g_i = (1 + mu) theta - x_i} are taken at the
+     * same {@code theta}, each is clipped on its own, and {@code theta <- theta - (eta / n) sum_i clip(g_i, lambda)}.
+     * Theta is swept once to compute all norms and once to apply the update, instead of three times per sample.
+     * This is mini-batch SGD, not {@code n} sequential steps.
+     *
+     * @param xs rows of {@code count} floats, row {@code i} at element {@code xsIndex + i * stride}
+     * @param norms receives the {@code n} pre-clip gradient norms as doubles at element {@code normsIndex}
+     * @param scratch at least {@code n} floats the kernel may overwrite (the per-row coefficients)
+     * @return the largest pre-clip norm in the batch (NaN if any is NaN)
+     */
+    double clippedMeanStepBatch(MemorySegment theta, long thetaIndex, MemorySegment xs, long xsIndex, long stride,
+                                int n, int count, float eta, float lambda, float mu,
+                                MemorySegment norms, long normsIndex, MemorySegment scratch, long scratchIndex);
+
+    // ---------------------------------------------------------------- batch scoring
+
+    /**
+     * Distances of {@code n} rows from a scaled parameter vector: {@code out[i] = ||k theta - x_i||} as doubles
+     * ({@code k = 1 + mu} makes this the mean task's pre-clip gradient norm).
+     */
+    void distances(float k, MemorySegment theta, long thetaIndex, MemorySegment xs, long xsIndex, long stride,
+                   int n, int count, MemorySegment out, long outIndex);
+
+    /** Margins of {@code n} rows against a weight vector: {@code out[i] = w . x_i} as doubles. */
+    void dots(MemorySegment w, long wIndex, MemorySegment xs, long xsIndex, long stride,
+              int n, int count, MemorySegment out, long outIndex);
+}

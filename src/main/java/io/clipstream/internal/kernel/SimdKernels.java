@@ -1,0 +1,680 @@
+package io.clipstream.internal.kernel;
+
+import static io.clipstream.internal.kernel.Kernels.WIDE_THRESHOLD;
+import static io.clipstream.internal.kernel.StepMath.DOUBLE;
+import static io.clipstream.internal.kernel.StepMath.FLOAT;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API implementation of {@link Kernels}: equal to {@link ScalarKernels} bit for bit for element-wise
+ * operations, and up to reassociation for reductions (the float accumulation runs in {@code 4 x lanes}
+ * interleaved partial sums, then a lane reduction, then the scalar tail).
+ *
+ * <h2>Why one subclass per width</h2>
+ * C2 only intrinsifies vector operations whose species it knows as a constant. The unrolled kernel bodies are
+ * too large (400+ bytecodes) to be inlined into callers, so they are compiled on their own, where a species
+ * read from an instance field (or a record component) is just a load from {@code this}: measured here, the
+ * vectors then box and the mean step at d=1024 ran ~10x slower than with a constant. Each width is therefore
+ * a tiny final subclass whose {@link #species()} returns a {@code static final} constant. Production loads
+ * exactly one of them, so the call is monomorphic and folds to that constant inside the standalone-compiled
+ * kernels. Tests create all three on one machine via {@link #create}; they then run megamorphic and slower,
+ * which is fine for correctness, and the build re-runs them with {@code -XX:MaxVectorSize=32} and {@code =16} to
+ * cover the compiled 256- and 128-bit production paths.
+ *
+ * <h2>Loop shape</h2>
+ * Every loop has the same shape: a body unrolled 4 vectors wide (4 accumulators hide the 4-cycle FMA
+ * latency while the two load ports stay busy), a one-vector tail, a scalar tail, then the reduction. Offsets are
+ * {@code long} byte offsets computed from an {@code int} loop counter, the form for which C2 hoists the segment
+ * bounds checks out of the loop.
+ */
+public abstract sealed class SimdKernels implements Kernels
+        permits SimdKernels.Bits128, SimdKernels.Bits256, SimdKernels.Bits512 {
+
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    /** Whether multiply-add steps are fused; a plain field, its branch is loop-invariant and profiled away. */
+    private final boolean fma;
+
+    private SimdKernels(boolean fma) {
+        this.fma = fma;
+    }
+
+    /**
+     * Creates kernels for a float species of 128, 256 or 512 bits.
+     *
+     * @param species the vector shape
+     * @param fma whether multiply-add steps are fused (only set where the JVM's {@code UseFMA} is on)
+     * @return the kernels
+     * @throws IllegalArgumentException if the species is not a 128-, 256- or 512-bit float species
+     */
+    public static SimdKernels create(VectorSpecies<Float> species, boolean fma) {
+        if (species.elementType() != float.class) {
+            throw new IllegalArgumentException("species must have float lanes: " + species);
+        }
+        return switch (species.vectorBitSize()) {
+            case 128 -> new Bits128(fma);
+            case 256 -> new Bits256(fma);
+            case 512 -> new Bits512(fma);
+            default -> throw new IllegalArgumentException("unsupported vector size (expected 128, 256 or 512 bits): "
+                    + species);
+        };
+    }
+
+    /** The vector shape: a {@code static final} constant of the concrete subclass. */
+    public abstract VectorSpecies<Float> species();
+
+    /** 128-bit vectors (4 floats). */
+    static final class Bits128 extends SimdKernels {
+        private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_128;
+
+        Bits128(boolean fma) {
+            super(fma);
+        }
+
+        @Override
+        public VectorSpecies<Float> species() {
+            return SPECIES;
+        }
+    }
+
+    /** 256-bit vectors (8 floats). */
+    static final class Bits256 extends SimdKernels {
+        private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_256;
+
+        Bits256(boolean fma) {
+            super(fma);
+        }
+
+        @Override
+        public VectorSpecies<Float> species() {
+            return SPECIES;
+        }
+    }
+
+    /** 512-bit vectors (16 floats). */
+    static final class Bits512 extends SimdKernels {
+        private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_512;
+
+        Bits512(boolean fma) {
+            super(fma);
+        }
+
+        @Override
+        public VectorSpecies<Float> species() {
+            return SPECIES;
+        }
+    }
+
+    @Override
+    public boolean fma() {
+        return fma;
+    }
+
+    @Override
+    public String name() {
+        return "simd-" + species().vectorBitSize() + (fma ? "" : "-nofma");
+    }
+
+    @Override
+    public int vectorBitSize() {
+        return species().vectorBitSize();
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+
+    private static long offset(long index) {
+        return index << 2;
+    }
+
+    private FloatVector load(MemorySegment s, long byteOffset) {
+        return FloatVector.fromMemorySegment(species(), s, byteOffset, ORDER);
+    }
+
+    private FloatVector mulAdd(FloatVector a, FloatVector b, FloatVector c) {
+        return fma ? a.fma(b, c) : a.mul(b).add(c);
+    }
+
+    /** The broadcast of {@code b} is loop-invariant; C2 hoists it out of the loops that call this. */
+    private FloatVector mulAdd(FloatVector a, float b, FloatVector c) {
+        return fma ? a.fma(a.broadcast(b), c) : a.mul(b).add(c);
+    }
+
+    private float mulAdd(float a, float b, float c) {
+        return fma ? Math.fma(a, b, c) : a * b + c;
+    }
+
+    private static float sum(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
+        return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    @Override
+    public double dot(MemorySegment a, long aIndex, MemorySegment b, long bIndex, int count) {
+        float sum = dotFloat(a, offset(aIndex), b, offset(bIndex), count);
+        return Math.abs(sum) < WIDE_THRESHOLD ? sum : StepMath.wideDot(a, aIndex, b, bIndex, count);
+    }
+
+    private float dotFloat(MemorySegment a, long ao, MemorySegment b, long bo, int count) {
+        final int lanes = species().length();
+        final int bytes = lanes * Float.BYTES;
+        FloatVector acc0 = FloatVector.zero(species());
+        FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
+        int i = 0;
+        final int unrolled = count & -(4 * lanes);
+        for (; i < unrolled; i += 4 * lanes) {
+            long o = (long) i << 2;
+            acc0 = mulAdd(load(a, ao + o), load(b, bo + o), acc0);
+            acc1 = mulAdd(load(a, ao + o + bytes), load(b, bo + o + bytes), acc1);
+            acc2 = mulAdd(load(a, ao + o + 2 * bytes), load(b, bo + o + 2 * bytes), acc2);
+            acc3 = mulAdd(load(a, ao + o + 3 * bytes), load(b, bo + o + 3 * bytes), acc3);
+        }
+        final int vectors = count & -lanes;
+        for (; i < vectors; i += lanes) {
+            long o = (long) i << 2;
+            acc0 = mulAdd(load(a, ao + o), load(b, bo + o), acc0);
+        }
+        float sum = sum(acc0, acc1, acc2, acc3);
+        for (; i < count; i++) {
+            long o = (long) i << 2;
+            sum = mulAdd(a.get(FLOAT, ao + o), b.get(FLOAT, bo + o), sum);
+        }
+        return sum;
+    }
+
+    @Override
+    public double sumSquares(MemorySegment a, long aIndex, int count) {
+        final long ao = offset(aIndex);
+        final int lanes = species().length();
+        final int bytes = lanes * Float.BYTES;
+        FloatVector acc0 = FloatVector.zero(species());
+        FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
+        int i = 0;
+        final int unrolled = count & -(4 * lanes);
+        for (; i < unrolled; i += 4 * lanes) {
+            long o = ao + ((long) i << 2);
+            FloatVector v0 = load(a, o);
+            FloatVector v1 = load(a, o + bytes);
+            FloatVector v2 = load(a, o + 2 * bytes);
+            FloatVector v3 = load(a, o + 3 * bytes);
+            acc0 = mulAdd(v0, v0, acc0);
+            acc1 = mulAdd(v1, v1, acc1);
+            acc2 = mulAdd(v2, v2, acc2);
+            acc3 = mulAdd(v3, v3, acc3);
+        }
+        final int vectors = count & -lanes;
+        for (; i < vectors; i += lanes) {
+            FloatVector v = load(a, ao + ((long) i << 2));
+            acc0 = mulAdd(v, v, acc0);
+        }
+        float sum = sum(acc0, acc1, acc2, acc3);
+        for (; i < count; i++) {
+            float v = a.get(FLOAT, ao + ((long) i << 2));
+            sum = mulAdd(v, v, sum);
+        }
+        return sum < WIDE_THRESHOLD ? sum : StepMath.wideSumSquares(a, aIndex, count);
+    }
+
+    @Override
+    public double squaredDistance(MemorySegment a, long aIndex, MemorySegment b, long bIndex, int count) {
+        final long ao = offset(aIndex);
+        final long bo = offset(bIndex);
+        final int lanes = species().length();
+        final int bytes = lanes * Float.BYTES;
+        FloatVector acc0 = FloatVector.zero(species());
+        FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
+        int i = 0;
+        final int unrolled = count & -(4 * lanes);
+        for (; i < unrolled; i += 4 * lanes) {
+            long o = (long) i << 2;
+            FloatVector d0 = load(a, ao + o).sub(load(b, bo + o));
+            FloatVector d1 = load(a, ao + o + bytes).sub(load(b, bo + o + bytes));
+            FloatVector d2 = load(a, ao + o + 2 * bytes).sub(load(b, bo + o + 2 * bytes));
+            FloatVector d3 = load(a, ao + o + 3 * bytes).sub(load(b, bo + o + 3 * bytes));
+            acc0 = mulAdd(d0, d0, acc0);
+            acc1 = mulAdd(d1, d1, acc1);
+            acc2 = mulAdd(d2, d2, acc2);
+            acc3 = mulAdd(d3, d3, acc3);
+        }
+        final int vectors = count & -lanes;
+        for (; i < vectors; i += lanes) {
+            long o = (long) i << 2;
+            FloatVector d = load(a, ao + o).sub(load(b, bo + o));
+            acc0 = mulAdd(d, d, acc0);
+        }
+        float sum = sum(acc0, acc1, acc2, acc3);
+        for (; i < count; i++) {
+            long o = (long) i << 2;
+            float d = a.get(FLOAT, ao + o) - b.get(FLOAT, bo + o);
+            sum = mulAdd(d, d, sum);
+        }
+        return sum < WIDE_THRESHOLD ? sum : StepMath.wideScaledSquaredDistance(1f, b, bIndex, a, aIndex, count);
+    }
+
+    // ---------------------------------------------------------------- element-wise
+
+    @Override
+    public void axpy(float alpha, MemorySegment x, long xIndex, MemorySegment y, long yIndex, int count) {
+        final long xo = offset(xIndex);
+        final long yo = offset(yIndex);
+        final int lanes = species().length();
+        final int bytes = lanes * Float.BYTES;
+        int i = 0;
+        final int unrolled = count & -(4 * lanes);
+        for (; i < unrolled; i += 4 * lanes) {
+            long o = (long) i << 2;
+            FloatVector x0 = load(x, xo + o);
+            FloatVector x1 = load(x, xo + o + bytes);
+            FloatVector x2 = load(x, xo + o + 2 * bytes);
+            FloatVector x3 = load(x, xo + o + 3 * bytes);
+            FloatVector y0 = load(y, yo + o);
+            FloatVector y1 = load(y, yo + o + bytes);
+            FloatVector y2 = load(y, yo + o + 2 * bytes);
+            FloatVector y3 = load(y, yo + o + 3 * bytes);
+            mulAdd(x0, alpha, y0).intoMemorySegment(y, yo + o, ORDER);
+            mulAdd(x1, alpha, y1).intoMemorySegment(y, yo + o + bytes, ORDER);
+            mulAdd(x2, alpha, y2).intoMemorySegment(y, yo + o + 2 * bytes, ORDER);
+            mulAdd(x3, alpha, y3).intoMemorySegment(y, yo + o + 3 * bytes, ORDER);
+        }
+        final int vectors = count & -lanes;
+        for (; i < vectors; i += lanes) {
+            long o = (long) i << 2;
+            mulAdd(load(x, xo + o), alpha, load(y, yo + o)).intoMemorySegment(y, yo + o, ORDER);
+        }
+        for (; i < count; i++) {
+            long o = (long) i << 2;
+            y.set(FLOAT, yo + o, mulAdd(alpha, x.get(FLOAT, xo + o), y.get(FLOAT, yo + o)));
+        }
+    }
+
+    @Override
+    public void scale(float alpha, MemorySegment x, long xIndex, int count) {
+        copyScaled(alpha, x, xIndex, x, xIndex, count);
+    }
+
+    @Override
+    public void copyScaled(float alpha, MemorySegment src, long srcIndex, MemorySegment dst, long dstIndex,
+                           int count) {
+        final long so = offset(srcIndex);
+        final long dO = offset(dstIndex);
+        final int lanes = species().length();
+        final int bytes = lanes * Float.BYTES;
+        int i = 0;
+        final int unrolled = count & -(4 * lanes);
+        for (; i < unrolled; i += 4 * lanes) {
+            long o = (long) i << 2;
+            FloatVector v0 = load(src, so + o);
+            FloatVector v1 = load(src, so + o + bytes);
+            FloatVector v2 = load(src, so + o + 2 * bytes);
+            FloatVector v3 = load(src, so + o + 3 * bytes);
+            v0.mul(alpha).intoMemorySegment(dst, dO + o, ORDER);
+            v1.mul(alpha).intoMemorySegment(dst, dO + o + bytes, ORDER);
+            v2.mul(alpha).intoMemorySegment(dst, dO + o + 2 * bytes, ORDER);
+            v3.mul(alpha).intoMemorySegment(dst, dO + o + 3 * bytes, ORDER);
+        }
+        final int vectors = count & -lanes;
+        for (; i < vectors; i += lanes) {
+            long o = (long) i << 2;
+            load(src, so + o).mul(alpha).intoMemorySegment(dst, dO + o, ORDER);
+        }
+        for (; i < count; i++) {
+            long o = (long) i << 2;
+            dst.set(FLOAT, dO + o, alpha * src.get(FLOAT, so + o));
+        }
+    }
+
+    // ---------------------------------------------------------------- fused clipped-SGD steps
+
+    @Override
+    public double clippedMeanStep(MemorySegment theta, long thetaIndex, MemorySegment x, long xIndex, int count,
+                                  float eta, float lambda, float mu) {
+        final long to = offset(thetaIndex);
+        final long xo = offset(xIndex);
+        final float k = 1f + mu;
+        final float sum = scaledSquaredDistance(-k, theta, to, x, xo, count);
+        final float s = StepMath.meanFastScale(sum, eta, lambda, k);
+        if (s != s) {
+            return StepMath.wideMeanStep(theta, thetaIndex, x, xIndex, count, eta, lambda, mu);
+        }
+        meanUpdate(theta, to, x, xo, count, -k, s);
+        return Math.sqrt(sum);
+    }
+
+    /** Pass 1 of the mean step: {@code sum (x_i - k t_i)^2} in float, {@code d = mulAdd(t, negK, x)}. */
+    private float scaledSquaredDistance(float negK, MemorySegment t, long to, MemorySegment x, long xo, int count) {
+        final int lanes = species().length();
+        final int bytes = lanes * Float.BYTES;
+        FloatVector acc0 = FloatVector.zero(species());
+        FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
+        int i = 0;
+        final int unrolled = count & -(4 * lanes);
+        for (; i < unrolled; i += 4 * lanes) {
+            long o = (long) i << 2;
+            FloatVector d0 = mulAdd(load(t, to + o), negK, load(x, xo + o));
+            FloatVector d1 = mulAdd(load(t, to + o + bytes), negK, load(x, xo + o + bytes));
+            FloatVector d2 = mulAdd(load(t, to + o + 2 * bytes), negK, load(x, xo + o + 2 * bytes));
+            FloatVector d3 = mulAdd(load(t, to + o + 3 * bytes), negK, load(x, xo + o + 3 * bytes));
+            acc0 = mulAdd(d0, d0, acc0);
+            acc1 = mulAdd(d1, d1, acc1);
+            acc2 = mulAdd(d2, d2, acc2);
+            acc3 = mulAdd(d3, d3, acc3);
+        }
+        final int vectors = count & -lanes;
+        for (; i < vectors; i += lanes) {
+            long o = (long) i << 2;
+            FloatVector d = mulAdd(load(t, to + o), negK, load(x, xo + o));
+            acc0 = mulAdd(d, d, acc0);
+        }
+        float sum = sum(acc0, acc1, acc2, acc3);
+        for (; i < count; i++) {
+            long o = (long) i << 2;
+            float d = mulAdd(t.get(FLOAT, to + o), negK, x.get(FLOAT, xo + o));
+            sum = mulAdd(d, d, sum);
+        }
+        return sum;
+    }
+
+    /** Pass 2 of the mean step: {@code t = mulAdd(mulAdd(t, negK, x), s, t)}. */
+    private void meanUpdate(MemorySegment t, long to, MemorySegment x, long xo, int count, float negK, float s) {
+        final int lanes = species().length();
+        final int bytes = lanes * Float.BYTES;
+        int i = 0;
+        final int unrolled = count & -(4 * lanes);
+        for (; i < unrolled; i += 4 * lanes) {
+            long o = (long) i << 2;
+            FloatVector t0 = load(t, to + o);
+            FloatVector t1 = load(t, to + o + bytes);
+            FloatVector t2 = load(t, to + o + 2 * bytes);
+            FloatVector t3 = load(t, to + o + 3 * bytes);
+            FloatVector d0 = mulAdd(t0, negK, load(x, xo + o));
+            FloatVector d1 = mulAdd(t1, negK, load(x, xo + o + bytes));
+            FloatVector d2 = mulAdd(t2, negK, load(x, xo + o + 2 * bytes));
+            FloatVector d3 = mulAdd(t3, negK, load(x, xo + o + 3 * bytes));
+            mulAdd(d0, s, t0).intoMemorySegment(t, to + o, ORDER);
+            mulAdd(d1, s, t1).intoMemorySegment(t, to + o + bytes, ORDER);
+            mulAdd(d2, s, t2).intoMemorySegment(t, to + o + 2 * bytes, ORDER);
+            mulAdd(d3, s, t3).intoMemorySegment(t, to + o + 3 * bytes, ORDER);
+        }
+        final int vectors = count & -lanes;
+        for (; i < vectors; i += lanes) {
+            long o = (long) i << 2;
+            FloatVector t0 = load(t, to + o);
+            mulAdd(mulAdd(t0, negK, load(x, xo + o)), s, t0).intoMemorySegment(t, to + o, ORDER);
+        }
+        for (; i < count; i++) {
+            long o = (long) i << 2;
+            float t0 = t.get(FLOAT, to + o);
+            t.set(FLOAT, to + o, mulAdd(mulAdd(t0, negK, x.get(FLOAT, xo + o)), s, t0));
+        }
+    }
+
+    @Override
+    public double clippedLinearStep(MemorySegment w, long wIndex, MemorySegment x, long xIndex, int count,
+                                    float y, float eta, float lambda, float mu, StepResult result) {
+        return modelStep(false, w, wIndex, x, xIndex, count, y, eta, lambda, mu, result);
+    }
+
+    @Override
+    public double clippedLogisticStep(MemorySegment w, long wIndex, MemorySegment x, long xIndex, int count,
+                                      float y, float eta, float lambda, float mu, StepResult result) {
+        return modelStep(true, w, wIndex, x, xIndex, count, y, eta, lambda, mu, result);
+    }
+
+    private double modelStep(boolean logistic, MemorySegment w, long wIndex, MemorySegment x, long xIndex,
+                             int count, float y, float eta, float lambda, float mu, StepResult result) {
+        final long wo = offset(wIndex);
+        final long xo = offset(xIndex);
+        modelPass1(w, wo, x, xo, count, result);
+        if (!StepMath.modelFast(logistic, y, eta, lambda, mu, (float) result.margin, (float) result.xNormSquared,
+                (float) result.wNormSquared, result)) {
+            return StepMath.wideModelStep(logistic, w, wIndex, x, xIndex, count, y, eta, lambda, mu, result);
+        }
+        final float b = result.wCoefficient;
+        if (b == 1f) {
+            axpyOffsets(result.xCoefficient, x, xo, w, wo, count);
+        } else {
+            modelUpdate(w, wo, x, xo, count, result.xCoefficient, b);
+        }
+        return result.gradientNorm;
+    }
+
+    /**
+     * Pass 1 of the model steps: {@code w.x}, {@code ||x||^2} and {@code ||w||^2} in one sweep (two loads, three
+     * multiply-adds per vector; 12 accumulators fit in the 16 AVX2 registers with the two loaded vectors).
+     * Results are the float sums, stored widened in {@code r}.
+     */
+    private void modelPass1(MemorySegment w, long wo, MemorySegment x, long xo, int count, StepResult r) {
+        final int lanes = species().length();
+        final int bytes = lanes * Float.BYTES;
+        FloatVector m0 = FloatVector.zero(species());
+        FloatVector m1 = m0;
+        FloatVector m2 = m0;
+        FloatVector m3 = m0;
+        FloatVector xx0 = m0;
+        FloatVector xx1 = m0;
+        FloatVector xx2 = m0;
+        FloatVector xx3 = m0;
+        FloatVector ww0 = m0;
+        FloatVector ww1 = m0;
+        FloatVector ww2 = m0;
+        FloatVector ww3 = m0;
+        int i = 0;
+        final int unrolled = count & -(4 * lanes);
+        for (; i < unrolled; i += 4 * lanes) {
+            long o = (long) i << 2;
+            FloatVector w0 = load(w, wo + o);
+            FloatVector x0 = load(x, xo + o);
+            m0 = mulAdd(w0, x0, m0);
+            xx0 = mulAdd(x0, x0, xx0);
+            ww0 = mulAdd(w0, w0, ww0);
+            FloatVector w1 = load(w, wo + o + bytes);
+            FloatVector x1 = load(x, xo + o + bytes);
+            m1 = mulAdd(w1, x1, m1);
+            xx1 = mulAdd(x1, x1, xx1);
+            ww1 = mulAdd(w1, w1, ww1);
+            FloatVector w2 = load(w, wo + o + 2 * bytes);
+            FloatVector x2 = load(x, xo + o + 2 * bytes);
+            m2 = mulAdd(w2, x2, m2);
+            xx2 = mulAdd(x2, x2, xx2);
+            ww2 = mulAdd(w2, w2, ww2);
+            FloatVector w3 = load(w, wo + o + 3 * bytes);
+            FloatVector x3 = load(x, xo + o + 3 * bytes);
+            m3 = mulAdd(w3, x3, m3);
+            xx3 = mulAdd(x3, x3, xx3);
+            ww3 = mulAdd(w3, w3, ww3);
+        }
+        final int vectors = count & -lanes;
+        for (; i < vectors; i += lanes) {
+            long o = (long) i << 2;
+            FloatVector w0 = load(w, wo + o);
+            FloatVector x0 = load(x, xo + o);
+            m0 = mulAdd(w0, x0, m0);
+            xx0 = mulAdd(x0, x0, xx0);
+            ww0 = mulAdd(w0, w0, ww0);
+        }
+        float m = sum(m0, m1, m2, m3);
+        float xx = sum(xx0, xx1, xx2, xx3);
+        float ww = sum(ww0, ww1, ww2, ww3);
+        for (; i < count; i++) {
+            long o = (long) i << 2;
+            float wi = w.get(FLOAT, wo + o);
+            float xi = x.get(FLOAT, xo + o);
+            m = mulAdd(wi, xi, m);
+            xx = mulAdd(xi, xi, xx);
+            ww = mulAdd(wi, wi, ww);
+        }
+        r.margin = m;
+        r.xNormSquared = xx;
+        r.wNormSquared = ww;
+    }
+
+    /** {@code y_i = mulAdd(x_i, a, y_i)} over byte offsets: the model update when {@code b == 1}. */
+    private void axpyOffsets(float a, MemorySegment x, long xo, MemorySegment y, long yo, int count) {
+        final int lanes = species().length();
+        final int bytes = lanes * Float.BYTES;
+        int i = 0;
+        final int unrolled = count & -(4 * lanes);
+        for (; i < unrolled; i += 4 * lanes) {
+            long o = (long) i << 2;
+            FloatVector x0 = load(x, xo + o);
+            FloatVector x1 = load(x, xo + o + bytes);
+            FloatVector x2 = load(x, xo + o + 2 * bytes);
+            FloatVector x3 = load(x, xo + o + 3 * bytes);
+            mulAdd(x0, a, load(y, yo + o)).intoMemorySegment(y, yo + o, ORDER);
+            mulAdd(x1, a, load(y, yo + o + bytes)).intoMemorySegment(y, yo + o + bytes, ORDER);
+            mulAdd(x2, a, load(y, yo + o + 2 * bytes)).intoMemorySegment(y, yo + o + 2 * bytes, ORDER);
+            mulAdd(x3, a, load(y, yo + o + 3 * bytes)).intoMemorySegment(y, yo + o + 3 * bytes, ORDER);
+        }
+        final int vectors = count & -lanes;
+        for (; i < vectors; i += lanes) {
+            long o = (long) i << 2;
+            mulAdd(load(x, xo + o), a, load(y, yo + o)).intoMemorySegment(y, yo + o, ORDER);
+        }
+        for (; i < count; i++) {
+            long o = (long) i << 2;
+            y.set(FLOAT, yo + o, mulAdd(x.get(FLOAT, xo + o), a, y.get(FLOAT, yo + o)));
+        }
+    }
+
+    /** {@code w_i = mulAdd(x_i, a, w_i * b)}: the model update with an L2 term. */
+    private void modelUpdate(MemorySegment w, long wo, MemorySegment x, long xo, int count, float a, float b) {
+        final int lanes = species().length();
+        final int bytes = lanes * Float.BYTES;
+        int i = 0;
+        final int unrolled = count & -(4 * lanes);
+        for (; i < unrolled; i += 4 * lanes) {
+            long o = (long) i << 2;
+            FloatVector w0 = load(w, wo + o).mul(b);
+            FloatVector w1 = load(w, wo + o + bytes).mul(b);
+            FloatVector w2 = load(w, wo + o + 2 * bytes).mul(b);
+            FloatVector w3 = load(w, wo + o + 3 * bytes).mul(b);
+            mulAdd(load(x, xo + o), a, w0).intoMemorySegment(w, wo + o, ORDER);
+            mulAdd(load(x, xo + o + bytes), a, w1).intoMemorySegment(w, wo + o + bytes, ORDER);
+            mulAdd(load(x, xo + o + 2 * bytes), a, w2).intoMemorySegment(w, wo + o + 2 * bytes, ORDER);
+            mulAdd(load(x, xo + o + 3 * bytes), a, w3).intoMemorySegment(w, wo + o + 3 * bytes, ORDER);
+        }
+        final int vectors = count & -lanes;
+        for (; i < vectors; i += lanes) {
+            long o = (long) i << 2;
+            mulAdd(load(x, xo + o), a, load(w, wo + o).mul(b)).intoMemorySegment(w, wo + o, ORDER);
+        }
+        for (; i < count; i++) {
+            long o = (long) i << 2;
+            w.set(FLOAT, wo + o, mulAdd(x.get(FLOAT, xo + o), a, w.get(FLOAT, wo + o) * b));
+        }
+    }
+
+    @Override
+    public double clippedMeanStepBatch(MemorySegment theta, long thetaIndex, MemorySegment xs, long xsIndex,
+                                       long stride, int n, int count, float eta, float lambda, float mu,
+                                       MemorySegment norms, long normsIndex, MemorySegment scratch,
+                                       long scratchIndex) {
+        final float k = 1f + mu;
+        distances(k, theta, thetaIndex, xs, xsIndex, stride, n, count, norms, normsIndex);
+        final double max = StepMath.maxNorm(norms, normsIndex, n);
+        if (!StepMath.batchCoefficients(norms, normsIndex, n, eta, lambda, k, scratch, scratchIndex)) {
+            StepMath.wideMeanBatchUpdate(theta, thetaIndex, xs, xsIndex, stride, n, count, eta, lambda, k,
+                    norms, normsIndex);
+            return max;
+        }
+        batchUpdate(theta, offset(thetaIndex), xs, offset(xsIndex), offset(stride), n, count, -k,
+                scratch, offset(scratchIndex));
+        return max;
+    }
+
+    /**
+     * Pass 2 of the mini-batch step, blocked 4 vectors of theta at a time: each block of theta is loaded once,
+     * updated by every row in order ({@code acc = mulAdd(mulAdd(t, negK, x_ij), c_i, acc)}, the same per-element
+     * order as the scalar reference) and stored once.
+     */
+    private void batchUpdate(MemorySegment t, long to, MemorySegment xs, long xo, long rowBytes, int n, int count,
+                             float negK, MemorySegment c, long co) {
+        final int lanes = species().length();
+        final int bytes = lanes * Float.BYTES;
+        int j = 0;
+        final int unrolled = count & -(4 * lanes);
+        for (; j < unrolled; j += 4 * lanes) {
+            long o = (long) j << 2;
+            FloatVector t0 = load(t, to + o);
+            FloatVector t1 = load(t, to + o + bytes);
+            FloatVector t2 = load(t, to + o + 2 * bytes);
+            FloatVector t3 = load(t, to + o + 3 * bytes);
+            FloatVector a0 = t0;
+            FloatVector a1 = t1;
+            FloatVector a2 = t2;
+            FloatVector a3 = t3;
+            long row = xo + o;
+            for (int i = 0; i < n; i++, row += rowBytes) {
+                float ci = c.get(FLOAT, co + ((long) i << 2));
+                a0 = mulAdd(mulAdd(t0, negK, load(xs, row)), ci, a0);
+                a1 = mulAdd(mulAdd(t1, negK, load(xs, row + bytes)), ci, a1);
+                a2 = mulAdd(mulAdd(t2, negK, load(xs, row + 2 * bytes)), ci, a2);
+                a3 = mulAdd(mulAdd(t3, negK, load(xs, row + 3 * bytes)), ci, a3);
+            }
+            a0.intoMemorySegment(t, to + o, ORDER);
+            a1.intoMemorySegment(t, to + o + bytes, ORDER);
+            a2.intoMemorySegment(t, to + o + 2 * bytes, ORDER);
+            a3.intoMemorySegment(t, to + o + 3 * bytes, ORDER);
+        }
+        final int vectors = count & -lanes;
+        for (; j < vectors; j += lanes) {
+            long o = (long) j << 2;
+            FloatVector t0 = load(t, to + o);
+            FloatVector a0 = t0;
+            long row = xo + o;
+            for (int i = 0; i < n; i++, row += rowBytes) {
+                a0 = mulAdd(mulAdd(t0, negK, load(xs, row)), c.get(FLOAT, co + ((long) i << 2)), a0);
+            }
+            a0.intoMemorySegment(t, to + o, ORDER);
+        }
+        for (; j < count; j++) {
+            long o = (long) j << 2;
+            float t0 = t.get(FLOAT, to + o);
+            float acc = t0;
+            long row = xo + o;
+            for (int i = 0; i < n; i++, row += rowBytes) {
+                acc = mulAdd(mulAdd(t0, negK, xs.get(FLOAT, row)), c.get(FLOAT, co + ((long) i << 2)), acc);
+            }
+            t.set(FLOAT, to + o, acc);
+        }
+    }
+
+    // ---------------------------------------------------------------- batch scoring
+
+    @Override
+    public void distances(float k, MemorySegment theta, long thetaIndex, MemorySegment xs, long xsIndex,
+                          long stride, int n, int count, MemorySegment out, long outIndex) {
+        final long to = offset(thetaIndex);
+        for (int i = 0; i < n; i++) {
+            long row = xsIndex + i * stride;
+            float sum = scaledSquaredDistance(-k, theta, to, xs, offset(row), count);
+            double sq = sum < WIDE_THRESHOLD ? sum
+                    : StepMath.wideScaledSquaredDistance(k, theta, thetaIndex, xs, row, count);
+            out.setAtIndex(DOUBLE, outIndex + i, Math.sqrt(sq));
+        }
+    }
+
+    @Override
+    public void dots(MemorySegment w, long wIndex, MemorySegment xs, long xsIndex, long stride, int n, int count,
+                     MemorySegment out, long outIndex) {
+        for (int i = 0; i < n; i++) {
+            out.setAtIndex(DOUBLE, outIndex + i, dot(w, wIndex, xs, xsIndex + i * stride, count));
+        }
+    }
+}
