@@ -62,38 +62,60 @@ public final class KernelProvider {
 
     private static Kernels select() {
         Kernels scalar = new ScalarKernels(USE_FMA);
-        String forced = System.getProperty("clipstream.kernels", "auto").trim().toLowerCase(Locale.ROOT);
-        if (forced.equals("scalar")) {
-            LOG.log(System.Logger.Level.INFO, "clipstream: scalar kernels forced by -Dclipstream.kernels=scalar");
-            return scalar;
+        boolean readable = vectorModuleReadable();
+        Decision decision = decide(System.getProperty("clipstream.kernels"), readable,
+                System.getProperty("java.vm.info", ""), tieredStopAtLevel(),
+                readable ? SimdFactory.preferredBits() : 0);
+        if (decision.message() != null) {
+            LOG.log(decision.simd() ? System.Logger.Level.INFO : System.Logger.Level.WARNING, decision.message());
         }
-        if (!forced.equals("auto")) {
-            LOG.log(System.Logger.Level.WARNING, "clipstream: ignoring unknown -Dclipstream.kernels=" + forced
-                    + " (expected auto or scalar)");
-        }
-        if (!vectorModuleReadable()) {
-            LOG.log(System.Logger.Level.WARNING, "clipstream: the Java Vector API module is not readable, using "
-                    + "scalar kernels; pass '--add-modules " + VECTOR_MODULE + "' to the JVM to enable SIMD.");
-            return scalar;
-        }
-        String vmInfo = System.getProperty("java.vm.info", "");
-        if (vmInfo.contains("interpreted mode") || vmInfo.contains("emulated-client")
-                || tieredStopAtLevel().map(level -> level < 4).orElse(false)) {
-            LOG.log(System.Logger.Level.WARNING, "clipstream: the C2 compiler is not running (" + vmInfo
-                    + "), using scalar kernels; remove -Xint / -XX:TieredStopAtLevel to enable SIMD.");
-            return scalar;
-        }
-        Kernels simd = SimdFactory.createPreferred(USE_FMA);
-        if (simd == null) {
-            LOG.log(System.Logger.Level.WARNING, "clipstream: the preferred vector size is below 128 bits, using "
-                    + "scalar kernels; check -XX:MaxVectorSize / -XX:UseAVX.");
-            return scalar;
-        }
-        if (!USE_FMA) {
+        if (decision.simd() && !USE_FMA) {
             LOG.log(System.Logger.Level.INFO, "clipstream: UseFMA is off on this JVM/CPU, kernels use separate "
                     + "multiply and add.");
         }
-        return simd;
+        return decision.simd() ? SimdFactory.createPreferred(USE_FMA) : scalar;
+    }
+
+    /**
+     * The outcome of the start-up check.
+     *
+     * @param simd whether to use the SIMD kernels
+     * @param message the one line to log, or null when there is nothing to say
+     */
+    record Decision(boolean simd, String message) {
+    }
+
+    /**
+     * The start-up decision as a pure function of what the JVM reports (tested branch by branch).
+     *
+     * @param forced the {@code clipstream.kernels} property or null
+     * @param moduleReadable whether {@code jdk.incubator.vector} is in the boot layer
+     * @param vmInfo the {@code java.vm.info} property
+     * @param tieredStopAtLevel the HotSpot flag, if readable
+     * @param preferredBits the preferred float species width in bits (0 when the module is not readable)
+     */
+    static Decision decide(String forced, boolean moduleReadable, String vmInfo,
+                           Optional<Integer> tieredStopAtLevel, int preferredBits) {
+        String mode = forced == null ? "auto" : forced.trim().toLowerCase(Locale.ROOT);
+        if (mode.equals("scalar")) {
+            return new Decision(false, "clipstream: scalar kernels forced by -Dclipstream.kernels=scalar");
+        }
+        String prefix = mode.equals("auto") ? ""
+                : "clipstream: ignoring unknown -Dclipstream.kernels=" + forced + " (expected auto or scalar). ";
+        if (!moduleReadable) {
+            return new Decision(false, prefix + "clipstream: the Java Vector API module is not readable, using "
+                    + "scalar kernels; pass '--add-modules " + VECTOR_MODULE + "' to the JVM to enable SIMD.");
+        }
+        if (vmInfo.contains("interpreted mode") || vmInfo.contains("emulated-client")
+                || tieredStopAtLevel.map(level -> level < 4).orElse(false)) {
+            return new Decision(false, prefix + "clipstream: the C2 compiler is not running (" + vmInfo
+                    + "), using scalar kernels; remove -Xint / -XX:TieredStopAtLevel to enable SIMD.");
+        }
+        if (preferredBits < 128) {
+            return new Decision(false, prefix + "clipstream: the preferred vector size is " + preferredBits
+                    + " bits (below 128), using scalar kernels; check -XX:MaxVectorSize / -XX:UseAVX.");
+        }
+        return new Decision(true, prefix.isEmpty() ? null : prefix.trim());
     }
 
     private static boolean vectorModuleReadable() {
@@ -109,7 +131,7 @@ public final class KernelProvider {
         return hotSpotOption("UseFMA").map(Boolean::parseBoolean).orElse(false);
     }
 
-    private static Optional<Integer> tieredStopAtLevel() {
+    static Optional<Integer> tieredStopAtLevel() {
         try {
             return hotSpotOption("TieredStopAtLevel").map(Integer::parseInt);
         } catch (NumberFormatException e) {
@@ -128,9 +150,12 @@ public final class KernelProvider {
 
     /** Loaded only after the module check, so that {@code jdk.incubator.vector} classes resolve. */
     private static final class SimdFactory {
+        static int preferredBits() {
+            return jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        }
+
         static Kernels createPreferred(boolean fma) {
-            var preferred = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
-            return preferred.vectorBitSize() < 128 ? null : SimdKernels.create(preferred, fma);
+            return SimdKernels.create(jdk.incubator.vector.FloatVector.SPECIES_PREFERRED, fma);
         }
 
         static Kernels create(int bits, boolean fma) {

@@ -1,0 +1,209 @@
+package io.clipstream.internal.kernel;
+
+import static io.clipstream.internal.kernel.KernelFixtures.D;
+import static io.clipstream.internal.kernel.KernelFixtures.MAX_LANES;
+import static io.clipstream.internal.kernel.KernelFixtures.assertWithin;
+import static io.clipstream.internal.kernel.KernelFixtures.bound;
+import static io.clipstream.internal.kernel.KernelFixtures.segment;
+import static io.clipstream.internal.kernel.KernelFixtures.values;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.clipstream.internal.kernel.KernelFixtures.Profile;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.SplittableRandom;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.GenerationMode;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+
+/**
+ * Reductions (dot, sumSquares, squaredDistance, and the batch kernels distances and dots), class R: both the
+ * SIMD and the scalar result lie within {@code gamma(n+1+extra) sum|t_i| + n Float.MIN_VALUE} of a double
+ * oracle; class N: NaN in gives NaN out; and finite inputs near Float.MAX_VALUE never give Inf.
+ */
+class ReductionProperties {
+
+    /** Every length 0..4L+3 for the widest L (16 lanes), every width, both memory kinds, FMA on and off. */
+    @Property(generation = GenerationMode.EXHAUSTIVE, tries = 5000)
+    void everyTailLength(@ForAll("widths") int bits, @ForAll boolean nativeMemory, @ForAll boolean fma,
+                         @ForAll @IntRange(min = 0, max = 4 * MAX_LANES + 3) int length,
+                         @ForAll @IntRange(min = 0, max = 2) int offsetChoice) {
+        long seed = ((bits * 31L + length) * 7 + offsetChoice) * 2 + (nativeMemory ? 1 : 0);
+        SplittableRandom r = new SplittableRandom(seed);
+        Profile profile = Profile.values()[(length + offsetChoice) % Profile.values().length];
+        long aIndex = new long[] {0, 1, 3}[offsetChoice];
+        long bIndex = new long[] {0, 2, 5}[offsetChoice];
+        checkAll(bits, fma, nativeMemory, aIndex, bIndex, values(r, length, profile), values(r, length, profile), r);
+    }
+
+    @Property(tries = 250)
+    void randomLengthsOffsetsAndValues(@ForAll("widths") int bits, @ForAll boolean nativeMemory,
+                                       @ForAll boolean fma, @ForAll("lengths") int length,
+                                       @ForAll @IntRange(min = 0, max = 17) int aIndex,
+                                       @ForAll @IntRange(min = 0, max = 17) int bIndex,
+                                       @ForAll Profile profile, @ForAll long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        checkAll(bits, fma, nativeMemory, aIndex, bIndex, values(r, length, profile), values(r, length, profile), r);
+    }
+
+    /** The odd sizes Lucene tests with, at every width. */
+    @Example
+    void luceneOddSizes() {
+        SplittableRandom r = new SplittableRandom(42);
+        for (int bits : List.of(128, 256, 512)) {
+            for (int length : List.of(1, 13, 207, 702, 4098)) {
+                for (Profile profile : Profile.values()) {
+                    checkAll(bits, true, r.nextBoolean(), 1, 0, values(r, length, profile), values(r, length, profile), r);
+                }
+            }
+        }
+    }
+
+    @Property(tries = 200)
+    void nanInNanOut(@ForAll("widths") int bits, @ForAll boolean nativeMemory, @ForAll boolean fma,
+                     @ForAll @IntRange(min = 1, max = 300) int length, @ForAll long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] a = values(r, length, Profile.NORMAL);
+        float[] b = values(r, length, Profile.NORMAL);
+        a[r.nextInt(length)] = Float.NaN;
+        for (Kernels k : List.of(KernelFixtures.simd(bits, fma), KernelFixtures.scalar(fma))) {
+            MemorySegment sa = segment(nativeMemory, 0, a, 0);
+            MemorySegment sb = segment(nativeMemory, 0, b, 0);
+            assertTrue(Double.isNaN(k.dot(sa, 0, sb, 0, length)), k + " dot");
+            assertTrue(Double.isNaN(k.dot(sb, 0, sa, 0, length)), k + " dot (NaN in b)");
+            assertTrue(Double.isNaN(k.sumSquares(sa, 0, length)), k + " sumSquares");
+            assertTrue(Double.isNaN(k.squaredDistance(sa, 0, sb, 0, length)), k + " squaredDistance");
+            assertTrue(Double.isNaN(k.squaredDistance(sb, 0, sa, 0, length)), k + " squaredDistance (NaN in b)");
+            MemorySegment out = KernelFixtures.doubles(nativeMemory, 2);
+            k.distances(1f, sb, 0, sa, 0, length, 1, length, out, 0);
+            k.dots(sb, 0, sa, 0, length, 1, length, out, 1);
+            assertTrue(Double.isNaN(out.getAtIndex(D, 0)), k + " distances");
+            assertTrue(Double.isNaN(out.getAtIndex(D, 1)), k + " dots");
+        }
+    }
+
+    /** Finite values near Float.MAX_VALUE: every reduction stays finite and accurate (wide path). */
+    @Property(tries = 100)
+    void hugeFiniteValuesDoNotOverflow(@ForAll("widths") int bits, @ForAll boolean fma,
+                                       @ForAll @IntRange(min = 1, max = 200) int length, @ForAll long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] a = values(r, length, Profile.HUGE);
+        float[] b = values(r, length, Profile.HUGE);
+        for (Kernels k : List.of(KernelFixtures.simd(bits, fma), KernelFixtures.scalar(fma))) {
+            MemorySegment sa = segment(true, 0, a, 0);
+            MemorySegment sb = segment(true, 0, b, 0);
+            assertTrue(Double.isFinite(k.dot(sa, 0, sb, 0, length)), k + " dot");
+            assertTrue(Double.isFinite(k.sumSquares(sa, 0, length)), k + " sumSquares");
+            assertTrue(Double.isFinite(k.squaredDistance(sa, 0, sb, 0, length)), k + " squaredDistance");
+        }
+        checkAll(bits, fma, true, 0, 0, a, b, r);
+    }
+
+    @Provide
+    Arbitrary<Integer> widths() {
+        return Arbitraries.of(128, 256, 512);
+    }
+
+    @Provide
+    Arbitrary<Integer> lengths() {
+        return Arbitraries.oneOf(Arbitraries.integers().between(0, 5000),
+                Arbitraries.of(1, 13, 207, 702, 1023, 1024, 1025, 4098));
+    }
+
+    // ------------------------------------------------------------------ checks
+
+    private static void checkAll(int bits, boolean fma, boolean nativeMemory, long aIndex, long bIndex, float[] a,
+                                 float[] b, SplittableRandom r) {
+        int n = a.length;
+        MemorySegment sa = segment(nativeMemory, aIndex, a, 3);
+        MemorySegment sb = segment(nativeMemory, bIndex, b, 3);
+        double dotOracle = 0;
+        double dotAbs = 0;
+        double ssOracle = 0;
+        double distOracle = 0;
+        for (int i = 0; i < n; i++) {
+            double p = (double) a[i] * b[i];
+            dotOracle += p;
+            dotAbs += Math.abs(p);
+            ssOracle += (double) a[i] * a[i];
+            double d = (double) a[i] - b[i];
+            distOracle += d * d;
+        }
+        for (Kernels k : List.of(KernelFixtures.simd(bits, fma), KernelFixtures.scalar(fma))) {
+            String context = k + " n=" + n + " offsets=" + aIndex + "," + bIndex + (nativeMemory ? " native" : " heap");
+            assertWithin(k.dot(sa, aIndex, sb, bIndex, n), dotOracle, bound(n, 0, dotAbs), context + " dot");
+            assertWithin(k.sumSquares(sa, aIndex, n), ssOracle, bound(n, 0, ssOracle), context + " sumSquares");
+            // a difference rounded once, then squared: two more roundings per term
+            assertWithin(k.squaredDistance(sa, aIndex, sb, bIndex, n), distOracle, bound(n, 2, distOracle),
+                    context + " squaredDistance");
+        }
+        checkBatch(bits, fma, nativeMemory, a, b, r);
+    }
+
+    /**
+     * Batch scoring over up to 5 rows cut from {@code b} with a random stride >= count, against
+     * {@code theta = a}: every row's distance (squared) and margin within the R bound, nothing written past
+     * the n outputs.
+     */
+    private static void checkBatch(int bits, boolean fma, boolean nativeMemory, float[] a, float[] b,
+                                   SplittableRandom r) {
+        int count = Math.min(a.length, 300);
+        int rows = r.nextInt(0, 6);
+        int stride = count + r.nextInt(0, 4);
+        float k = r.nextBoolean() ? 1f : 1f + (float) r.nextDouble();
+        float[] xs = new float[rows * stride];
+        for (int i = 0; b.length > 0 && i < xs.length; i++) {
+            // rows differ from each other but stay finite: scale by a factor in (0.9, 1]
+            xs[i] = b[i % b.length] * (1 - (i % 97) / 1000f);
+        }
+        long thetaIndex = r.nextInt(0, 4);
+        long xsIndex = r.nextInt(0, 4);
+        long outIndex = r.nextInt(0, 3);
+        float[] theta = java.util.Arrays.copyOf(a, count);
+        for (Kernels kernels : List.of(KernelFixtures.simd(bits, fma), KernelFixtures.scalar(fma))) {
+            MemorySegment st = segment(nativeMemory, thetaIndex, theta, 2);
+            MemorySegment sx = segment(nativeMemory, xsIndex, xs, 2);
+            MemorySegment out = KernelFixtures.doubles(nativeMemory, (int) outIndex + 2 * rows + 2);
+            out.fill((byte) 0x7f);
+            kernels.distances(k, st, thetaIndex, sx, xsIndex, stride, rows, count, out, outIndex);
+            kernels.dots(st, thetaIndex, sx, xsIndex, stride, rows, count, out, outIndex + rows);
+            String context = kernels + " batch rows=" + rows + " count=" + count + " stride=" + stride + " k=" + k;
+            for (int i = 0; i < rows; i++) {
+                double sq = 0;
+                double sqAbs = 0;
+                double dot = 0;
+                double dotAbs = 0;
+                for (int j = 0; j < count; j++) {
+                    float x = xs[i * stride + j];
+                    double d = x - (double) k * theta[j];
+                    sq += d * d;
+                    double loose = Math.abs(x) + Math.abs((double) k * theta[j]);
+                    // without FMA, k*theta is rounded before the subtraction: the error is relative to
+                    // |x| + |k theta|, not to the (possibly cancelling) difference
+                    sqAbs += (fma || k == 1f) ? d * d : loose * loose;
+                    dot += (double) x * theta[j];
+                    dotAbs += Math.abs((double) x * theta[j]);
+                }
+                double distance = out.getAtIndex(D, outIndex + i);
+                assertWithin(distance * distance, sq, bound(count, 3, sqAbs) + 0x1p-50 * distance * distance,
+                        context + " distances[" + i + "]");
+                assertWithin(out.getAtIndex(D, outIndex + rows + i), dot, bound(count, 0, dotAbs),
+                        context + " dots[" + i + "]");
+            }
+            for (long i = 0; i < outIndex; i++) {
+                assertTrue(out.getAtIndex(D, i) != 0 && !Double.isNaN(out.getAtIndex(D, i))
+                        && out.getAtIndex(D, i) == Double.longBitsToDouble(0x7f7f7f7f7f7f7f7fL),
+                        context + " wrote before outIndex");
+            }
+            for (long i = outIndex + 2L * rows; i < out.byteSize() / 8; i++) {
+                assertTrue(out.getAtIndex(D, i) == Double.longBitsToDouble(0x7f7f7f7f7f7f7f7fL),
+                        context + " wrote past the outputs at " + i);
+            }
+        }
+    }
+}
