@@ -30,7 +30,9 @@ import jdk.incubator.vector.VectorSpecies;
  * Every loop has the same shape: a body unrolled 4 vectors wide (4 accumulators hide the 4-cycle FMA
  * latency while the two load ports stay busy), a one-vector tail, a scalar tail, then the reduction. Offsets are
  * {@code long} byte offsets computed from an {@code int} loop counter, the form for which C2 hoists the segment
- * bounds checks out of the loop.
+ * bounds checks out of the loop. The {@code assert}s after each loop state its shape (the scalar tail handles
+ * fewer than L elements): a loop bound that silently sent the work to the scalar tail would still compute the
+ * right values, only slower, and the tests (run with {@code -ea}) would not notice without them.
  */
 public abstract sealed class SimdKernels implements Kernels
         permits SimdKernels.Bits128, SimdKernels.Bits256, SimdKernels.Bits512 {
@@ -179,12 +181,14 @@ public abstract sealed class SimdKernels implements Kernels
             acc2 = mulAdd(load(a, ao + o + 2 * bytes), load(b, bo + o + 2 * bytes), acc2);
             acc3 = mulAdd(load(a, ao + o + 3 * bytes), load(b, bo + o + 3 * bytes), acc3);
         }
+        assert count - i < 4 * lanes : "unrolled body left " + (count - i);
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
             long o = (long) i << 2;
             acc0 = mulAdd(load(a, ao + o), load(b, bo + o), acc0);
         }
         float sum = sum(acc0, acc1, acc2, acc3);
+        assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             long o = (long) i << 2;
             sum = mulAdd(a.get(FLOAT, ao + o), b.get(FLOAT, bo + o), sum);
@@ -214,12 +218,14 @@ public abstract sealed class SimdKernels implements Kernels
             acc2 = mulAdd(v2, v2, acc2);
             acc3 = mulAdd(v3, v3, acc3);
         }
+        assert count - i < 4 * lanes : "unrolled body left " + (count - i);
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
             FloatVector v = load(a, ao + ((long) i << 2));
             acc0 = mulAdd(v, v, acc0);
         }
         float sum = sum(acc0, acc1, acc2, acc3);
+        assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             float v = a.get(FLOAT, ao + ((long) i << 2));
             sum = mulAdd(v, v, sum);
@@ -250,6 +256,7 @@ public abstract sealed class SimdKernels implements Kernels
             acc2 = mulAdd(d2, d2, acc2);
             acc3 = mulAdd(d3, d3, acc3);
         }
+        assert count - i < 4 * lanes : "unrolled body left " + (count - i);
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
             long o = (long) i << 2;
@@ -257,6 +264,7 @@ public abstract sealed class SimdKernels implements Kernels
             acc0 = mulAdd(d, d, acc0);
         }
         float sum = sum(acc0, acc1, acc2, acc3);
+        assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             long o = (long) i << 2;
             float d = a.get(FLOAT, ao + o) - b.get(FLOAT, bo + o);
@@ -290,11 +298,13 @@ public abstract sealed class SimdKernels implements Kernels
             mulAdd(x2, alpha, y2).intoMemorySegment(y, yo + o + 2 * bytes, ORDER);
             mulAdd(x3, alpha, y3).intoMemorySegment(y, yo + o + 3 * bytes, ORDER);
         }
+        assert count - i < 4 * lanes : "unrolled body left " + (count - i);
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
             long o = (long) i << 2;
             mulAdd(load(x, xo + o), alpha, load(y, yo + o)).intoMemorySegment(y, yo + o, ORDER);
         }
+        assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             long o = (long) i << 2;
             y.set(FLOAT, yo + o, mulAdd(alpha, x.get(FLOAT, xo + o), y.get(FLOAT, yo + o)));
@@ -326,11 +336,13 @@ public abstract sealed class SimdKernels implements Kernels
             v2.mul(alpha).intoMemorySegment(dst, dO + o + 2 * bytes, ORDER);
             v3.mul(alpha).intoMemorySegment(dst, dO + o + 3 * bytes, ORDER);
         }
+        assert count - i < 4 * lanes : "unrolled body left " + (count - i);
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
             long o = (long) i << 2;
             load(src, so + o).mul(alpha).intoMemorySegment(dst, dO + o, ORDER);
         }
+        assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             long o = (long) i << 2;
             dst.set(FLOAT, dO + o, alpha * src.get(FLOAT, so + o));
@@ -375,6 +387,7 @@ public abstract sealed class SimdKernels implements Kernels
             acc2 = mulAdd(d2, d2, acc2);
             acc3 = mulAdd(d3, d3, acc3);
         }
+        assert count - i < 4 * lanes : "unrolled body left " + (count - i);
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
             long o = (long) i << 2;
@@ -382,6 +395,7 @@ public abstract sealed class SimdKernels implements Kernels
             acc0 = mulAdd(d, d, acc0);
         }
         float sum = sum(acc0, acc1, acc2, acc3);
+        assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             long o = (long) i << 2;
             float d = mulAdd(t.get(FLOAT, to + o), negK, x.get(FLOAT, xo + o));
@@ -411,12 +425,14 @@ public abstract sealed class SimdKernels implements Kernels
             mulAdd(d2, s, t2).intoMemorySegment(t, to + o + 2 * bytes, ORDER);
             mulAdd(d3, s, t3).intoMemorySegment(t, to + o + 3 * bytes, ORDER);
         }
+        assert count - i < 4 * lanes : "unrolled body left " + (count - i);
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
             long o = (long) i << 2;
             FloatVector t0 = load(t, to + o);
             mulAdd(mulAdd(t0, negK, load(x, xo + o)), s, t0).intoMemorySegment(t, to + o, ORDER);
         }
+        assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             long o = (long) i << 2;
             float t0 = t.get(FLOAT, to + o);
@@ -499,6 +515,7 @@ public abstract sealed class SimdKernels implements Kernels
             xx3 = mulAdd(x3, x3, xx3);
             ww3 = mulAdd(w3, w3, ww3);
         }
+        assert count - i < 4 * lanes : "unrolled body left " + (count - i);
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
             long o = (long) i << 2;
@@ -511,6 +528,7 @@ public abstract sealed class SimdKernels implements Kernels
         float m = sum(m0, m1, m2, m3);
         float xx = sum(xx0, xx1, xx2, xx3);
         float ww = sum(ww0, ww1, ww2, ww3);
+        assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             long o = (long) i << 2;
             float wi = w.get(FLOAT, wo + o);
@@ -541,11 +559,13 @@ public abstract sealed class SimdKernels implements Kernels
             mulAdd(x2, a, load(y, yo + o + 2 * bytes)).intoMemorySegment(y, yo + o + 2 * bytes, ORDER);
             mulAdd(x3, a, load(y, yo + o + 3 * bytes)).intoMemorySegment(y, yo + o + 3 * bytes, ORDER);
         }
+        assert count - i < 4 * lanes : "unrolled body left " + (count - i);
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
             long o = (long) i << 2;
             mulAdd(load(x, xo + o), a, load(y, yo + o)).intoMemorySegment(y, yo + o, ORDER);
         }
+        assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             long o = (long) i << 2;
             y.set(FLOAT, yo + o, mulAdd(x.get(FLOAT, xo + o), a, y.get(FLOAT, yo + o)));
@@ -569,11 +589,13 @@ public abstract sealed class SimdKernels implements Kernels
             mulAdd(load(x, xo + o + 2 * bytes), a, w2).intoMemorySegment(w, wo + o + 2 * bytes, ORDER);
             mulAdd(load(x, xo + o + 3 * bytes), a, w3).intoMemorySegment(w, wo + o + 3 * bytes, ORDER);
         }
+        assert count - i < 4 * lanes : "unrolled body left " + (count - i);
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
             long o = (long) i << 2;
             mulAdd(load(x, xo + o), a, load(w, wo + o).mul(b)).intoMemorySegment(w, wo + o, ORDER);
         }
+        assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             long o = (long) i << 2;
             w.set(FLOAT, wo + o, mulAdd(x.get(FLOAT, xo + o), a, w.get(FLOAT, wo + o) * b));
@@ -632,6 +654,7 @@ public abstract sealed class SimdKernels implements Kernels
             a2.intoMemorySegment(t, to + o + 2 * bytes, ORDER);
             a3.intoMemorySegment(t, to + o + 3 * bytes, ORDER);
         }
+        assert count - j < 4 * lanes : "unrolled body left " + (count - j);
         final int vectors = count & -lanes;
         for (; j < vectors; j += lanes) {
             long o = (long) j << 2;
@@ -643,6 +666,7 @@ public abstract sealed class SimdKernels implements Kernels
             }
             a0.intoMemorySegment(t, to + o, ORDER);
         }
+        assert count - j < lanes : "scalar tail of " + (count - j);
         for (; j < count; j++) {
             long o = (long) j << 2;
             float t0 = t.get(FLOAT, to + o);

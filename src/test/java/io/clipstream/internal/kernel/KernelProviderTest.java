@@ -47,8 +47,14 @@ class KernelProviderTest {
             assertEquals(bits, k.vectorBitSize());
             assertEquals("simd-" + bits + (k.fma() ? "" : "-nofma"), k.name());
         }
-        assertEquals("simd-256-nofma", SimdKernels.create(FloatVector.SPECIES_256, false).name());
+        Kernels noFma = SimdKernels.create(FloatVector.SPECIES_256, false);
+        assertEquals("simd-256-nofma", noFma.name());
+        assertEquals("simd-256-nofma", noFma.toString());
+        assertFalse(noFma.fma());
+        assertTrue(SimdKernels.create(FloatVector.SPECIES_128, true).fma());
         assertEquals("scalar-nofma", new ScalarKernels(false).name());
+        assertEquals("scalar", new ScalarKernels(true).name());
+        assertEquals("scalar", new ScalarKernels(true).toString());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> SimdKernels.create(FloatVector.SPECIES_64, true));
         assertTrue(e.getMessage().contains("64"), e.getMessage());
@@ -129,6 +135,26 @@ class KernelProviderTest {
     }
 
     @Test
+    void childJvmWithProfilingC1OnlyFallsBack() throws Exception {
+        // level 3 does not show up in java.vm.info; only the TieredStopAtLevel flag tells
+        Result r = probe(List.of("--add-modules", "jdk.incubator.vector", "-XX:TieredStopAtLevel=3"));
+        assertEquals("kernels=scalar", r.stdout.strip());
+    }
+
+    @Test
+    void childJvmWithoutHardwareFmaUsesSeparateMultiplyAndAdd() throws Exception {
+        Result r = probe(List.of("--add-modules", "jdk.incubator.vector", "-XX:-UseFMA", "-XX:MaxVectorSize=32"));
+        assertEquals("kernels=simd-256-nofma", r.stdout.strip());
+    }
+
+    @Test
+    void childJvmWithoutTheModuleRefusesExplicitSimd() throws Exception {
+        Result r = probe(List.of("-Dprobe.simd=256"));
+        assertTrue(r.stdout.contains("UnsupportedOperationException"), r.stdout);
+        assertTrue(r.stdout.contains("--add-modules"), r.stdout);
+    }
+
+    @Test
     void childJvmForcedScalar() throws Exception {
         Result r = probe(List.of("--add-modules", "jdk.incubator.vector", "-Dclipstream.kernels=scalar"));
         assertEquals("kernels=scalar", r.stdout.strip());
@@ -139,6 +165,8 @@ class KernelProviderTest {
         Result r = probe(List.of("--add-modules", "jdk.incubator.vector", "-XX:MaxVectorSize=32"));
         assertEquals("kernels=simd-256", r.stdout.strip());
         assertEquals(0, r.clipstreamLines(), r.stderr);
+        Result explicit = probe(List.of("--add-modules", "jdk.incubator.vector", "-Dprobe.simd=128"));
+        assertTrue(explicit.stdout.contains("explicit=simd-128"), explicit.stdout);
     }
 
     private record Result(String stdout, String stderr) {

@@ -6,6 +6,15 @@ public final class ProviderProbe {
     }
 
     public static void main(String[] args) {
+        String simd = System.getProperty("probe.simd");
+        if (simd != null) {
+            try {
+                System.out.println("explicit=" + KernelProvider.simd(Integer.parseInt(simd)).name());
+            } catch (UnsupportedOperationException e) {
+                System.out.println(e);
+            }
+            return;
+        }
         System.out.println("kernels=" + KernelProvider.kernels().name());
     }
 }

@@ -4,8 +4,10 @@ import static io.clipstream.internal.kernel.KernelFixtures.D;
 import static io.clipstream.internal.kernel.KernelFixtures.MAX_LANES;
 import static io.clipstream.internal.kernel.KernelFixtures.assertWithin;
 import static io.clipstream.internal.kernel.KernelFixtures.bound;
+import static io.clipstream.internal.kernel.KernelFixtures.mulAdd;
 import static io.clipstream.internal.kernel.KernelFixtures.segment;
 import static io.clipstream.internal.kernel.KernelFixtures.values;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.clipstream.internal.kernel.KernelFixtures.Profile;
@@ -104,6 +106,65 @@ class ReductionProperties {
         checkAll(bits, fma, true, 0, 0, a, b, r);
     }
 
+    /**
+     * A float sum that rounds to exactly 2^100 takes the wide path: {@code [2^50, 2^30]} squares to
+     * {@code 2^100 + 2^60}, which float rounds to 2^100 and double keeps.
+     */
+    @Example
+    void sumsAtTheWideThresholdTakeTheWidePath() {
+        float[] a = {0x1p50f, 0x1p30f};
+        float[] zero = {0f, 0f};
+        double exact = 0x1p100 + 0x1p60;
+        for (int bits : List.of(128, 256, 512)) {
+            for (Kernels k : List.of(KernelFixtures.simd(bits, true), KernelFixtures.scalar(true))) {
+                MemorySegment sa = segment(true, 0, a, 0);
+                MemorySegment sz = segment(true, 0, zero, 0);
+                assertEquals(exact, k.sumSquares(sa, 0, 2), k + " sumSquares");
+                assertEquals(exact, k.dot(sa, 0, sa, 0, 2), k + " dot");
+                assertEquals(exact, k.squaredDistance(sa, 0, sz, 0, 2), k + " squaredDistance");
+                MemorySegment out = KernelFixtures.doubles(true, 1);
+                k.distances(1f, sz, 0, sa, 0, 2, 1, 2, out, 0);
+                assertEquals(Math.sqrt(exact), out.getAtIndex(D, 0), k + " distances");
+            }
+        }
+    }
+
+    /**
+     * FMA parity inside the vector accumulators. With data only in lane 0 of two vectors (length 2L, so only the
+     * one-vector loop runs), the lane reduction adds zeros and is exact, so the result must be
+     * {@code mulAdd(a_L, b_L, mulAdd(a_0, b_0, 0))} with the implementation's FMA setting.
+     */
+    @Property(tries = 200)
+    void vectorAccumulatorsFuseExactlyWhenFmaIsOn(@ForAll("widths") int bits, @ForAll boolean fma,
+                                                  @ForAll long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        Kernels k = KernelFixtures.simd(bits, fma);
+        int lanes = bits / 32;
+        float[] a = new float[2 * lanes];
+        float[] b = new float[2 * lanes];
+        a[0] = (float) KernelFixtures.gaussian(r);
+        b[0] = (float) KernelFixtures.gaussian(r);
+        a[lanes] = (float) KernelFixtures.gaussian(r);
+        b[lanes] = (float) KernelFixtures.gaussian(r);
+        MemorySegment sa = segment(r.nextBoolean(), 0, a, 0);
+        MemorySegment sb = segment(r.nextBoolean(), 0, b, 0);
+        float dot = mulAdd(fma, a[lanes], b[lanes], mulAdd(fma, a[0], b[0], 0f));
+        float squares = mulAdd(fma, a[lanes], a[lanes], mulAdd(fma, a[0], a[0], 0f));
+        float d0 = a[0] - b[0];
+        float dL = a[lanes] - b[lanes];
+        float distance = mulAdd(fma, dL, dL, mulAdd(fma, d0, d0, 0f));
+        float kf = 1.25f;
+        float e0 = mulAdd(fma, b[0], -kf, a[0]);
+        float eL = mulAdd(fma, b[lanes], -kf, a[lanes]);
+        float scaled = mulAdd(fma, eL, eL, mulAdd(fma, e0, e0, 0f));
+        assertEquals(dot, k.dot(sa, 0, sb, 0, 2 * lanes), k + " dot");
+        assertEquals(squares, k.sumSquares(sa, 0, 2 * lanes), k + " sumSquares");
+        assertEquals(distance, k.squaredDistance(sa, 0, sb, 0, 2 * lanes), k + " squaredDistance");
+        MemorySegment out = KernelFixtures.doubles(true, 1);
+        k.distances(kf, sb, 0, sa, 0, 2 * lanes, 1, 2 * lanes, out, 0);
+        assertEquals(Math.sqrt(scaled), out.getAtIndex(D, 0), k + " distances");
+    }
+
     @Provide
     Arbitrary<Integer> widths() {
         return Arbitraries.of(128, 256, 512);
@@ -134,15 +195,54 @@ class ReductionProperties {
             double d = (double) a[i] - b[i];
             distOracle += d * d;
         }
+        // the sequential float sums the scalar reference documents, replicated here
+        float dotSeq = 0f;
+        float ssSeq = 0f;
+        float distSeq = 0f;
+        for (int i = 0; i < n; i++) {
+            dotSeq = mulAdd(fma, a[i], b[i], dotSeq);
+            ssSeq = mulAdd(fma, a[i], a[i], ssSeq);
+            float d = a[i] - b[i];
+            distSeq = mulAdd(fma, d, d, distSeq);
+        }
         for (Kernels k : List.of(KernelFixtures.simd(bits, fma), KernelFixtures.scalar(fma))) {
             String context = k + " n=" + n + " offsets=" + aIndex + "," + bIndex + (nativeMemory ? " native" : " heap");
-            assertWithin(k.dot(sa, aIndex, sb, bIndex, n), dotOracle, bound(n, 0, dotAbs), context + " dot");
-            assertWithin(k.sumSquares(sa, aIndex, n), ssOracle, bound(n, 0, ssOracle), context + " sumSquares");
+            double dot = k.dot(sa, aIndex, sb, bIndex, n);
+            double ss = k.sumSquares(sa, aIndex, n);
+            double dist = k.squaredDistance(sa, aIndex, sb, bIndex, n);
+            assertWithin(dot, dotOracle, bound(n, 0, dotAbs), context + " dot");
+            assertWithin(ss, ssOracle, bound(n, 0, ssOracle), context + " sumSquares");
             // a difference rounded once, then squared: two more roundings per term
-            assertWithin(k.squaredDistance(sa, aIndex, sb, bIndex, n), distOracle, bound(n, 2, distOracle),
-                    context + " squaredDistance");
+            assertWithin(dist, distOracle, bound(n, 2, distOracle), context + " squaredDistance");
+            // far below the wide threshold the fast path must run: its result is a float sum
+            assertFastPath(dotAbs, dot, context + " dot");
+            assertFastPath(ssOracle, ss, context + " sumSquares");
+            assertFastPath(distOracle * 4, dist, context + " squaredDistance");
+            if (k instanceof ScalarKernels) {
+                assertFastOrEqual(dotAbs, dotSeq, dot, context + " dot (sequential)");
+                assertFastOrEqual(ssOracle, ssSeq, ss, context + " sumSquares (sequential)");
+                assertFastOrEqual(distOracle * 4, distSeq, dist, context + " squaredDistance (sequential)");
+            }
         }
         checkBatch(bits, fma, nativeMemory, a, b, r);
+    }
+
+    /** Sums whose terms stay below 2^96 in magnitude cannot reach the wide threshold: the result is a float. */
+    private static boolean clearlyFast(double absSum) {
+        return absSum < 0x1p96;
+    }
+
+    private static void assertFastPath(double absSum, double result, String context) {
+        if (clearlyFast(absSum) && !Double.isNaN(result)) {
+            assertTrue((double) (float) result == result, context + ": fast path expected, got the non-float " + result);
+        }
+    }
+
+    private static void assertFastOrEqual(double absSum, float sequential, double result, String context) {
+        if (clearlyFast(absSum)) {
+            assertTrue(Double.compare(sequential, result) == 0, context + ": expected the sequential float sum "
+                    + sequential + " but was " + result);
+        }
     }
 
     /**
@@ -192,6 +292,12 @@ class ReductionProperties {
                 double distance = out.getAtIndex(D, outIndex + i);
                 assertWithin(distance * distance, sq, bound(count, 3, sqAbs) + 0x1p-50 * distance * distance,
                         context + " distances[" + i + "]");
+                if (clearlyFast(sqAbs * 4) && distance > 0) {
+                    // the fast path returns sqrt of a float sum: squaring gives that float back
+                    double square = distance * distance;
+                    assertTrue(Math.abs(square - (float) square) <= 0x1p-48 * square,
+                            context + " distances[" + i + "]: fast path expected, got " + distance);
+                }
                 assertWithin(out.getAtIndex(D, outIndex + rows + i), dot, bound(count, 0, dotAbs),
                         context + " dots[" + i + "]");
             }

@@ -85,6 +85,12 @@ class StepMathTest {
         assertTrue(StepMath.modelFast(false, 0x1p60f, 1f, Float.POSITIVE_INFINITY, 0f, 0f, 1f, 1f, r));
         // |b| = |1 - eta mu| >= 2^64
         assertFalse(StepMath.modelFast(false, 1f, 0x1p66f, Float.POSITIVE_INFINITY, 1f, 0f, 1f, 1f, r));
+        // the coefficient limit is exclusive: |a| = 2^64 exactly goes wide, just below stays fast
+        assertFalse(StepMath.modelFast(false, 0x1p64f, 1f, Float.POSITIVE_INFINITY, 0f, 0f, 1f, 1f, r));
+        assertTrue(StepMath.modelFast(false, Math.nextDown(0x1p64f), 1f, Float.POSITIVE_INFINITY, 0f, 0f, 1f, 1f, r));
+        assertFalse(StepMath.modelFast(false, 0f, 0x1p64f, Float.POSITIVE_INFINITY, 1f, 0f, 1f, 1f, r),
+                "|b| = |1 - 2^64| rounds to 2^64");
+        assertTrue(StepMath.modelFast(false, 0f, 0x1p62f, Float.POSITIVE_INFINITY, 1f, 0f, 1f, 1f, r));
     }
 
     @Test

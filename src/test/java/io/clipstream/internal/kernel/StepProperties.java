@@ -275,6 +275,18 @@ class StepProperties {
             ww += (double) w0[i] * w0[i];
         }
         float[] expected = new float[n];
+        {
+            // From the exact values: comfortably inside every fast-path bound, the wide path must not run.
+            double c = logistic ? y * sigmoid(-y * m) : y - m;
+            double exactNorm = mu == 0 ? Math.abs(c) * Math.sqrt(xx)
+                    : Math.sqrt(Math.max(0, c * c * xx - 2 * c * mu * m + (double) mu * mu * ww));
+            double sd = eta * Math.min(1.0, lambda / exactNorm);
+            boolean clearlyFast = mAbs < 0x1p96 && xx < 0x1p96 && ww < 0x1p96 && Math.abs(sd * c) < 0x1p62
+                    && Math.abs(1 - sd * mu) < 0x1p62;
+            if (clearlyFast) {
+                assertFalse(result.wide, context + " took the wide path for inputs far inside the float range");
+            }
+        }
         if (!result.wide) {
             assertWithin(result.margin, m, bound(n, 0, mAbs), context + " margin");
             assertWithin(result.xNormSquared, xx, bound(n, 0, xx), context + " ||x||^2");
