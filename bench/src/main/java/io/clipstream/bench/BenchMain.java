@@ -1,8 +1,228 @@
 package io.clipstream.bench;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Main class of {@code benchmarks.jar}.
+ *
+ * <ul>
+ *   <li>With arguments: JMH's own command line ({@link org.openjdk.jmh.Main}), so every JMH option works
+ *       ({@code -prof gc}, {@code -f 1}, {@code -p dim=1024}, a benchmark regex, {@code -h}).</li>
+ *   <li>Without arguments: the standard suite through the JMH Runner API, one JMH run per {@link Part}, then
+ *       Markdown tables on stdout (also written to {@code <resultDir>/bench-tables.md}) and the raw results as
+ *       {@code <resultDir>/jmh-result-<part>.json}.</li>
+ * </ul>
+ *
+ * <p>Suite settings, as system properties of this JVM (empty means default): {@code bench.quick=true} (a smoke run
+ * of about 5 minutes: 1 fork, 2 + 2 iterations of 250 ms), {@code bench.forks} (default 3),
+ * {@code bench.warmups} (2), {@code bench.iterations} (3), {@code bench.time} (iteration length, 1s),
+ * {@code bench.parts} (comma-separated part names, default all but {@code distances}),
+ * {@code bench.resultDir} (default {@code target}). The default suite takes about 40 minutes on 2 cores.
+ */
 public final class BenchMain {
-    public static void main(String[] args) throws Exception {
-        System.err.println("runner JVM " + Runtime.version() + " " + System.getProperty("java.home") + " args=" + java.util.Arrays.toString(args) + " quick=[" + System.getProperty("bench.quick") + "]");
-        if (args.length > 0) org.openjdk.jmh.Main.main(args);
+
+    static final List<String> DIMS = List.of("16", "64", "256", "1000", "1024", "4096", "65536");
+    static final List<String> STREAM_DIMS = List.of("256", "1024", "4096");
+    static final List<String> DIMS_256_BIT = List.of("64", "256", "1024", "4096");
+    static final List<String> BATCH_DIMS = List.of("64", "1024", "65536");
+
+    /** The fork JVM flags of every benchmark (the {@code @Fork} annotations carry the same list). */
+    static final List<String> FORK_FLAGS = List.of("--add-modules", "jdk.incubator.vector",
+            "--enable-native-access=ALL-UNNAMED", "-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch");
+
+    /** Fork overhead measured on the 2-core machine (JVM start, 2 GiB pre-touch, set-up), for the estimate. */
+    private static final double FORK_OVERHEAD_SECONDS = 2.5;
+
+    private BenchMain() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        if (args.length > 0) {
+            org.openjdk.jmh.Main.main(args);
+            return;
+        }
+        Config config = Config.fromSystemProperties();
+        System.err.println("[clipstream-bench] runner JVM: " + Runtime.version() + " ("
+                + System.getProperty("java.vm.name") + "); " + config.describe());
+        Files.createDirectories(config.resultDir());
+
+        Map<Part, PartResult> results = new LinkedHashMap<>();
+        for (Part part : config.parts()) {
+            results.put(part, run(part, config));
+        }
+        String tables = Report.render(results, MachineInfo.read());
+        Path tablesFile = config.resultDir().resolve("bench-tables.md");
+        Files.writeString(tablesFile, tables, StandardCharsets.UTF_8);
+        System.out.println();
+        System.out.println(tables);
+        System.err.println("[clipstream-bench] tables: " + tablesFile + "; raw results: "
+                + config.resultDir().resolve("jmh-result-*.json"));
+    }
+
+    private static PartResult run(Part part, Config config) throws IOException {
+        Path forkInfo = config.resultDir().resolve("fork-info-" + part.fileName() + ".txt");
+        Files.deleteIfExists(forkInfo);
+        List<String> jvmArgs = new ArrayList<>(FORK_FLAGS);
+        jvmArgs.addAll(part.extraJvmArgs);
+        jvmArgs.add("-Dbench.forkInfo=" + forkInfo.toAbsolutePath());
+        ChainedOptionsBuilder options = new OptionsBuilder()
+                .include(part.include)
+                .forks(config.forks())
+                .warmupIterations(config.warmups())
+                .warmupTime(config.time())
+                .measurementIterations(config.iterations())
+                .measurementTime(config.time())
+                .jvmArgsAppend(jvmArgs.toArray(String[]::new))
+                .addProfiler(GCProfiler.class)
+                .resultFormat(ResultFormatType.JSON)
+                .result(config.resultDir().resolve("jmh-result-" + part.fileName() + ".json").toString());
+        part.params.forEach((name, values) -> options.param(name, values.toArray(String[]::new)));
+        System.err.printf(Locale.ROOT, "[clipstream-bench] part %s: %d configurations x %d forks%n", part.fileName(),
+                part.configurations(), config.forks());
+        Collection<RunResult> runResults;
+        try {
+            runResults = new Runner(options.build()).run();
+        } catch (RunnerException e) {
+            System.err.println("[clipstream-bench] part " + part.fileName() + " failed: " + e);
+            e.printStackTrace();
+            runResults = List.of();
+        }
+        List<String> info = Files.exists(forkInfo) ? Files.readAllLines(forkInfo, StandardCharsets.UTF_8) : List.of();
+        return new PartResult(part, List.copyOf(runResults), ForkInfo.merge(info));
+    }
+
+    /** One JMH run of the suite: a benchmark regex, parameter values and extra fork flags. */
+    enum Part {
+        MEAN("ClippedMeanStepBenchmark\\.clippedMeanStep",
+                Map.of("dim", DIMS, "impl", List.of("SCALAR", "SIMD", "BLAS"), "memory", List.of("NATIVE"))),
+        MEAN256("ClippedMeanStepBenchmark\\.clippedMeanStep",
+                Map.of("dim", DIMS_256_BIT, "impl", List.of("SCALAR", "SIMD"), "memory", List.of("NATIVE")),
+                "-XX:MaxVectorSize=32"),
+        DOT("DotBenchmark\\.dot", Map.of("dim", DIMS, "impl", List.of("SCALAR", "SIMD", "BLAS"))),
+        LINEAR("LinearStepBenchmark\\.clippedLinearStep",
+                Map.of("dim", DIMS, "impl", List.of("SCALAR", "SIMD", "BLAS"))),
+        ROOFLINE("RooflineBenchmark\\.loadOnly", Map.of("dim", DIMS)),
+        STREAM("RooflineBenchmark\\.stream(LoadOnly|ClippedMeanStep)",
+                Map.of("dim", STREAM_DIMS, "impl", List.of("SCALAR", "SIMD"))),
+        BATCH("MeanStepBatchBenchmark\\.(batch|sequential)(8|32)", Map.of("dim", BATCH_DIMS)),
+        DISTANCES("DistancesBenchmark\\.(distances|dots)",
+                Map.of("dim", List.of("16", "64", "256", "1000", "1024", "4096"), "impl", List.of("SCALAR", "SIMD")));
+
+        final String include;
+        final Map<String, List<String>> params;
+        final List<String> extraJvmArgs;
+
+        Part(String methods, Map<String, List<String>> params, String... extraJvmArgs) {
+            this.include = "^" + BenchMain.class.getPackageName().replace(".", "\\.") + "\\." + methods + "$";
+            this.params = params;
+            this.extraJvmArgs = List.of(extraJvmArgs);
+        }
+
+        String fileName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** Number of (benchmark, parameters) configurations, for the time estimate. */
+        int configurations() {
+            return switch (this) {
+                case MEAN -> 7 * 3;
+                case MEAN256 -> 4 * 2;
+                case DOT, LINEAR -> 7 * 3;
+                case ROOFLINE -> 7;
+                case STREAM -> 3 + 3 * 2;
+                case BATCH -> 3 * 4;
+                case DISTANCES -> 6 * 2 * 2;
+            };
+        }
+    }
+
+    /** Results of one part and what its forks recorded about themselves. */
+    record PartResult(Part part, List<RunResult> results, Map<String, String> forkInfo) {
+    }
+
+    /** Suite settings from system properties. */
+    record Config(boolean quick, int forks, int warmups, int iterations, TimeValue time, List<Part> parts,
+                  Path resultDir) {
+
+        static Config fromSystemProperties() {
+            boolean quick = Boolean.parseBoolean(property("bench.quick", "false"));
+            int forks = Integer.parseInt(property("bench.forks", quick ? "1" : "3"));
+            int warmups = Integer.parseInt(property("bench.warmups", "2"));
+            int iterations = Integer.parseInt(property("bench.iterations", quick ? "2" : "3"));
+            TimeValue time = TimeValue.fromString(property("bench.time", quick ? "250ms" : "1s"));
+            String partNames = property("bench.parts", "");
+            List<Part> parts = new ArrayList<>();
+            if (partNames.isEmpty()) {
+                parts.addAll(Arrays.asList(Part.values()));
+                parts.remove(Part.DISTANCES);
+            } else {
+                for (String name : partNames.split(",")) {
+                    parts.add(Part.valueOf(name.trim().toUpperCase(Locale.ROOT)));
+                }
+            }
+            Path resultDir = Path.of(property("bench.resultDir", "target"));
+            if (forks < 1 || warmups < 0 || iterations < 1) {
+                throw new IllegalArgumentException("need bench.forks >= 1, bench.warmups >= 0, bench.iterations >= 1: "
+                        + forks + ", " + warmups + ", " + iterations);
+            }
+            return new Config(quick, forks, warmups, iterations, time, List.copyOf(parts), resultDir);
+        }
+
+        private static String property(String name, String defaultValue) {
+            String value = System.getProperty(name, "").trim();
+            return value.isEmpty() ? defaultValue : value;
+        }
+
+        String describe() {
+            int configurations = parts.stream().mapToInt(Part::configurations).sum();
+            double seconds = configurations * forks
+                    * (FORK_OVERHEAD_SECONDS + (warmups + iterations) * time.convertTo(java.util.concurrent.TimeUnit.MILLISECONDS) / 1000.0);
+            return String.format(Locale.ROOT, "%s suite, parts %s, %d configurations x %d forks x (%d warm-up + %d "
+                    + "measurement iterations of %s): about %.0f minutes", quick ? "quick" : "full",
+                    parts.stream().map(Part::fileName).toList(), configurations, forks, warmups, iterations, time,
+                    seconds / 60);
+        }
+    }
+
+    /** Merges the key=value lines the forks wrote: each key maps to its distinct values joined by " / ". */
+    static final class ForkInfo {
+        private ForkInfo() {
+        }
+
+        static Map<String, String> merge(List<String> lines) {
+            Map<String, Set<String>> values = new LinkedHashMap<>();
+            for (String line : lines) {
+                for (String field : line.split("\t")) {
+                    int eq = field.indexOf('=');
+                    if (eq > 0) {
+                        values.computeIfAbsent(field.substring(0, eq), k -> new LinkedHashSet<>())
+                                .add(field.substring(eq + 1));
+                    }
+                }
+            }
+            Map<String, String> merged = new LinkedHashMap<>();
+            values.forEach((key, set) -> merged.put(key, String.join(" / ", set)));
+            return merged;
+        }
     }
 }

@@ -42,6 +42,11 @@ public record ScalarKernels(boolean fma) implements Kernels {
         return fma ? Math.fma(a, b, c) : a * b + c;
     }
 
+    /** The {@code count} floats from element {@code index}; checks the whole range before anything is touched. */
+    static MemorySegment slice(MemorySegment s, long index, int count) {
+        return s.asSlice(index << 2, (long) count << 2);
+    }
+
     // ---------------------------------------------------------------- reductions
 
     /** {@code acc = mulAdd(a_i, b_i, acc)} for i in order, starting from 0. */
@@ -80,26 +85,32 @@ public record ScalarKernels(boolean fma) implements Kernels {
 
     /** {@code y_i = mulAdd(alpha, x_i, y_i)}. */
     @Override
-    public void axpy(float alpha, MemorySegment x, long xIndex, MemorySegment y, long yIndex, int count) {
+    public void axpy(float alpha, MemorySegment xSegment, long xIndex, MemorySegment ySegment, long yIndex,
+                     int count) {
+        MemorySegment x = slice(xSegment, xIndex, count);
+        MemorySegment y = slice(ySegment, yIndex, count);
         for (int i = 0; i < count; i++) {
-            set(y, yIndex + i, mulAdd(alpha, get(x, xIndex + i), get(y, yIndex + i)));
+            set(y, i, mulAdd(alpha, get(x, i), get(y, i)));
         }
     }
 
     /** {@code x_i = alpha * x_i}. */
     @Override
-    public void scale(float alpha, MemorySegment x, long xIndex, int count) {
+    public void scale(float alpha, MemorySegment xSegment, long xIndex, int count) {
+        MemorySegment x = slice(xSegment, xIndex, count);
         for (int i = 0; i < count; i++) {
-            set(x, xIndex + i, alpha * get(x, xIndex + i));
+            set(x, i, alpha * get(x, i));
         }
     }
 
     /** {@code dst_i = alpha * src_i}. */
     @Override
-    public void copyScaled(float alpha, MemorySegment src, long srcIndex, MemorySegment dst, long dstIndex,
-                           int count) {
+    public void copyScaled(float alpha, MemorySegment srcSegment, long srcIndex, MemorySegment dstSegment,
+                           long dstIndex, int count) {
+        MemorySegment src = slice(srcSegment, srcIndex, count);
+        MemorySegment dst = slice(dstSegment, dstIndex, count);
         for (int i = 0; i < count; i++) {
-            set(dst, dstIndex + i, alpha * get(src, srcIndex + i));
+            set(dst, i, alpha * get(src, i));
         }
     }
 

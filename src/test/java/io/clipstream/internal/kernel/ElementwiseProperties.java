@@ -75,6 +75,27 @@ class ElementwiseProperties {
         }
     }
 
+    /** Ranges are checked before anything is written: a short y (or x) throws and y keeps every element. */
+    @Property(tries = 60)
+    void outOfRangeThrowsBeforeWriting(@ForAll("widths") int bits, @ForAll @IntRange(min = 1, max = 300) int length,
+                                       @ForAll boolean shortY, @ForAll long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        for (Kernels k : List.of(KernelFixtures.simd(bits, true), KernelFixtures.scalar(true))) {
+            float[] y0 = values(r, shortY ? length - 1 : length, Profile.NORMAL);
+            MemorySegment y = segment(true, 0, y0, 0);
+            MemorySegment x = segment(true, 0, values(r, shortY ? length : length - 1, Profile.NORMAL), 0);
+            org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                    () -> k.axpy(2f, x, 0, y, 0, length), k + " axpy");
+            org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                    () -> k.copyScaled(2f, x, 0, y, 0, length), k + " copyScaled");
+            if (shortY) {
+                org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                        () -> k.scale(2f, y, 0, length), k + " scale");
+            }
+            assertSameBits(y0, read(y, 0, y0.length), k + " wrote before throwing");
+        }
+    }
+
     @Provide
     Arbitrary<Integer> widths() {
         return Arbitraries.of(128, 256, 512);

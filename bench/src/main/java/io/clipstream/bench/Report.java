@@ -1,0 +1,312 @@
+package io.clipstream.bench;
+
+import io.clipstream.bench.BenchMain.Part;
+import io.clipstream.bench.BenchMain.PartResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+
+/**
+ * The suite's Markdown tables. Every table is headed by the JDK and VM of the forks, their flags, the CPU and
+ * its SIMD flags, and the vector species the production kernels used in those forks. Speed-ups are time ratios
+ * from the same suite run (e.g. SCALAR time / SIMD time); "–" marks a result that is missing (failed or not run).
+ */
+final class Report {
+
+    private static final String MISSING = "–";
+
+    private final Map<Part, PartResult> parts;
+    private final MachineInfo machine;
+    private final StringBuilder out = new StringBuilder();
+
+    private Report(Map<Part, PartResult> parts, MachineInfo machine) {
+        this.parts = parts;
+        this.machine = machine;
+    }
+
+    static String render(Map<Part, PartResult> parts, MachineInfo machine) {
+        Report report = new Report(parts, machine);
+        report.meanStep();
+        report.meanStep256();
+        report.dotAndLinear();
+        report.roofline();
+        report.streamed();
+        report.allocation();
+        report.batch();
+        report.distances();
+        return report.out.toString();
+    }
+
+    // ------------------------------------------------------------------ tables
+
+    private void meanStep() {
+        if (!parts.containsKey(Part.MEAN)) {
+            return;
+        }
+        title("(i) Clipped mean step, ns/op (lower is better)", Part.MEAN);
+        peerTable(Part.MEAN, "clippedMeanStep", BenchMain.DIMS, true);
+    }
+
+    private void meanStep256() {
+        if (!parts.containsKey(Part.MEAN256)) {
+            return;
+        }
+        title("(ii) Clipped mean step with -XX:MaxVectorSize=32 (AVX2-width vectors), ns/op", Part.MEAN256);
+        row("dim", "SCALAR", "SIMD-256", "speed-up vs SCALAR", "SIMD-512 (table i)", "512-bit vs 256-bit speed-up");
+        separator(6);
+        for (String dim : BenchMain.DIMS_256_BIT) {
+            RunResult scalar = find(Part.MEAN256, "clippedMeanStep", "dim", dim, "impl", "SCALAR");
+            RunResult simd = find(Part.MEAN256, "clippedMeanStep", "dim", dim, "impl", "SIMD");
+            RunResult wide = find(Part.MEAN, "clippedMeanStep", "dim", dim, "impl", "SIMD");
+            row(dim, score(scalar), score(simd), ratio(scalar, simd), score(wide), ratio(simd, wide));
+        }
+        out.append('\n');
+    }
+
+    private void dotAndLinear() {
+        if (parts.containsKey(Part.DOT)) {
+            title("(iii-a) Dot product w . x, ns/op", Part.DOT);
+            peerTable(Part.DOT, "dot", BenchMain.DIMS, true);
+        }
+        if (parts.containsKey(Part.LINEAR)) {
+            title("(iii-b) Clipped linear-regression step, ns/op", Part.LINEAR);
+            peerTable(Part.LINEAR, "clippedLinearStep", BenchMain.DIMS, true);
+        }
+    }
+
+    private void roofline() {
+        if (!parts.containsKey(Part.ROOFLINE)) {
+            return;
+        }
+        title("(iv) Cache-resident roofline: load-only kernel vs clipped mean step", Part.ROOFLINE);
+        note("loadOnly loads what one step loads (theta and x, each twice: 16 * dim bytes) and only adds; "
+                + "share = loadOnly time / step time (1.0 = the step runs at the speed of its loads).");
+        row("dim", "loadOnly ns", "load GB/s", "SIMD step ns", "SIMD share", "SCALAR step ns", "SCALAR share");
+        separator(7);
+        for (String dim : BenchMain.DIMS) {
+            RunResult load = find(Part.ROOFLINE, "loadOnly", "dim", dim);
+            RunResult simd = find(Part.MEAN, "clippedMeanStep", "dim", dim, "impl", "SIMD");
+            RunResult scalar = find(Part.MEAN, "clippedMeanStep", "dim", dim, "impl", "SCALAR");
+            row(dim, score(load), bandwidth(load, 16.0 * Integer.parseInt(dim)), score(simd), share(load, simd),
+                    score(scalar), share(load, scalar));
+        }
+        out.append('\n');
+    }
+
+    private void streamed() {
+        if (!parts.containsKey(Part.STREAM)) {
+            return;
+        }
+        title("(v) DRAM-streamed: 1 GiB of samples, theta in cache; per-sample times and bandwidth of new sample "
+                + "data (4 * dim bytes per sample)", Part.STREAM);
+        note("share = streamLoadOnly time / streamClippedMeanStep time; GB/s = 4 * dim bytes / ns per sample.");
+        row("dim", "load-only ns", "load-only GB/s", "SIMD step ns", "SIMD step GB/s", "SIMD share",
+                "SCALAR step GB/s", "SCALAR share");
+        separator(8);
+        for (String dim : BenchMain.STREAM_DIMS) {
+            double bytes = 4.0 * Integer.parseInt(dim);
+            RunResult load = find(Part.STREAM, "streamLoadOnly", "dim", dim);
+            RunResult simd = find(Part.STREAM, "streamClippedMeanStep", "dim", dim, "impl", "SIMD");
+            RunResult scalar = find(Part.STREAM, "streamClippedMeanStep", "dim", dim, "impl", "SCALAR");
+            row(dim, score(load), bandwidth(load, bytes), score(simd), bandwidth(simd, bytes), share(load, simd),
+                    bandwidth(scalar, bytes), share(load, scalar));
+        }
+        out.append('\n');
+    }
+
+    private void allocation() {
+        if (!parts.containsKey(Part.MEAN)) {
+            return;
+        }
+        title("(vi) Allocation per clipped mean step, gc.alloc.rate.norm in B/op (GC profiler)", Part.MEAN);
+        note("0 B/op (up to JMH's own ~0.01 B/op of noise) means no vector boxing and no garbage on the step path.");
+        row("dim", "SIMD B/op", "SCALAR B/op", "BLAS B/op");
+        separator(4);
+        for (String dim : BenchMain.DIMS) {
+            row(dim, allocation(find(Part.MEAN, "clippedMeanStep", "dim", dim, "impl", "SIMD")),
+                    allocation(find(Part.MEAN, "clippedMeanStep", "dim", dim, "impl", "SCALAR")),
+                    allocation(find(Part.MEAN, "clippedMeanStep", "dim", dim, "impl", "BLAS")));
+        }
+        out.append('\n');
+    }
+
+    private void batch() {
+        if (!parts.containsKey(Part.BATCH)) {
+            return;
+        }
+        title("(vii) Mini-batch vs sequential clipped mean steps (SIMD), ns per row", Part.BATCH);
+        note("batchB: one clippedMeanStepBatch call over B rows; sequentialB: B clippedMeanStep calls on the same "
+                + "rows. speed-up = sequential / batch.");
+        row("dim", "B", "batch ns/row", "sequential ns/row", "speed-up", "batch B/op");
+        separator(6);
+        for (String dim : BenchMain.BATCH_DIMS) {
+            for (String b : List.of("8", "32")) {
+                RunResult batch = find(Part.BATCH, "batch" + b, "dim", dim);
+                RunResult sequential = find(Part.BATCH, "sequential" + b, "dim", dim);
+                row(dim, b, score(batch), score(sequential), ratio(sequential, batch), allocation(batch));
+            }
+        }
+        out.append('\n');
+    }
+
+    private void distances() {
+        if (!parts.containsKey(Part.DISTANCES)) {
+            return;
+        }
+        title("Batch scoring over 64 rows, ns per row", Part.DISTANCES);
+        row("dim", "distances SCALAR", "distances SIMD", "speed-up", "dots SCALAR", "dots SIMD", "speed-up");
+        separator(7);
+        for (String dim : List.of("16", "64", "256", "1000", "1024", "4096")) {
+            RunResult ds = find(Part.DISTANCES, "distances", "dim", dim, "impl", "SCALAR");
+            RunResult dv = find(Part.DISTANCES, "distances", "dim", dim, "impl", "SIMD");
+            RunResult ms = find(Part.DISTANCES, "dots", "dim", dim, "impl", "SCALAR");
+            RunResult mv = find(Part.DISTANCES, "dots", "dim", dim, "impl", "SIMD");
+            row(dim, score(ds), score(dv), ratio(ds, dv), score(ms), score(mv), ratio(ms, mv));
+        }
+        out.append('\n');
+    }
+
+    /** dim | SCALAR | SIMD | BLAS | speed-ups of SIMD over both. */
+    private void peerTable(Part part, String method, List<String> dims, boolean withBlas) {
+        row("dim", "SCALAR", "SIMD", withBlas ? "BLAS" : null, "SIMD speed-up vs SCALAR",
+                withBlas ? "SIMD speed-up vs BLAS" : null);
+        separator(withBlas ? 6 : 4);
+        for (String dim : dims) {
+            RunResult scalar = find(part, method, "dim", dim, "impl", "SCALAR");
+            RunResult simd = find(part, method, "dim", dim, "impl", "SIMD");
+            RunResult blas = withBlas ? find(part, method, "dim", dim, "impl", "BLAS") : null;
+            row(dim, score(scalar), score(simd), withBlas ? score(blas) : null, ratio(scalar, simd),
+                    withBlas ? ratio(blas, simd) : null);
+        }
+        note("speed-up = other time / SIMD time, measured in the same run; score ± JMH's 99.9% confidence "
+                + "half-width (absent with fewer than 2 measured iterations).");
+    }
+
+    // ------------------------------------------------------------------ headers
+
+    private void title(String title, Part part) {
+        PartResult result = parts.get(part);
+        out.append("### ").append(title).append("\n\n");
+        Map<String, String> info = result.forkInfo();
+        BenchmarkParams params = result.results().isEmpty() ? null : result.results().getFirst().getParams();
+        String jdk = info.getOrDefault("java", params == null ? "unknown" : params.getJdkVersion());
+        String vm = info.getOrDefault("vm", params == null ? "unknown" : params.getVmName() + " " + params.getVmVersion());
+        out.append("- JDK ").append(jdk).append(", ").append(vm);
+        if (params != null) {
+            out.append("; fork flags: `").append(params.getJvmArgs().stream()
+                    .filter(arg -> !arg.startsWith("-Dbench.")).collect(Collectors.joining(" "))).append('`');
+            out.append("; ").append(params.getForks()).append(" fork(s) x ").append(params.getMeasurement().getCount())
+                    .append(" x ").append(params.getMeasurement().getTime()).append(" measured (after ")
+                    .append(params.getWarmup().getCount()).append(" x ").append(params.getWarmup().getTime())
+                    .append(" warm-up)");
+        }
+        out.append('\n');
+        out.append("- ").append(machine.describe()).append('\n');
+        out.append("- production kernels in the forks: ").append(info.getOrDefault("kernels", "unknown"))
+                .append(" (FloatVector.SPECIES_PREFERRED = ").append(info.getOrDefault("preferredBits", "?"))
+                .append(" bits, FMA ").append(info.getOrDefault("fma", "?")).append(")");
+        if (info.containsKey("loadOnlyBits")) {
+            out.append("; load-only kernel ").append(info.get("loadOnlyBits")).append("-bit");
+        }
+        if (info.containsKey("blas")) {
+            out.append("; BLAS: ").append(info.get("blas"));
+        }
+        out.append("\n\n");
+    }
+
+    private void note(String text) {
+        out.append(text).append("\n\n");
+    }
+
+    // ------------------------------------------------------------------ cells
+
+    private void row(String... cells) {
+        List<String> kept = new ArrayList<>();
+        for (String cell : cells) {
+            if (cell != null) {
+                kept.add(cell);
+            }
+        }
+        out.append("| ").append(String.join(" | ", kept)).append(" |\n");
+    }
+
+    private void separator(int columns) {
+        out.append("|").append("---:|".repeat(columns)).append('\n');
+    }
+
+    /** The result of {@code method} in {@code part} whose parameters include the given name/value pairs. */
+    private RunResult find(Part part, String method, String... params) {
+        PartResult result = parts.get(part);
+        if (result == null) {
+            return null;
+        }
+        outer:
+        for (RunResult r : result.results()) {
+            BenchmarkParams p = r.getParams();
+            if (!p.getBenchmark().endsWith("." + method)) {
+                continue;
+            }
+            for (int i = 0; i < params.length; i += 2) {
+                if (!params[i + 1].equals(p.getParam(params[i]))) {
+                    continue outer;
+                }
+            }
+            return r;
+        }
+        return null;
+    }
+
+    private static String score(RunResult r) {
+        if (r == null) {
+            return MISSING;
+        }
+        Result<?> primary = r.getPrimaryResult();
+        double error = primary.getScoreError();
+        return number(primary.getScore()) + (Double.isNaN(error) ? "" : " ± " + number(error));
+    }
+
+    private static String number(double v) {
+        if (Math.abs(v) >= 100) {
+            return String.format(Locale.ROOT, "%.0f", v);
+        }
+        return String.format(Locale.ROOT, Math.abs(v) >= 10 ? "%.1f" : "%.2f", v);
+    }
+
+    /** {@code slower / faster}: how many times faster the second is. */
+    private static String ratio(RunResult slower, RunResult faster) {
+        if (slower == null || faster == null) {
+            return MISSING;
+        }
+        return String.format(Locale.ROOT, "%.2fx", slower.getPrimaryResult().getScore()
+                / faster.getPrimaryResult().getScore());
+    }
+
+    private static String share(RunResult roofline, RunResult measured) {
+        if (roofline == null || measured == null) {
+            return MISSING;
+        }
+        return String.format(Locale.ROOT, "%.2f", roofline.getPrimaryResult().getScore()
+                / measured.getPrimaryResult().getScore());
+    }
+
+    /** Bytes per operation / ns per operation = GB/s. */
+    private static String bandwidth(RunResult r, double bytesPerOperation) {
+        if (r == null) {
+            return MISSING;
+        }
+        return String.format(Locale.ROOT, "%.1f", bytesPerOperation / r.getPrimaryResult().getScore());
+    }
+
+    private static String allocation(RunResult r) {
+        if (r == null) {
+            return MISSING;
+        }
+        Result<?> norm = r.getSecondaryResults().get("gc.alloc.rate.norm");
+        return norm == null ? MISSING : String.format(Locale.ROOT, "%.3f", norm.getScore());
+    }
+}
