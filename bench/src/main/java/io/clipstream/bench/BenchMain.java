@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatType;
@@ -34,9 +35,11 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * </ul>
  *
  * <p>Suite settings, as system properties of this JVM (empty means default): {@code bench.quick=true} (a smoke run
- * of about 5 minutes: 1 fork, 2 + 2 iterations of 250 ms), {@code bench.forks} (default 3),
+ * of about 6 minutes: 1 fork, one 750 ms warm-up and two 250 ms measurement iterations), {@code bench.forks}
+ * (default 3),
  * {@code bench.warmups} (2), {@code bench.iterations} (3), {@code bench.time} (iteration length, 1s),
- * {@code bench.parts} (comma-separated part names, default all but {@code distances}),
+ * {@code bench.parts} (comma-separated part names, default all but {@code distances}), {@code bench.dims}
+ * (comma-separated dims: run only those of each part's dims),
  * {@code bench.resultDir} (default {@code target}). The default suite takes about 40 minutes on 2 cores.
  */
 public final class BenchMain {
@@ -68,7 +71,9 @@ public final class BenchMain {
 
         Map<Part, PartResult> results = new LinkedHashMap<>();
         for (Part part : config.parts()) {
-            results.put(part, run(part, config));
+            if (part.configurations(config) > 0) {
+                results.put(part, run(part, config));
+            }
         }
         String tables = Report.render(results, MachineInfo.read());
         Path tablesFile = config.resultDir().resolve("bench-tables.md");
@@ -82,23 +87,26 @@ public final class BenchMain {
     private static PartResult run(Part part, Config config) throws IOException {
         Path forkInfo = config.resultDir().resolve("fork-info-" + part.fileName() + ".txt");
         Files.deleteIfExists(forkInfo);
-        List<String> jvmArgs = new ArrayList<>(FORK_FLAGS);
-        jvmArgs.addAll(part.extraJvmArgs);
-        jvmArgs.add("-Dbench.forkInfo=" + forkInfo.toAbsolutePath());
+        // jvmArgs replaces what forks would otherwise inherit from this JVM's command line; jvmArgsAppend
+        // replaces the @Fork annotations' list (which equals FORK_FLAGS).
+        List<String> extraArgs = new ArrayList<>(part.extraJvmArgs);
+        extraArgs.add("-Dbench.forkInfo=" + forkInfo.toAbsolutePath());
         ChainedOptionsBuilder options = new OptionsBuilder()
                 .include(part.include)
                 .forks(config.forks())
                 .warmupIterations(config.warmups())
-                .warmupTime(config.time())
+                .warmupTime(config.warmupTime())
                 .measurementIterations(config.iterations())
                 .measurementTime(config.time())
-                .jvmArgsAppend(jvmArgs.toArray(String[]::new))
+                .jvmArgs(FORK_FLAGS.toArray(String[]::new))
+                .jvmArgsAppend(extraArgs.toArray(String[]::new))
                 .addProfiler(GCProfiler.class)
                 .resultFormat(ResultFormatType.JSON)
                 .result(config.resultDir().resolve("jmh-result-" + part.fileName() + ".json").toString());
-        part.params.forEach((name, values) -> options.param(name, values.toArray(String[]::new)));
+        part.params.forEach((name, values) -> options.param(name,
+                (name.equals("dim") ? config.dims(values) : values).toArray(String[]::new)));
         System.err.printf(Locale.ROOT, "[clipstream-bench] part %s: %d configurations x %d forks%n", part.fileName(),
-                part.configurations(), config.forks());
+                part.configurations(config), config.forks());
         Collection<RunResult> runResults;
         try {
             runResults = new Runner(options.build()).run();
@@ -143,15 +151,14 @@ public final class BenchMain {
         }
 
         /** Number of (benchmark, parameters) configurations, for the time estimate. */
-        int configurations() {
+        int configurations(Config config) {
+            int dims = config.dims(params.get("dim")).size();
+            int impls = params.containsKey("impl") ? params.get("impl").size() : 1;
             return switch (this) {
-                case MEAN -> 7 * 3;
-                case MEAN256 -> 4 * 2;
-                case DOT, LINEAR -> 7 * 3;
-                case ROOFLINE -> 7;
-                case STREAM -> 3 + 3 * 2;
-                case BATCH -> 3 * 4;
-                case DISTANCES -> 6 * 2 * 2;
+                case STREAM -> dims * (1 + impls);
+                case BATCH -> dims * 4;
+                case DISTANCES -> dims * impls * 2;
+                default -> dims * impls;
             };
         }
     }
@@ -161,15 +168,18 @@ public final class BenchMain {
     }
 
     /** Suite settings from system properties. */
-    record Config(boolean quick, int forks, int warmups, int iterations, TimeValue time, List<Part> parts,
-                  Path resultDir) {
+    record Config(boolean quick, int forks, int warmups, TimeValue warmupTime, int iterations, TimeValue time,
+                  List<Part> parts, Set<String> dimFilter, Path resultDir) {
 
         static Config fromSystemProperties() {
             boolean quick = Boolean.parseBoolean(property("bench.quick", "false"));
             int forks = Integer.parseInt(property("bench.forks", quick ? "1" : "3"));
-            int warmups = Integer.parseInt(property("bench.warmups", "2"));
+            int warmups = Integer.parseInt(property("bench.warmups", quick ? "1" : "2"));
             int iterations = Integer.parseInt(property("bench.iterations", quick ? "2" : "3"));
             TimeValue time = TimeValue.fromString(property("bench.time", quick ? "250ms" : "1s"));
+            // quick mode still warms up for most of a second: C2 needs that long for the larger vector kernels
+            // on a busy 2-core machine, and before that the GC profiler sees interpreter/C1 allocation
+            TimeValue warmupTime = quick && property("bench.time", "").isEmpty() ? TimeValue.milliseconds(750) : time;
             String partNames = property("bench.parts", "");
             List<Part> parts = new ArrayList<>();
             if (partNames.isEmpty()) {
@@ -180,12 +190,24 @@ public final class BenchMain {
                     parts.add(Part.valueOf(name.trim().toUpperCase(Locale.ROOT)));
                 }
             }
+            Set<String> dimFilter = new LinkedHashSet<>();
+            for (String dim : property("bench.dims", "").split(",")) {
+                if (!dim.isBlank()) {
+                    dimFilter.add(dim.trim());
+                }
+            }
             Path resultDir = Path.of(property("bench.resultDir", "target"));
             if (forks < 1 || warmups < 0 || iterations < 1) {
                 throw new IllegalArgumentException("need bench.forks >= 1, bench.warmups >= 0, bench.iterations >= 1: "
                         + forks + ", " + warmups + ", " + iterations);
             }
-            return new Config(quick, forks, warmups, iterations, time, List.copyOf(parts), resultDir);
+            return new Config(quick, forks, warmups, warmupTime, iterations, time, List.copyOf(parts),
+                    Set.copyOf(dimFilter), resultDir);
+        }
+
+        /** The part's dims, restricted to {@code bench.dims} when that is set. */
+        List<String> dims(List<String> partDims) {
+            return dimFilter.isEmpty() ? partDims : partDims.stream().filter(dimFilter::contains).toList();
         }
 
         private static String property(String name, String defaultValue) {
@@ -194,13 +216,17 @@ public final class BenchMain {
         }
 
         String describe() {
-            int configurations = parts.stream().mapToInt(Part::configurations).sum();
-            double seconds = configurations * forks
-                    * (FORK_OVERHEAD_SECONDS + (warmups + iterations) * time.convertTo(java.util.concurrent.TimeUnit.MILLISECONDS) / 1000.0);
-            return String.format(Locale.ROOT, "%s suite, parts %s, %d configurations x %d forks x (%d warm-up + %d "
-                    + "measurement iterations of %s): about %.0f minutes", quick ? "quick" : "full",
-                    parts.stream().map(Part::fileName).toList(), configurations, forks, warmups, iterations, time,
-                    seconds / 60);
+            int configurations = parts.stream().mapToInt(part -> part.configurations(this)).sum();
+            double seconds = configurations * forks * (FORK_OVERHEAD_SECONDS + warmups * seconds(warmupTime)
+                    + iterations * seconds(time));
+            return String.format(Locale.ROOT, "%s suite, parts %s, %d configurations x %d forks x (%d x %s warm-up + "
+                    + "%d x %s measurement): about %.0f minutes", quick ? "quick" : "full",
+                    parts.stream().map(Part::fileName).toList(), configurations, forks, warmups, warmupTime,
+                    iterations, time, seconds / 60);
+        }
+
+        private static double seconds(TimeValue time) {
+            return time.convertTo(TimeUnit.MILLISECONDS) / 1000.0;
         }
     }
 

@@ -63,7 +63,7 @@ final class Report {
             RunResult scalar = find(Part.MEAN256, "clippedMeanStep", "dim", dim, "impl", "SCALAR");
             RunResult simd = find(Part.MEAN256, "clippedMeanStep", "dim", dim, "impl", "SIMD");
             RunResult wide = find(Part.MEAN, "clippedMeanStep", "dim", dim, "impl", "SIMD");
-            row(dim, score(scalar), score(simd), ratio(scalar, simd), score(wide), ratio(simd, wide));
+            dataRow(1, dim, score(scalar), score(simd), ratio(scalar, simd), score(wide), ratio(simd, wide));
         }
         out.append('\n');
     }
@@ -92,7 +92,7 @@ final class Report {
             RunResult load = find(Part.ROOFLINE, "loadOnly", "dim", dim);
             RunResult simd = find(Part.MEAN, "clippedMeanStep", "dim", dim, "impl", "SIMD");
             RunResult scalar = find(Part.MEAN, "clippedMeanStep", "dim", dim, "impl", "SCALAR");
-            row(dim, score(load), bandwidth(load, 16.0 * Integer.parseInt(dim)), score(simd), share(load, simd),
+            dataRow(1, dim, score(load), bandwidth(load, 16.0 * Integer.parseInt(dim)), score(simd), share(load, simd),
                     score(scalar), share(load, scalar));
         }
         out.append('\n');
@@ -113,7 +113,7 @@ final class Report {
             RunResult load = find(Part.STREAM, "streamLoadOnly", "dim", dim);
             RunResult simd = find(Part.STREAM, "streamClippedMeanStep", "dim", dim, "impl", "SIMD");
             RunResult scalar = find(Part.STREAM, "streamClippedMeanStep", "dim", dim, "impl", "SCALAR");
-            row(dim, score(load), bandwidth(load, bytes), score(simd), bandwidth(simd, bytes), share(load, simd),
+            dataRow(1, dim, score(load), bandwidth(load, bytes), score(simd), bandwidth(simd, bytes), share(load, simd),
                     bandwidth(scalar, bytes), share(load, scalar));
         }
         out.append('\n');
@@ -128,7 +128,7 @@ final class Report {
         row("dim", "SIMD B/op", "SCALAR B/op", "BLAS B/op");
         separator(4);
         for (String dim : BenchMain.DIMS) {
-            row(dim, allocation(find(Part.MEAN, "clippedMeanStep", "dim", dim, "impl", "SIMD")),
+            dataRow(1, dim, allocation(find(Part.MEAN, "clippedMeanStep", "dim", dim, "impl", "SIMD")),
                     allocation(find(Part.MEAN, "clippedMeanStep", "dim", dim, "impl", "SCALAR")),
                     allocation(find(Part.MEAN, "clippedMeanStep", "dim", dim, "impl", "BLAS")));
         }
@@ -148,7 +148,7 @@ final class Report {
             for (String b : List.of("8", "32")) {
                 RunResult batch = find(Part.BATCH, "batch" + b, "dim", dim);
                 RunResult sequential = find(Part.BATCH, "sequential" + b, "dim", dim);
-                row(dim, b, score(batch), score(sequential), ratio(sequential, batch), allocation(batch));
+                dataRow(2, dim, b, score(batch), score(sequential), ratio(sequential, batch), allocation(batch));
             }
         }
         out.append('\n');
@@ -166,7 +166,7 @@ final class Report {
             RunResult dv = find(Part.DISTANCES, "distances", "dim", dim, "impl", "SIMD");
             RunResult ms = find(Part.DISTANCES, "dots", "dim", dim, "impl", "SCALAR");
             RunResult mv = find(Part.DISTANCES, "dots", "dim", dim, "impl", "SIMD");
-            row(dim, score(ds), score(dv), ratio(ds, dv), score(ms), score(mv), ratio(ms, mv));
+            dataRow(1, dim, score(ds), score(dv), ratio(ds, dv), score(ms), score(mv), ratio(ms, mv));
         }
         out.append('\n');
     }
@@ -180,7 +180,7 @@ final class Report {
             RunResult scalar = find(part, method, "dim", dim, "impl", "SCALAR");
             RunResult simd = find(part, method, "dim", dim, "impl", "SIMD");
             RunResult blas = withBlas ? find(part, method, "dim", dim, "impl", "BLAS") : null;
-            row(dim, score(scalar), score(simd), withBlas ? score(blas) : null, ratio(scalar, simd),
+            dataRow(1, dim, score(scalar), score(simd), withBlas ? score(blas) : null, ratio(scalar, simd),
                     withBlas ? ratio(blas, simd) : null);
         }
         note("speed-up = other time / SIMD time, measured in the same run; score ± JMH's 99.9% confidence "
@@ -224,6 +224,16 @@ final class Report {
     }
 
     // ------------------------------------------------------------------ cells
+
+    /** A table row, unless every result cell is missing (a dim the suite did not run). */
+    private void dataRow(int keyColumns, String... cells) {
+        for (int i = keyColumns; i < cells.length; i++) {
+            if (cells[i] != null && !cells[i].equals(MISSING)) {
+                row(cells);
+                return;
+            }
+        }
+    }
 
     private void row(String... cells) {
         List<String> kept = new ArrayList<>();

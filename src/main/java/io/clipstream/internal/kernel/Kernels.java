@@ -32,6 +32,11 @@ import java.lang.foreign.MemorySegment;
  * {@code clip(g, lambda) = g * min(1, lambda / ||g||)}, where {@code g} includes the optional L2 term
  * {@code mu * theta}. They return the pre-clip gradient norm {@code ||g||}. The clip factor is computed in
  * double by {@link StepMath#clipFactor}; {@code lambda = +Infinity} disables clipping (plain SGD).
+ *
+ * <p>Steps are transactional for non-finite input: when {@code x} (or the state, or the label) holds a NaN or an
+ * infinity, a step returns NaN and writes nothing. This costs nothing on the fast path: with a finite state, a
+ * pass-1 sum below {@link #WIDE_THRESHOLD} already proves every input finite, and only a sum at or above it runs
+ * the check (in double, on the wide path). The facade relies on this instead of scanning every sample first.
  */
 public interface Kernels {
 
@@ -114,11 +119,17 @@ public interface Kernels {
      * @param xs rows of {@code count} floats, row {@code i} at element {@code xsIndex + i * stride}
      * @param norms receives the {@code n} pre-clip gradient norms as doubles at element {@code normsIndex}
      * @param scratch at least {@code n} floats the kernel may overwrite (the per-row coefficients)
-     * @return the largest pre-clip norm in the batch (NaN if any is NaN)
+     * @return the largest pre-clip norm in the batch, or NaN (and theta untouched) if any row is not finite
      */
     double clippedMeanStepBatch(MemorySegment theta, long thetaIndex, MemorySegment xs, long xsIndex, long stride,
                                 int n, int count, float eta, float lambda, float mu,
                                 MemorySegment norms, long normsIndex, MemorySegment scratch, long scratchIndex);
+
+    /**
+     * The index of the first non-finite value (NaN or an infinity) among {@code a[0..count)}, or -1 if all are
+     * finite. Used to reject a whole batch before any row is applied.
+     */
+    long firstNonFinite(MemorySegment a, long aIndex, long count);
 
     // ---------------------------------------------------------------- batch scoring
 

@@ -200,6 +200,9 @@ public record ScalarKernels(boolean fma) implements Kernels {
         float k = 1f + mu;
         distances(k, theta, thetaIndex, xs, xsIndex, stride, n, count, norms, normsIndex);
         double max = StepMath.maxNorm(norms, normsIndex, n);
+        if (!StepMath.allFinite(norms, normsIndex, n)) {
+            return Double.NaN;
+        }
         if (!StepMath.batchCoefficients(norms, normsIndex, n, eta, lambda, k, scratch, scratchIndex)) {
             StepMath.wideMeanBatchUpdate(theta, thetaIndex, xs, xsIndex, stride, n, count, eta, lambda, k,
                     norms, normsIndex);
@@ -215,6 +218,17 @@ public record ScalarKernels(boolean fma) implements Kernels {
             set(theta, thetaIndex + j, acc);
         }
         return max;
+    }
+
+    /** Scans in index order. */
+    @Override
+    public long firstNonFinite(MemorySegment a, long aIndex, long count) {
+        for (long i = 0; i < count; i++) {
+            if (!Float.isFinite(get(a, aIndex + i))) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     // ---------------------------------------------------------------- batch scoring

@@ -609,6 +609,9 @@ public abstract sealed class SimdKernels implements Kernels
         final float k = 1f + mu;
         distances(k, theta, thetaIndex, xs, xsIndex, stride, n, count, norms, normsIndex);
         final double max = StepMath.maxNorm(norms, normsIndex, n);
+        if (!StepMath.allFinite(norms, normsIndex, n)) {
+            return Double.NaN;
+        }
         if (!StepMath.batchCoefficients(norms, normsIndex, n, eta, lambda, k, scratch, scratchIndex)) {
             StepMath.wideMeanBatchUpdate(theta, thetaIndex, xs, xsIndex, stride, n, count, eta, lambda, k,
                     norms, normsIndex);
@@ -681,6 +684,59 @@ public abstract sealed class SimdKernels implements Kernels
             }
             t.set(FLOAT, o, acc);
         }
+    }
+
+    /** Chunks of at most 2^28 elements keep the loop counters {@code int}; only a failing chunk is rescanned. */
+    @Override
+    public long firstNonFinite(MemorySegment a, long aIndex, long count) {
+        for (long done = 0; done < count; ) {
+            int chunk = (int) Math.min(count - done, 1 << 28);
+            if (!allFinite(a, offset(aIndex + done), chunk)) {
+                for (int i = 0; ; i++) {
+                    if (!Float.isFinite(a.getAtIndex(FLOAT, aIndex + done + i))) {
+                        return done + i;
+                    }
+                }
+            }
+            done += chunk;
+        }
+        return -1;
+    }
+
+    /** {@code v - v} is 0 for every finite lane and NaN otherwise; the accumulators stay 0 iff all are finite. */
+    private boolean allFinite(MemorySegment aSegment, long aOffset, int count) {
+        final MemorySegment a = slice(aSegment, aOffset, count);
+        final int lanes = species().length();
+        final int bytes = lanes * Float.BYTES;
+        FloatVector acc0 = FloatVector.zero(species());
+        FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
+        int i = 0;
+        final int unrolled = count & -(4 * lanes);
+        for (; i < unrolled; i += 4 * lanes) {
+            long o = (long) i << 2;
+            FloatVector v0 = load(a, o);
+            FloatVector v1 = load(a, o + bytes);
+            FloatVector v2 = load(a, o + 2 * bytes);
+            FloatVector v3 = load(a, o + 3 * bytes);
+            acc0 = acc0.add(v0.sub(v0));
+            acc1 = acc1.add(v1.sub(v1));
+            acc2 = acc2.add(v2.sub(v2));
+            acc3 = acc3.add(v3.sub(v3));
+        }
+        assert count - i < 4 * lanes : "unrolled body left " + (count - i);
+        final int vectors = count & -lanes;
+        for (; i < vectors; i += lanes) {
+            FloatVector v = load(a, (long) i << 2);
+            acc0 = acc0.add(v.sub(v));
+        }
+        boolean finite = sum(acc0, acc1, acc2, acc3) == 0f;
+        assert count - i < lanes : "scalar tail of " + (count - i);
+        for (; i < count; i++) {
+            finite &= Float.isFinite(a.get(FLOAT, (long) i << 2));
+        }
+        return finite;
     }
 
     // ---------------------------------------------------------------- batch scoring

@@ -86,7 +86,7 @@ public final class StepMath {
      */
     static boolean modelFast(boolean logistic, float y, float eta, float lambda, float mu,
                              float margin, float xx, float ww, StepResult r) {
-        if (!(Math.abs(margin) < WIDE_THRESHOLD && xx < WIDE_THRESHOLD && ww < WIDE_THRESHOLD)) {
+        if (!(Math.abs(margin) < WIDE_THRESHOLD && xx < WIDE_THRESHOLD && ww < WIDE_THRESHOLD && Float.isFinite(y))) {
             return false;
         }
         double c = coefficient(logistic, y, margin);
@@ -134,6 +134,16 @@ public final class StepMath {
             sum += c;
         }
         return fast && sum * k <= 1.0;
+    }
+
+    /** Whether all {@code n} norms are finite (a non-finite norm means a non-finite input row). */
+    static boolean allFinite(MemorySegment norms, long normsIndex, int n) {
+        for (int i = 0; i < n; i++) {
+            if (!Double.isFinite(norms.getAtIndex(DOUBLE, normsIndex + i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The mini-batch update in double from given norms; theta saturates at the float range. */
@@ -194,11 +204,18 @@ public final class StepMath {
         return sum;
     }
 
-    /** The whole mean step in double; theta saturates at the float range instead of overflowing. */
+    /**
+     * The whole mean step in double; theta saturates at the float range instead of overflowing. A double sum of
+     * squares of finite floats cannot overflow, so a non-finite norm means a non-finite input: then nothing is
+     * written and NaN is returned.
+     */
     static double wideMeanStep(MemorySegment theta, long thetaIndex, MemorySegment x, long xIndex, int count,
                                float eta, float lambda, float mu) {
         float k = 1f + mu;
         double norm = Math.sqrt(wideScaledSquaredDistance(k, theta, thetaIndex, x, xIndex, count));
+        if (!Double.isFinite(norm)) {
+            return Double.NaN;
+        }
         double s = eta * clipFactor(lambda, norm);
         for (int i = 0; i < count; i++) {
             double t = get(theta, thetaIndex + i);
@@ -208,12 +225,25 @@ public final class StepMath {
         return norm;
     }
 
-    /** The whole linear or logistic step in double; w saturates at the float range instead of overflowing. */
+    /**
+     * The whole linear or logistic step in double; w saturates at the float range instead of overflowing. A
+     * non-finite pass-1 value (or label) means a non-finite input: then nothing is written and NaN is returned.
+     */
     static double wideModelStep(boolean logistic, MemorySegment w, long wIndex, MemorySegment x, long xIndex,
                                 int count, float y, float eta, float lambda, float mu, StepResult r) {
         double margin = wideDot(w, wIndex, x, xIndex, count);
         double xx = wideSumSquares(x, xIndex, count);
         double ww = wideSumSquares(w, wIndex, count);
+        if (!(Double.isFinite(margin) && Double.isFinite(xx) && Double.isFinite(ww) && Float.isFinite(y))) {
+            r.margin = margin;
+            r.xNormSquared = xx;
+            r.wNormSquared = ww;
+            r.gradientNorm = Double.NaN;
+            r.xCoefficient = Float.NaN;
+            r.wCoefficient = Float.NaN;
+            r.wide = true;
+            return Double.NaN;
+        }
         double c = coefficient(logistic, y, margin);
         double norm = modelGradientNorm(c, margin, xx, ww, mu);
         double sd = eta * clipFactor(lambda, norm);

@@ -89,6 +89,26 @@ class ReductionProperties {
         }
     }
 
+    /** firstNonFinite finds the first NaN or infinity at any position, or -1, on both paths. */
+    @Property(tries = 300)
+    void firstNonFiniteFindsTheFirstBadValue(@ForAll("widths") int bits, @ForAll boolean nativeMemory,
+                                             @ForAll("lengths") int length, @ForAll @IntRange(min = 0, max = 9) int index,
+                                             @ForAll @IntRange(min = 0, max = 3) int badCount, @ForAll long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] a = values(r, length, Profile.SPECIAL);
+        float[] bads = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        long expected = -1;
+        for (int b = 0; b < badCount && length > 0; b++) {
+            int at = r.nextInt(length);
+            a[at] = bads[r.nextInt(bads.length)];
+            expected = expected < 0 ? at : Math.min(expected, at);
+        }
+        for (Kernels k : List.of(KernelFixtures.simd(bits, true), KernelFixtures.scalar(true))) {
+            MemorySegment s = segment(nativeMemory, index, a, 1);
+            assertEquals(expected, k.firstNonFinite(s, index, length), k + " n=" + length);
+        }
+    }
+
     /** Finite values near Float.MAX_VALUE: every reduction stays finite and accurate (wide path). */
     @Property(tries = 100)
     void hugeFiniteValuesDoNotOverflow(@ForAll("widths") int bits, @ForAll boolean fma,

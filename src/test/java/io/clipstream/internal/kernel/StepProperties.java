@@ -60,25 +60,55 @@ class StepProperties {
         run(task, bits, fma, nativeMemory, thetaIndex, xIndex, length, profile, new SplittableRandom(seed));
     }
 
-    @Property(tries = 150)
-    void nanInNanOut(@ForAll("widths") int bits, @ForAll boolean fma, @ForAll @IntRange(min = 1, max = 200) int length,
-                     @ForAll long seed) {
+    /**
+     * Class N, transactional: a NaN or an infinity anywhere in x (or the label) makes every step return NaN and
+     * write nothing.
+     */
+    @Property(tries = 200)
+    void nonFiniteInputReturnsNaNAndWritesNothing(@ForAll("widths") int bits, @ForAll boolean fma,
+                                                  @ForAll @IntRange(min = 1, max = 200) int length,
+                                                  @ForAll("nonFinite") float bad, @ForAll boolean badLabel,
+                                                  @ForAll("mus") float mu, @ForAll long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         for (Kernels k : List.of(KernelFixtures.simd(bits, fma), KernelFixtures.scalar(fma))) {
             float[] x = values(r, length, Profile.NORMAL);
-            x[r.nextInt(length)] = Float.NaN;
-            MemorySegment theta = segment(true, 0, values(r, length, Profile.NORMAL), 0);
+            if (!badLabel) {
+                x[r.nextInt(length)] = bad;
+            }
+            float y = badLabel ? bad : 1f;
+            float[] theta0 = values(r, length, Profile.NORMAL);
+            MemorySegment theta = segment(true, 0, theta0, 0);
             MemorySegment sx = segment(true, 0, x, 0);
-            assertTrue(Double.isNaN(k.clippedMeanStep(theta, 0, sx, 0, length, 0.1f, 1f, 0f)), k + " mean");
+            String context = k + " bad=" + bad + (badLabel ? " in label" : " in x");
+            if (!badLabel) {
+                assertTrue(Double.isNaN(k.clippedMeanStep(theta, 0, sx, 0, length, 0.1f, 1f, mu)), context + " mean");
+                MemorySegment norms = KernelFixtures.doubles(true, 2);
+                MemorySegment scratch = segment(true, 0, new float[2], 0);
+                MemorySegment rows = segment(true, 0, concat(values(r, length, Profile.NORMAL), x), 0);
+                assertTrue(Double.isNaN(k.clippedMeanStepBatch(theta, 0, rows, 0, length, 2, length, 0.1f, 1f, mu,
+                        norms, 0, scratch, 0)), context + " batch");
+            }
             StepResult result = new StepResult();
-            assertTrue(Double.isNaN(k.clippedLinearStep(theta, 0, sx, 0, length, 1f, 0.1f, 1f, 0f, result)), k + " linear");
-            assertTrue(Double.isNaN(k.clippedLogisticStep(theta, 0, sx, 0, length, 1f, 0.1f, 1f, 0f, result)),
-                    k + " logistic");
-            MemorySegment norms = KernelFixtures.doubles(true, 1);
-            MemorySegment scratch = segment(true, 0, new float[1], 0);
-            assertTrue(Double.isNaN(k.clippedMeanStepBatch(theta, 0, sx, 0, length, 1, length, 0.1f, 1f, 0f, norms, 0,
-                    scratch, 0)), k + " batch");
+            assertTrue(Double.isNaN(k.clippedLinearStep(theta, 0, sx, 0, length, y, 0.1f, 1f, mu, result)),
+                    context + " linear");
+            assertTrue(Double.isNaN(result.gradientNorm), context + " linear result");
+            if (!badLabel) {
+                assertTrue(Double.isNaN(k.clippedLogisticStep(theta, 0, sx, 0, length, 1f, 0.1f, 1f, mu, result)),
+                        context + " logistic");
+            }
+            assertSameBits(theta0, read(theta, 0, length), context + " wrote the state");
         }
+    }
+
+    private static float[] concat(float[] a, float[] b) {
+        float[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Provide
+    Arbitrary<Float> nonFinite() {
+        return Arbitraries.of(Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY);
     }
 
     /** Finite values near Float.MAX_VALUE never make the state Inf or NaN (the wide path saturates). */
