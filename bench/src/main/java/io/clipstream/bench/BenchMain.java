@@ -35,12 +35,11 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * </ul>
  *
  * <p>Suite settings, as system properties of this JVM (empty means default): {@code bench.quick=true} (a smoke run
- * of about 6 minutes: 1 fork, one 750 ms warm-up and two 250 ms measurement iterations), {@code bench.forks}
- * (default 3),
- * {@code bench.warmups} (2), {@code bench.iterations} (3), {@code bench.time} (iteration length, 1s),
- * {@code bench.parts} (comma-separated part names, default all but {@code distances}), {@code bench.dims}
- * (comma-separated dims: run only those of each part's dims),
- * {@code bench.resultDir} (default {@code target}). The default suite takes about 40 minutes on 2 cores.
+ * of about 6 minutes: 1 fork, two 750 ms warm-up and two 250 ms measurement iterations), {@code bench.forks}
+ * (default 3), {@code bench.warmups} (2), {@code bench.iterations} (3), {@code bench.time} (iteration length,
+ * 1s), {@code bench.parts} (comma-separated part names, default all but {@code distances}), {@code bench.dims}
+ * (comma-separated dims: run only those of each part's dims), {@code bench.resultDir} (default {@code target}).
+ * The default suite takes about 40 minutes on 2 cores (106 configurations x 3 forks x ~7 s).
  */
 public final class BenchMain {
 
@@ -54,7 +53,7 @@ public final class BenchMain {
             "--enable-native-access=ALL-UNNAMED", "-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch");
 
     /** Fork overhead measured on the 2-core machine (JVM start, 2 GiB pre-touch, set-up), for the estimate. */
-    private static final double FORK_OVERHEAD_SECONDS = 2.5;
+    private static final double FORK_OVERHEAD_SECONDS = 2.0;
 
     private BenchMain() {
     }
@@ -123,6 +122,8 @@ public final class BenchMain {
     enum Part {
         MEAN("ClippedMeanStepBenchmark\\.clippedMeanStep",
                 Map.of("dim", DIMS, "impl", List.of("SCALAR", "SIMD", "BLAS"), "memory", List.of("NATIVE"))),
+        HEAP("ClippedMeanStepBenchmark\\.clippedMeanStep",
+                Map.of("dim", DIMS, "impl", List.of("SIMD"), "memory", List.of("HEAP"))),
         MEAN256("ClippedMeanStepBenchmark\\.clippedMeanStep",
                 Map.of("dim", DIMS_256_BIT, "impl", List.of("SCALAR", "SIMD"), "memory", List.of("NATIVE")),
                 "-XX:MaxVectorSize=32"),
@@ -174,11 +175,12 @@ public final class BenchMain {
         static Config fromSystemProperties() {
             boolean quick = Boolean.parseBoolean(property("bench.quick", "false"));
             int forks = Integer.parseInt(property("bench.forks", quick ? "1" : "3"));
-            int warmups = Integer.parseInt(property("bench.warmups", quick ? "1" : "2"));
+            int warmups = Integer.parseInt(property("bench.warmups", "2"));
             int iterations = Integer.parseInt(property("bench.iterations", quick ? "2" : "3"));
             TimeValue time = TimeValue.fromString(property("bench.time", quick ? "250ms" : "1s"));
-            // quick mode still warms up for most of a second: C2 needs that long for the larger vector kernels
-            // on a busy 2-core machine, and before that the GC profiler sees interpreter/C1 allocation
+            // Even quick mode warms up for 1.5 s: until C2 has compiled them (up to ~1 s on this busy 2-core
+            // machine) the vector kernels run interpreted or in C1 with every vector boxed, 100-1000x slower and
+            // allocating kilobytes per call, which would show up in both the times and gc.alloc.rate.norm.
             TimeValue warmupTime = quick && property("bench.time", "").isEmpty() ? TimeValue.milliseconds(750) : time;
             String partNames = property("bench.parts", "");
             List<Part> parts = new ArrayList<>();

@@ -89,12 +89,13 @@ public class ClippedMeanStepBenchmark {
 
     /**
      * Runs two rounds of the pool through the measured code and the scalar reference side by side, compares the
-     * norms and the final theta, checks that about half of the steps clipped, then restores the start state.
+     * norms and the final theta, checks that about half of the steps clipped, then restores the start state. The
+     * reference runs on the same memory kind, so the fork's JDK-internal profiles see only that kind.
      */
     private void verify(float[] start, int rows) {
         Kernels reference = KernelProvider.scalar();
-        MemorySegment referenceTheta = Memory.NATIVE.copyOf(start, arena);
-        MemorySegment referenceSamples = Memory.NATIVE.copyOf(samplesArray, arena);
+        MemorySegment referenceTheta = memory.copyOf(start, arena);
+        MemorySegment referenceSamples = memory.copyOf(samplesArray, arena);
         int clipped = 0;
         int steps = 2 * rows;
         for (int i = 0; i < steps; i++) {

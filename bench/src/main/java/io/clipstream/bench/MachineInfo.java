@@ -67,7 +67,7 @@ record MachineInfo(String model, int logicalCpus, List<String> simdFlags, List<S
     }
 
     String describe() {
-        return "CPU: " + model + ", " + logicalCpus + " logical CPUs, caches per core " + caches
+        return "CPU: " + model + ", " + logicalCpus + " logical CPUs, caches (cpu0) " + caches
                 + "; SIMD flags: " + (simdFlags.isEmpty() ? "unknown" : String.join(" ", simdFlags))
                 + (missingFlags.isEmpty() ? "" : " (absent: " + String.join(" ", missingFlags) + ")");
     }

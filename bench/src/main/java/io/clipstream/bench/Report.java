@@ -32,6 +32,7 @@ final class Report {
     static String render(Map<Part, PartResult> parts, MachineInfo machine) {
         Report report = new Report(parts, machine);
         report.meanStep();
+        report.heap();
         report.meanStep256();
         report.dotAndLinear();
         report.roofline();
@@ -50,6 +51,23 @@ final class Report {
         }
         title("(i) Clipped mean step, ns/op (lower is better)", Part.MEAN);
         peerTable(Part.MEAN, "clippedMeanStep", BenchMain.DIMS, true);
+    }
+
+    private void heap() {
+        if (!parts.containsKey(Part.HEAP)) {
+            return;
+        }
+        title("(i-b) SIMD clipped mean step on heap segments (MemorySegment.ofArray(float[])) vs native, ns/op",
+                Part.HEAP);
+        row("dim", "SIMD native (table i)", "SIMD heap", "heap / native time", "SIMD heap B/op");
+        separator(5);
+        for (String dim : BenchMain.DIMS) {
+            RunResult nativeResult = find(Part.MEAN, "clippedMeanStep", "dim", dim, "impl", "SIMD");
+            RunResult heapResult = find(Part.HEAP, "clippedMeanStep", "dim", dim, "impl", "SIMD");
+            dataRow(1, dim, score(nativeResult), score(heapResult), ratio(heapResult, nativeResult),
+                    allocation(heapResult));
+        }
+        out.append('\n');
     }
 
     private void meanStep256() {
@@ -124,13 +142,16 @@ final class Report {
             return;
         }
         title("(vi) Allocation per clipped mean step, gc.alloc.rate.norm in B/op (GC profiler)", Part.MEAN);
-        note("0 B/op (up to JMH's own ~0.01 B/op of noise) means no vector boxing and no garbage on the step path.");
-        row("dim", "SIMD B/op", "SCALAR B/op", "BLAS B/op");
-        separator(4);
+        note("~0 B/op (JMH's own bookkeeping shows as up to ~0.1 B/op when operations are slow) means no garbage on "
+                + "the step path; tens of B/op are a few small objects per call that escape analysis did not remove "
+                + "(e.g. MemorySegment slices); kilobytes are boxed vectors.");
+        row("dim", "SIMD B/op", "SCALAR B/op", "BLAS B/op", "SIMD heap B/op");
+        separator(5);
         for (String dim : BenchMain.DIMS) {
             dataRow(1, dim, allocation(find(Part.MEAN, "clippedMeanStep", "dim", dim, "impl", "SIMD")),
                     allocation(find(Part.MEAN, "clippedMeanStep", "dim", dim, "impl", "SCALAR")),
-                    allocation(find(Part.MEAN, "clippedMeanStep", "dim", dim, "impl", "BLAS")));
+                    allocation(find(Part.MEAN, "clippedMeanStep", "dim", dim, "impl", "BLAS")),
+                    allocation(find(Part.HEAP, "clippedMeanStep", "dim", dim, "impl", "SIMD")));
         }
         out.append('\n');
     }
@@ -195,7 +216,8 @@ final class Report {
         Map<String, String> info = result.forkInfo();
         BenchmarkParams params = result.results().isEmpty() ? null : result.results().getFirst().getParams();
         String jdk = info.getOrDefault("java", params == null ? "unknown" : params.getJdkVersion());
-        String vm = info.getOrDefault("vm", params == null ? "unknown" : params.getVmName() + " " + params.getVmVersion());
+        String vm = info.getOrDefault("vm",
+                params == null ? "unknown" : params.getVmName() + " " + params.getVmVersion());
         out.append("- JDK ").append(jdk).append(", ").append(vm);
         if (params != null) {
             out.append("; fork flags: `").append(params.getJvmArgs().stream()

@@ -42,9 +42,9 @@ public record ScalarKernels(boolean fma) implements Kernels {
         return fma ? Math.fma(a, b, c) : a * b + c;
     }
 
-    /** The {@code count} floats from element {@code index}; checks the whole range before anything is touched. */
-    static MemorySegment slice(MemorySegment s, long index, int count) {
-        return s.asSlice(index << 2, (long) count << 2);
+    /** Checks that {@code count} floats from element {@code index} lie inside {@code s}, before anything is touched. */
+    static void checkRange(MemorySegment s, long index, long count) {
+        java.util.Objects.checkFromIndexSize(index << 2, count << 2, s.byteSize());
     }
 
     // ---------------------------------------------------------------- reductions
@@ -85,32 +85,31 @@ public record ScalarKernels(boolean fma) implements Kernels {
 
     /** {@code y_i = mulAdd(alpha, x_i, y_i)}. */
     @Override
-    public void axpy(float alpha, MemorySegment xSegment, long xIndex, MemorySegment ySegment, long yIndex,
-                     int count) {
-        MemorySegment x = slice(xSegment, xIndex, count);
-        MemorySegment y = slice(ySegment, yIndex, count);
+    public void axpy(float alpha, MemorySegment x, long xIndex, MemorySegment y, long yIndex, int count) {
+        checkRange(x, xIndex, count);
+        checkRange(y, yIndex, count);
         for (int i = 0; i < count; i++) {
-            set(y, i, mulAdd(alpha, get(x, i), get(y, i)));
+            set(y, yIndex + i, mulAdd(alpha, get(x, xIndex + i), get(y, yIndex + i)));
         }
     }
 
     /** {@code x_i = alpha * x_i}. */
     @Override
-    public void scale(float alpha, MemorySegment xSegment, long xIndex, int count) {
-        MemorySegment x = slice(xSegment, xIndex, count);
+    public void scale(float alpha, MemorySegment x, long xIndex, int count) {
+        checkRange(x, xIndex, count);
         for (int i = 0; i < count; i++) {
-            set(x, i, alpha * get(x, i));
+            set(x, xIndex + i, alpha * get(x, xIndex + i));
         }
     }
 
     /** {@code dst_i = alpha * src_i}. */
     @Override
-    public void copyScaled(float alpha, MemorySegment srcSegment, long srcIndex, MemorySegment dstSegment,
-                           long dstIndex, int count) {
-        MemorySegment src = slice(srcSegment, srcIndex, count);
-        MemorySegment dst = slice(dstSegment, dstIndex, count);
+    public void copyScaled(float alpha, MemorySegment src, long srcIndex, MemorySegment dst, long dstIndex,
+                           int count) {
+        checkRange(src, srcIndex, count);
+        checkRange(dst, dstIndex, count);
         for (int i = 0; i < count; i++) {
-            set(dst, i, alpha * get(src, i));
+            set(dst, dstIndex + i, alpha * get(src, srcIndex + i));
         }
     }
 
@@ -237,6 +236,10 @@ public record ScalarKernels(boolean fma) implements Kernels {
     @Override
     public void distances(float k, MemorySegment theta, long thetaIndex, MemorySegment xs, long xsIndex,
                           long stride, int n, int count, MemorySegment out, long outIndex) {
+        if (n > 0) {
+            checkRange(xs, xsIndex, (n - 1) * stride + count);
+        }
+        java.util.Objects.checkFromIndexSize(outIndex << 3, (long) n << 3, out.byteSize());
         for (int i = 0; i < n; i++) {
             long row = xsIndex + i * stride;
             float acc = 0f;
@@ -254,6 +257,10 @@ public record ScalarKernels(boolean fma) implements Kernels {
     @Override
     public void dots(MemorySegment w, long wIndex, MemorySegment xs, long xsIndex, long stride, int n, int count,
                      MemorySegment out, long outIndex) {
+        if (n > 0) {
+            checkRange(xs, xsIndex, (n - 1) * stride + count);
+        }
+        java.util.Objects.checkFromIndexSize(outIndex << 3, (long) n << 3, out.byteSize());
         for (int i = 0; i < n; i++) {
             out.setAtIndex(DOUBLE, outIndex + i, dot(w, wIndex, xs, xsIndex + i * stride, count));
         }

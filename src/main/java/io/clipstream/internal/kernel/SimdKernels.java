@@ -6,6 +6,7 @@ import static io.clipstream.internal.kernel.StepMath.FLOAT;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.Objects;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -30,13 +31,13 @@ import jdk.incubator.vector.VectorSpecies;
  * Every loop has the same shape: a body unrolled 4 vectors wide (4 accumulators hide the 4-cycle FMA
  * latency while the two load ports stay busy), a one-vector tail, a scalar tail, then the reduction.
  *
- * <p>Every loop method first slices each input to exactly the {@code count} elements it touches
- * ({@link #slice}) and then indexes from 0 with an {@code int} counter. Against the slice's size C2 proves
- * the loads in range and hoists the checks; with the same loop written over {@code base + offset} of the
- * original segment it kept a compare-and-branch before every vector load and spilled the operands (measured
- * here: ~5x more instructions in the loop, 104 B/op of boxed vectors in one harness). The slices do not escape
- * the loop method, so escape analysis removes them. Slicing also checks every range before the first write, so
- * an out-of-range call never half-applies. The {@code assert}s after each loop state its shape (the scalar tail handles
+ * <p>Loops index the caller's segment directly ({@code base + ((long) i << 2)}, an {@code int} counter) and
+ * every public method checks all its ranges once, up front ({@link #checkRange}), so an out-of-range call fails
+ * before anything is written. Slicing each input first and indexing the slice from 0 was tried and reverted:
+ * on native memory it let C2 drop the per-load bounds checks (10-35% faster below d = 1024), but the slices
+ * escaped (80-160 B per call) once d reached a few thousand, and on heap segments C2 fell into an endless
+ * deoptimisation loop ({@code profile_predicate} traps on the loop back-edges) that left the kernels 100x slower
+ * and allocating boxed vectors. See native-notes/ for the measurements. The {@code assert}s after each loop state its shape (the scalar tail handles
  * fewer than L elements): a loop bound that silently sent the work to the scalar tail would still compute the
  * right values, only slower, and the tests (run with {@code -ea}) would not notice without them.
  */
@@ -142,9 +143,16 @@ public abstract sealed class SimdKernels implements Kernels
         return index << 2;
     }
 
-    /** The {@code count} floats at byte offset {@code byteOffset}: one bounds check, then indices from 0. */
-    private static MemorySegment slice(MemorySegment s, long byteOffset, int count) {
-        return s.asSlice(byteOffset, (long) count << 2);
+    /** Checks that {@code n} rows of {@code count} floats, {@code stride} apart, lie inside {@code s}. */
+    private static void checkRows(MemorySegment s, long index, long stride, int n, int count) {
+        if (n > 0) {
+            checkRange(s, index, (n - 1) * stride + count);
+        }
+    }
+
+    /** Checks that {@code count} floats from element {@code index} lie inside {@code s}; O(1), no allocation. */
+    private static void checkRange(MemorySegment s, long index, long count) {
+        Objects.checkFromIndexSize(index << 2, count << 2, s.byteSize());
     }
 
     private FloatVector load(MemorySegment s, long byteOffset) {
@@ -177,8 +185,10 @@ public abstract sealed class SimdKernels implements Kernels
     }
 
     private float dotFloat(MemorySegment aSegment, long aOffset, MemorySegment bSegment, long bOffset, int count) {
-        final MemorySegment a = slice(aSegment, aOffset, count);
-        final MemorySegment b = slice(bSegment, bOffset, count);
+        final MemorySegment a = aSegment;
+        final long aBase = aOffset;
+        final MemorySegment b = bSegment;
+        final long bBase = bOffset;
         final int lanes = species().length();
         final int bytes = lanes * Float.BYTES;
         FloatVector acc0 = FloatVector.zero(species());
@@ -189,29 +199,30 @@ public abstract sealed class SimdKernels implements Kernels
         final int unrolled = count & -(4 * lanes);
         for (; i < unrolled; i += 4 * lanes) {
             long o = (long) i << 2;
-            acc0 = mulAdd(load(a, o), load(b, o), acc0);
-            acc1 = mulAdd(load(a, o + bytes), load(b, o + bytes), acc1);
-            acc2 = mulAdd(load(a, o + 2 * bytes), load(b, o + 2 * bytes), acc2);
-            acc3 = mulAdd(load(a, o + 3 * bytes), load(b, o + 3 * bytes), acc3);
+            acc0 = mulAdd(load(a, aBase + o), load(b, bBase + o), acc0);
+            acc1 = mulAdd(load(a, aBase + o + bytes), load(b, bBase + o + bytes), acc1);
+            acc2 = mulAdd(load(a, aBase + o + 2 * bytes), load(b, bBase + o + 2 * bytes), acc2);
+            acc3 = mulAdd(load(a, aBase + o + 3 * bytes), load(b, bBase + o + 3 * bytes), acc3);
         }
         assert count - i < 4 * lanes : "unrolled body left " + (count - i);
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
             long o = (long) i << 2;
-            acc0 = mulAdd(load(a, o), load(b, o), acc0);
+            acc0 = mulAdd(load(a, aBase + o), load(b, bBase + o), acc0);
         }
         float sum = sum(acc0, acc1, acc2, acc3);
         assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             long o = (long) i << 2;
-            sum = mulAdd(a.get(FLOAT, o), b.get(FLOAT, o), sum);
+            sum = mulAdd(a.get(FLOAT, aBase + o), b.get(FLOAT, bBase + o), sum);
         }
         return sum;
     }
 
     @Override
     public double sumSquares(MemorySegment aSegment, long aIndex, int count) {
-        final MemorySegment a = slice(aSegment, offset(aIndex), count);
+        final MemorySegment a = aSegment;
+        final long aBase = offset(aIndex);
         final int lanes = species().length();
         final int bytes = lanes * Float.BYTES;
         FloatVector acc0 = FloatVector.zero(species());
@@ -222,10 +233,10 @@ public abstract sealed class SimdKernels implements Kernels
         final int unrolled = count & -(4 * lanes);
         for (; i < unrolled; i += 4 * lanes) {
             long o = (long) i << 2;
-            FloatVector v0 = load(a, o);
-            FloatVector v1 = load(a, o + bytes);
-            FloatVector v2 = load(a, o + 2 * bytes);
-            FloatVector v3 = load(a, o + 3 * bytes);
+            FloatVector v0 = load(a, aBase + o);
+            FloatVector v1 = load(a, aBase + o + bytes);
+            FloatVector v2 = load(a, aBase + o + 2 * bytes);
+            FloatVector v3 = load(a, aBase + o + 3 * bytes);
             acc0 = mulAdd(v0, v0, acc0);
             acc1 = mulAdd(v1, v1, acc1);
             acc2 = mulAdd(v2, v2, acc2);
@@ -234,13 +245,13 @@ public abstract sealed class SimdKernels implements Kernels
         assert count - i < 4 * lanes : "unrolled body left " + (count - i);
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
-            FloatVector v = load(a, (long) i << 2);
+            FloatVector v = load(a, aBase + ((long) i << 2));
             acc0 = mulAdd(v, v, acc0);
         }
         float sum = sum(acc0, acc1, acc2, acc3);
         assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
-            float v = a.get(FLOAT, (long) i << 2);
+            float v = a.get(FLOAT, aBase + ((long) i << 2));
             sum = mulAdd(v, v, sum);
         }
         return sum < WIDE_THRESHOLD ? sum : StepMath.wideSumSquares(aSegment, aIndex, count);
@@ -249,8 +260,10 @@ public abstract sealed class SimdKernels implements Kernels
     @Override
     public double squaredDistance(MemorySegment aSegment, long aIndex, MemorySegment bSegment, long bIndex,
                                   int count) {
-        final MemorySegment a = slice(aSegment, offset(aIndex), count);
-        final MemorySegment b = slice(bSegment, offset(bIndex), count);
+        final MemorySegment a = aSegment;
+        final long aBase = offset(aIndex);
+        final MemorySegment b = bSegment;
+        final long bBase = offset(bIndex);
         final int lanes = species().length();
         final int bytes = lanes * Float.BYTES;
         FloatVector acc0 = FloatVector.zero(species());
@@ -261,10 +274,10 @@ public abstract sealed class SimdKernels implements Kernels
         final int unrolled = count & -(4 * lanes);
         for (; i < unrolled; i += 4 * lanes) {
             long o = (long) i << 2;
-            FloatVector d0 = load(a, o).sub(load(b, o));
-            FloatVector d1 = load(a, o + bytes).sub(load(b, o + bytes));
-            FloatVector d2 = load(a, o + 2 * bytes).sub(load(b, o + 2 * bytes));
-            FloatVector d3 = load(a, o + 3 * bytes).sub(load(b, o + 3 * bytes));
+            FloatVector d0 = load(a, aBase + o).sub(load(b, bBase + o));
+            FloatVector d1 = load(a, aBase + o + bytes).sub(load(b, bBase + o + bytes));
+            FloatVector d2 = load(a, aBase + o + 2 * bytes).sub(load(b, bBase + o + 2 * bytes));
+            FloatVector d3 = load(a, aBase + o + 3 * bytes).sub(load(b, bBase + o + 3 * bytes));
             acc0 = mulAdd(d0, d0, acc0);
             acc1 = mulAdd(d1, d1, acc1);
             acc2 = mulAdd(d2, d2, acc2);
@@ -274,14 +287,14 @@ public abstract sealed class SimdKernels implements Kernels
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
             long o = (long) i << 2;
-            FloatVector d = load(a, o).sub(load(b, o));
+            FloatVector d = load(a, aBase + o).sub(load(b, bBase + o));
             acc0 = mulAdd(d, d, acc0);
         }
         float sum = sum(acc0, acc1, acc2, acc3);
         assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             long o = (long) i << 2;
-            float d = a.get(FLOAT, o) - b.get(FLOAT, o);
+            float d = a.get(FLOAT, aBase + o) - b.get(FLOAT, bBase + o);
             sum = mulAdd(d, d, sum);
         }
         return sum < WIDE_THRESHOLD ? sum
@@ -292,6 +305,8 @@ public abstract sealed class SimdKernels implements Kernels
 
     @Override
     public void axpy(float alpha, MemorySegment x, long xIndex, MemorySegment y, long yIndex, int count) {
+        checkRange(x, xIndex, count);
+        checkRange(y, yIndex, count);
         axpyOffsets(alpha, x, offset(xIndex), y, offset(yIndex), count);
     }
 
@@ -303,66 +318,72 @@ public abstract sealed class SimdKernels implements Kernels
     @Override
     public void copyScaled(float alpha, MemorySegment srcSegment, long srcIndex, MemorySegment dstSegment,
                            long dstIndex, int count) {
-        final MemorySegment src = slice(srcSegment, offset(srcIndex), count);
-        final MemorySegment dst = slice(dstSegment, offset(dstIndex), count);
+        checkRange(srcSegment, srcIndex, count);
+        checkRange(dstSegment, dstIndex, count);
+        final MemorySegment src = srcSegment;
+        final long srcBase = offset(srcIndex);
+        final MemorySegment dst = dstSegment;
+        final long dstBase = offset(dstIndex);
         final int lanes = species().length();
         final int bytes = lanes * Float.BYTES;
         int i = 0;
         final int unrolled = count & -(4 * lanes);
         for (; i < unrolled; i += 4 * lanes) {
             long o = (long) i << 2;
-            FloatVector v0 = load(src, o);
-            FloatVector v1 = load(src, o + bytes);
-            FloatVector v2 = load(src, o + 2 * bytes);
-            FloatVector v3 = load(src, o + 3 * bytes);
-            v0.mul(alpha).intoMemorySegment(dst, o, ORDER);
-            v1.mul(alpha).intoMemorySegment(dst, o + bytes, ORDER);
-            v2.mul(alpha).intoMemorySegment(dst, o + 2 * bytes, ORDER);
-            v3.mul(alpha).intoMemorySegment(dst, o + 3 * bytes, ORDER);
+            FloatVector v0 = load(src, srcBase + o);
+            FloatVector v1 = load(src, srcBase + o + bytes);
+            FloatVector v2 = load(src, srcBase + o + 2 * bytes);
+            FloatVector v3 = load(src, srcBase + o + 3 * bytes);
+            v0.mul(alpha).intoMemorySegment(dst, dstBase + o, ORDER);
+            v1.mul(alpha).intoMemorySegment(dst, dstBase + o + bytes, ORDER);
+            v2.mul(alpha).intoMemorySegment(dst, dstBase + o + 2 * bytes, ORDER);
+            v3.mul(alpha).intoMemorySegment(dst, dstBase + o + 3 * bytes, ORDER);
         }
         assert count - i < 4 * lanes : "unrolled body left " + (count - i);
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
             long o = (long) i << 2;
-            load(src, o).mul(alpha).intoMemorySegment(dst, o, ORDER);
+            load(src, srcBase + o).mul(alpha).intoMemorySegment(dst, dstBase + o, ORDER);
         }
         assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             long o = (long) i << 2;
-            dst.set(FLOAT, o, alpha * src.get(FLOAT, o));
+            dst.set(FLOAT, dstBase + o, alpha * src.get(FLOAT, srcBase + o));
         }
     }
 
     /** {@code y_i = mulAdd(x_i, a, y_i)}: axpy, and the model update when {@code b == 1}. */
     private void axpyOffsets(float a, MemorySegment xSegment, long xOffset, MemorySegment ySegment, long yOffset,
                              int count) {
-        final MemorySegment x = slice(xSegment, xOffset, count);
-        final MemorySegment y = slice(ySegment, yOffset, count);
+        final MemorySegment x = xSegment;
+        final long xBase = xOffset;
+        final MemorySegment y = ySegment;
+        final long yBase = yOffset;
         final int lanes = species().length();
         final int bytes = lanes * Float.BYTES;
         int i = 0;
         final int unrolled = count & -(4 * lanes);
         for (; i < unrolled; i += 4 * lanes) {
             long o = (long) i << 2;
-            FloatVector x0 = load(x, o);
-            FloatVector x1 = load(x, o + bytes);
-            FloatVector x2 = load(x, o + 2 * bytes);
-            FloatVector x3 = load(x, o + 3 * bytes);
-            mulAdd(x0, a, load(y, o)).intoMemorySegment(y, o, ORDER);
-            mulAdd(x1, a, load(y, o + bytes)).intoMemorySegment(y, o + bytes, ORDER);
-            mulAdd(x2, a, load(y, o + 2 * bytes)).intoMemorySegment(y, o + 2 * bytes, ORDER);
-            mulAdd(x3, a, load(y, o + 3 * bytes)).intoMemorySegment(y, o + 3 * bytes, ORDER);
+            FloatVector x0 = load(x, xBase + o);
+            FloatVector x1 = load(x, xBase + o + bytes);
+            FloatVector x2 = load(x, xBase + o + 2 * bytes);
+            FloatVector x3 = load(x, xBase + o + 3 * bytes);
+            mulAdd(x0, a, load(y, yBase + o)).intoMemorySegment(y, yBase + o, ORDER);
+            mulAdd(x1, a, load(y, yBase + o + bytes)).intoMemorySegment(y, yBase + o + bytes, ORDER);
+            mulAdd(x2, a, load(y, yBase + o + 2 * bytes)).intoMemorySegment(y, yBase + o + 2 * bytes, ORDER);
+            mulAdd(x3, a, load(y, yBase + o + 3 * bytes)).intoMemorySegment(y, yBase + o + 3 * bytes, ORDER);
         }
         assert count - i < 4 * lanes : "unrolled body left " + (count - i);
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
             long o = (long) i << 2;
-            mulAdd(load(x, o), a, load(y, o)).intoMemorySegment(y, o, ORDER);
+            mulAdd(load(x, xBase + o), a, load(y, yBase + o)).intoMemorySegment(y, yBase + o, ORDER);
         }
         assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             long o = (long) i << 2;
-            y.set(FLOAT, o, mulAdd(x.get(FLOAT, o), a, y.get(FLOAT, o)));
+            y.set(FLOAT, yBase + o, mulAdd(x.get(FLOAT, xBase + o), a, y.get(FLOAT, yBase + o)));
         }
     }
 
@@ -386,8 +407,10 @@ public abstract sealed class SimdKernels implements Kernels
     /** Pass 1 of the mean step: {@code sum (x_i - k t_i)^2} in float, {@code d = mulAdd(t, negK, x)}. */
     private float scaledSquaredDistance(float negK, MemorySegment tSegment, long tOffset, MemorySegment xSegment,
                                         long xOffset, int count) {
-        final MemorySegment t = slice(tSegment, tOffset, count);
-        final MemorySegment x = slice(xSegment, xOffset, count);
+        final MemorySegment t = tSegment;
+        final long tBase = tOffset;
+        final MemorySegment x = xSegment;
+        final long xBase = xOffset;
         final int lanes = species().length();
         final int bytes = lanes * Float.BYTES;
         FloatVector acc0 = FloatVector.zero(species());
@@ -398,10 +421,10 @@ public abstract sealed class SimdKernels implements Kernels
         final int unrolled = count & -(4 * lanes);
         for (; i < unrolled; i += 4 * lanes) {
             long o = (long) i << 2;
-            FloatVector d0 = mulAdd(load(t, o), negK, load(x, o));
-            FloatVector d1 = mulAdd(load(t, o + bytes), negK, load(x, o + bytes));
-            FloatVector d2 = mulAdd(load(t, o + 2 * bytes), negK, load(x, o + 2 * bytes));
-            FloatVector d3 = mulAdd(load(t, o + 3 * bytes), negK, load(x, o + 3 * bytes));
+            FloatVector d0 = mulAdd(load(t, tBase + o), negK, load(x, xBase + o));
+            FloatVector d1 = mulAdd(load(t, tBase + o + bytes), negK, load(x, xBase + o + bytes));
+            FloatVector d2 = mulAdd(load(t, tBase + o + 2 * bytes), negK, load(x, xBase + o + 2 * bytes));
+            FloatVector d3 = mulAdd(load(t, tBase + o + 3 * bytes), negK, load(x, xBase + o + 3 * bytes));
             acc0 = mulAdd(d0, d0, acc0);
             acc1 = mulAdd(d1, d1, acc1);
             acc2 = mulAdd(d2, d2, acc2);
@@ -411,14 +434,14 @@ public abstract sealed class SimdKernels implements Kernels
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
             long o = (long) i << 2;
-            FloatVector d = mulAdd(load(t, o), negK, load(x, o));
+            FloatVector d = mulAdd(load(t, tBase + o), negK, load(x, xBase + o));
             acc0 = mulAdd(d, d, acc0);
         }
         float sum = sum(acc0, acc1, acc2, acc3);
         assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             long o = (long) i << 2;
-            float d = mulAdd(t.get(FLOAT, o), negK, x.get(FLOAT, o));
+            float d = mulAdd(t.get(FLOAT, tBase + o), negK, x.get(FLOAT, xBase + o));
             sum = mulAdd(d, d, sum);
         }
         return sum;
@@ -427,39 +450,41 @@ public abstract sealed class SimdKernels implements Kernels
     /** Pass 2 of the mean step: {@code t = mulAdd(mulAdd(t, negK, x), s, t)}. */
     private void meanUpdate(MemorySegment tSegment, long tOffset, MemorySegment xSegment, long xOffset, int count,
                             float negK, float s) {
-        final MemorySegment t = slice(tSegment, tOffset, count);
-        final MemorySegment x = slice(xSegment, xOffset, count);
+        final MemorySegment t = tSegment;
+        final long tBase = tOffset;
+        final MemorySegment x = xSegment;
+        final long xBase = xOffset;
         final int lanes = species().length();
         final int bytes = lanes * Float.BYTES;
         int i = 0;
         final int unrolled = count & -(4 * lanes);
         for (; i < unrolled; i += 4 * lanes) {
             long o = (long) i << 2;
-            FloatVector t0 = load(t, o);
-            FloatVector t1 = load(t, o + bytes);
-            FloatVector t2 = load(t, o + 2 * bytes);
-            FloatVector t3 = load(t, o + 3 * bytes);
-            FloatVector d0 = mulAdd(t0, negK, load(x, o));
-            FloatVector d1 = mulAdd(t1, negK, load(x, o + bytes));
-            FloatVector d2 = mulAdd(t2, negK, load(x, o + 2 * bytes));
-            FloatVector d3 = mulAdd(t3, negK, load(x, o + 3 * bytes));
-            mulAdd(d0, s, t0).intoMemorySegment(t, o, ORDER);
-            mulAdd(d1, s, t1).intoMemorySegment(t, o + bytes, ORDER);
-            mulAdd(d2, s, t2).intoMemorySegment(t, o + 2 * bytes, ORDER);
-            mulAdd(d3, s, t3).intoMemorySegment(t, o + 3 * bytes, ORDER);
+            FloatVector t0 = load(t, tBase + o);
+            FloatVector t1 = load(t, tBase + o + bytes);
+            FloatVector t2 = load(t, tBase + o + 2 * bytes);
+            FloatVector t3 = load(t, tBase + o + 3 * bytes);
+            FloatVector d0 = mulAdd(t0, negK, load(x, xBase + o));
+            FloatVector d1 = mulAdd(t1, negK, load(x, xBase + o + bytes));
+            FloatVector d2 = mulAdd(t2, negK, load(x, xBase + o + 2 * bytes));
+            FloatVector d3 = mulAdd(t3, negK, load(x, xBase + o + 3 * bytes));
+            mulAdd(d0, s, t0).intoMemorySegment(t, tBase + o, ORDER);
+            mulAdd(d1, s, t1).intoMemorySegment(t, tBase + o + bytes, ORDER);
+            mulAdd(d2, s, t2).intoMemorySegment(t, tBase + o + 2 * bytes, ORDER);
+            mulAdd(d3, s, t3).intoMemorySegment(t, tBase + o + 3 * bytes, ORDER);
         }
         assert count - i < 4 * lanes : "unrolled body left " + (count - i);
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
             long o = (long) i << 2;
-            FloatVector t0 = load(t, o);
-            mulAdd(mulAdd(t0, negK, load(x, o)), s, t0).intoMemorySegment(t, o, ORDER);
+            FloatVector t0 = load(t, tBase + o);
+            mulAdd(mulAdd(t0, negK, load(x, xBase + o)), s, t0).intoMemorySegment(t, tBase + o, ORDER);
         }
         assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             long o = (long) i << 2;
-            float t0 = t.get(FLOAT, o);
-            t.set(FLOAT, o, mulAdd(mulAdd(t0, negK, x.get(FLOAT, o)), s, t0));
+            float t0 = t.get(FLOAT, tBase + o);
+            t.set(FLOAT, tBase + o, mulAdd(mulAdd(t0, negK, x.get(FLOAT, xBase + o)), s, t0));
         }
     }
 
@@ -500,8 +525,10 @@ public abstract sealed class SimdKernels implements Kernels
      */
     private void modelPass1(MemorySegment wSegment, long wOffset, MemorySegment xSegment, long xOffset, int count,
                             StepResult r) {
-        final MemorySegment w = slice(wSegment, wOffset, count);
-        final MemorySegment x = slice(xSegment, xOffset, count);
+        final MemorySegment w = wSegment;
+        final long wBase = wOffset;
+        final MemorySegment x = xSegment;
+        final long xBase = xOffset;
         final int lanes = species().length();
         final int bytes = lanes * Float.BYTES;
         FloatVector m0 = FloatVector.zero(species());
@@ -520,23 +547,23 @@ public abstract sealed class SimdKernels implements Kernels
         final int unrolled = count & -(4 * lanes);
         for (; i < unrolled; i += 4 * lanes) {
             long o = (long) i << 2;
-            FloatVector w0 = load(w, o);
-            FloatVector x0 = load(x, o);
+            FloatVector w0 = load(w, wBase + o);
+            FloatVector x0 = load(x, xBase + o);
             m0 = mulAdd(w0, x0, m0);
             xx0 = mulAdd(x0, x0, xx0);
             ww0 = mulAdd(w0, w0, ww0);
-            FloatVector w1 = load(w, o + bytes);
-            FloatVector x1 = load(x, o + bytes);
+            FloatVector w1 = load(w, wBase + o + bytes);
+            FloatVector x1 = load(x, xBase + o + bytes);
             m1 = mulAdd(w1, x1, m1);
             xx1 = mulAdd(x1, x1, xx1);
             ww1 = mulAdd(w1, w1, ww1);
-            FloatVector w2 = load(w, o + 2 * bytes);
-            FloatVector x2 = load(x, o + 2 * bytes);
+            FloatVector w2 = load(w, wBase + o + 2 * bytes);
+            FloatVector x2 = load(x, xBase + o + 2 * bytes);
             m2 = mulAdd(w2, x2, m2);
             xx2 = mulAdd(x2, x2, xx2);
             ww2 = mulAdd(w2, w2, ww2);
-            FloatVector w3 = load(w, o + 3 * bytes);
-            FloatVector x3 = load(x, o + 3 * bytes);
+            FloatVector w3 = load(w, wBase + o + 3 * bytes);
+            FloatVector x3 = load(x, xBase + o + 3 * bytes);
             m3 = mulAdd(w3, x3, m3);
             xx3 = mulAdd(x3, x3, xx3);
             ww3 = mulAdd(w3, w3, ww3);
@@ -545,8 +572,8 @@ public abstract sealed class SimdKernels implements Kernels
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
             long o = (long) i << 2;
-            FloatVector w0 = load(w, o);
-            FloatVector x0 = load(x, o);
+            FloatVector w0 = load(w, wBase + o);
+            FloatVector x0 = load(x, xBase + o);
             m0 = mulAdd(w0, x0, m0);
             xx0 = mulAdd(x0, x0, xx0);
             ww0 = mulAdd(w0, w0, ww0);
@@ -557,8 +584,8 @@ public abstract sealed class SimdKernels implements Kernels
         assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             long o = (long) i << 2;
-            float wi = w.get(FLOAT, o);
-            float xi = x.get(FLOAT, o);
+            float wi = w.get(FLOAT, wBase + o);
+            float xi = x.get(FLOAT, xBase + o);
             m = mulAdd(wi, xi, m);
             xx = mulAdd(xi, xi, xx);
             ww = mulAdd(wi, wi, ww);
@@ -571,33 +598,35 @@ public abstract sealed class SimdKernels implements Kernels
     /** {@code w_i = mulAdd(x_i, a, w_i * b)}: the model update with an L2 term. */
     private void modelUpdate(MemorySegment wSegment, long wOffset, MemorySegment xSegment, long xOffset, int count,
                              float a, float b) {
-        final MemorySegment w = slice(wSegment, wOffset, count);
-        final MemorySegment x = slice(xSegment, xOffset, count);
+        final MemorySegment w = wSegment;
+        final long wBase = wOffset;
+        final MemorySegment x = xSegment;
+        final long xBase = xOffset;
         final int lanes = species().length();
         final int bytes = lanes * Float.BYTES;
         int i = 0;
         final int unrolled = count & -(4 * lanes);
         for (; i < unrolled; i += 4 * lanes) {
             long o = (long) i << 2;
-            FloatVector w0 = load(w, o).mul(b);
-            FloatVector w1 = load(w, o + bytes).mul(b);
-            FloatVector w2 = load(w, o + 2 * bytes).mul(b);
-            FloatVector w3 = load(w, o + 3 * bytes).mul(b);
-            mulAdd(load(x, o), a, w0).intoMemorySegment(w, o, ORDER);
-            mulAdd(load(x, o + bytes), a, w1).intoMemorySegment(w, o + bytes, ORDER);
-            mulAdd(load(x, o + 2 * bytes), a, w2).intoMemorySegment(w, o + 2 * bytes, ORDER);
-            mulAdd(load(x, o + 3 * bytes), a, w3).intoMemorySegment(w, o + 3 * bytes, ORDER);
+            FloatVector w0 = load(w, wBase + o).mul(b);
+            FloatVector w1 = load(w, wBase + o + bytes).mul(b);
+            FloatVector w2 = load(w, wBase + o + 2 * bytes).mul(b);
+            FloatVector w3 = load(w, wBase + o + 3 * bytes).mul(b);
+            mulAdd(load(x, xBase + o), a, w0).intoMemorySegment(w, wBase + o, ORDER);
+            mulAdd(load(x, xBase + o + bytes), a, w1).intoMemorySegment(w, wBase + o + bytes, ORDER);
+            mulAdd(load(x, xBase + o + 2 * bytes), a, w2).intoMemorySegment(w, wBase + o + 2 * bytes, ORDER);
+            mulAdd(load(x, xBase + o + 3 * bytes), a, w3).intoMemorySegment(w, wBase + o + 3 * bytes, ORDER);
         }
         assert count - i < 4 * lanes : "unrolled body left " + (count - i);
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
             long o = (long) i << 2;
-            mulAdd(load(x, o), a, load(w, o).mul(b)).intoMemorySegment(w, o, ORDER);
+            mulAdd(load(x, xBase + o), a, load(w, wBase + o).mul(b)).intoMemorySegment(w, wBase + o, ORDER);
         }
         assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             long o = (long) i << 2;
-            w.set(FLOAT, o, mulAdd(x.get(FLOAT, o), a, w.get(FLOAT, o) * b));
+            w.set(FLOAT, wBase + o, mulAdd(x.get(FLOAT, xBase + o), a, w.get(FLOAT, wBase + o) * b));
         }
     }
 
@@ -631,58 +660,61 @@ public abstract sealed class SimdKernels implements Kernels
      */
     private void batchUpdate(MemorySegment tSegment, long tOffset, MemorySegment xsSegment, long xsOffset,
                              long rowBytes, int n, int count, float negK, MemorySegment cSegment, long cOffset) {
-        final MemorySegment t = slice(tSegment, tOffset, count);
-        final MemorySegment xs = xsSegment.asSlice(xsOffset, (n - 1) * rowBytes + ((long) count << 2));
-        final MemorySegment c = slice(cSegment, cOffset, n);
+        final MemorySegment t = tSegment;
+        final long tBase = tOffset;
+        final MemorySegment xs = xsSegment;
+        final long xsBase = xsOffset;
+        final MemorySegment c = cSegment;
+        final long cBase = cOffset;
         final int lanes = species().length();
         final int bytes = lanes * Float.BYTES;
         int j = 0;
         final int unrolled = count & -(4 * lanes);
         for (; j < unrolled; j += 4 * lanes) {
             long o = (long) j << 2;
-            FloatVector t0 = load(t, o);
-            FloatVector t1 = load(t, o + bytes);
-            FloatVector t2 = load(t, o + 2 * bytes);
-            FloatVector t3 = load(t, o + 3 * bytes);
+            FloatVector t0 = load(t, tBase + o);
+            FloatVector t1 = load(t, tBase + o + bytes);
+            FloatVector t2 = load(t, tBase + o + 2 * bytes);
+            FloatVector t3 = load(t, tBase + o + 3 * bytes);
             FloatVector a0 = t0;
             FloatVector a1 = t1;
             FloatVector a2 = t2;
             FloatVector a3 = t3;
             long row = o;
             for (int i = 0; i < n; i++, row += rowBytes) {
-                float ci = c.get(FLOAT, (long) i << 2);
-                a0 = mulAdd(mulAdd(t0, negK, load(xs, row)), ci, a0);
-                a1 = mulAdd(mulAdd(t1, negK, load(xs, row + bytes)), ci, a1);
-                a2 = mulAdd(mulAdd(t2, negK, load(xs, row + 2 * bytes)), ci, a2);
-                a3 = mulAdd(mulAdd(t3, negK, load(xs, row + 3 * bytes)), ci, a3);
+                float ci = c.get(FLOAT, cBase + ((long) i << 2));
+                a0 = mulAdd(mulAdd(t0, negK, load(xs, xsBase + row)), ci, a0);
+                a1 = mulAdd(mulAdd(t1, negK, load(xs, xsBase + row + bytes)), ci, a1);
+                a2 = mulAdd(mulAdd(t2, negK, load(xs, xsBase + row + 2 * bytes)), ci, a2);
+                a3 = mulAdd(mulAdd(t3, negK, load(xs, xsBase + row + 3 * bytes)), ci, a3);
             }
-            a0.intoMemorySegment(t, o, ORDER);
-            a1.intoMemorySegment(t, o + bytes, ORDER);
-            a2.intoMemorySegment(t, o + 2 * bytes, ORDER);
-            a3.intoMemorySegment(t, o + 3 * bytes, ORDER);
+            a0.intoMemorySegment(t, tBase + o, ORDER);
+            a1.intoMemorySegment(t, tBase + o + bytes, ORDER);
+            a2.intoMemorySegment(t, tBase + o + 2 * bytes, ORDER);
+            a3.intoMemorySegment(t, tBase + o + 3 * bytes, ORDER);
         }
         assert count - j < 4 * lanes : "unrolled body left " + (count - j);
         final int vectors = count & -lanes;
         for (; j < vectors; j += lanes) {
             long o = (long) j << 2;
-            FloatVector t0 = load(t, o);
+            FloatVector t0 = load(t, tBase + o);
             FloatVector a0 = t0;
             long row = o;
             for (int i = 0; i < n; i++, row += rowBytes) {
-                a0 = mulAdd(mulAdd(t0, negK, load(xs, row)), c.get(FLOAT, (long) i << 2), a0);
+                a0 = mulAdd(mulAdd(t0, negK, load(xs, xsBase + row)), c.get(FLOAT, cBase + ((long) i << 2)), a0);
             }
-            a0.intoMemorySegment(t, o, ORDER);
+            a0.intoMemorySegment(t, tBase + o, ORDER);
         }
         assert count - j < lanes : "scalar tail of " + (count - j);
         for (; j < count; j++) {
             long o = (long) j << 2;
-            float t0 = t.get(FLOAT, o);
+            float t0 = t.get(FLOAT, tBase + o);
             float acc = t0;
             long row = o;
             for (int i = 0; i < n; i++, row += rowBytes) {
-                acc = mulAdd(mulAdd(t0, negK, xs.get(FLOAT, row)), c.get(FLOAT, (long) i << 2), acc);
+                acc = mulAdd(mulAdd(t0, negK, xs.get(FLOAT, xsBase + row)), c.get(FLOAT, cBase + ((long) i << 2)), acc);
             }
-            t.set(FLOAT, o, acc);
+            t.set(FLOAT, tBase + o, acc);
         }
     }
 
@@ -705,7 +737,8 @@ public abstract sealed class SimdKernels implements Kernels
 
     /** {@code v - v} is 0 for every finite lane and NaN otherwise; the accumulators stay 0 iff all are finite. */
     private boolean allFinite(MemorySegment aSegment, long aOffset, int count) {
-        final MemorySegment a = slice(aSegment, aOffset, count);
+        final MemorySegment a = aSegment;
+        final long aBase = aOffset;
         final int lanes = species().length();
         final int bytes = lanes * Float.BYTES;
         FloatVector acc0 = FloatVector.zero(species());
@@ -716,10 +749,10 @@ public abstract sealed class SimdKernels implements Kernels
         final int unrolled = count & -(4 * lanes);
         for (; i < unrolled; i += 4 * lanes) {
             long o = (long) i << 2;
-            FloatVector v0 = load(a, o);
-            FloatVector v1 = load(a, o + bytes);
-            FloatVector v2 = load(a, o + 2 * bytes);
-            FloatVector v3 = load(a, o + 3 * bytes);
+            FloatVector v0 = load(a, aBase + o);
+            FloatVector v1 = load(a, aBase + o + bytes);
+            FloatVector v2 = load(a, aBase + o + 2 * bytes);
+            FloatVector v3 = load(a, aBase + o + 3 * bytes);
             acc0 = acc0.add(v0.sub(v0));
             acc1 = acc1.add(v1.sub(v1));
             acc2 = acc2.add(v2.sub(v2));
@@ -728,13 +761,13 @@ public abstract sealed class SimdKernels implements Kernels
         assert count - i < 4 * lanes : "unrolled body left " + (count - i);
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
-            FloatVector v = load(a, (long) i << 2);
+            FloatVector v = load(a, aBase + ((long) i << 2));
             acc0 = acc0.add(v.sub(v));
         }
         boolean finite = sum(acc0, acc1, acc2, acc3) == 0f;
         assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
-            finite &= Float.isFinite(a.get(FLOAT, (long) i << 2));
+            finite &= Float.isFinite(a.get(FLOAT, aBase + ((long) i << 2)));
         }
         return finite;
     }
@@ -744,6 +777,8 @@ public abstract sealed class SimdKernels implements Kernels
     @Override
     public void distances(float k, MemorySegment theta, long thetaIndex, MemorySegment xs, long xsIndex,
                           long stride, int n, int count, MemorySegment out, long outIndex) {
+        checkRows(xs, xsIndex, stride, n, count);
+        Objects.checkFromIndexSize(outIndex << 3, (long) n << 3, out.byteSize());
         final long to = offset(thetaIndex);
         for (int i = 0; i < n; i++) {
             long row = xsIndex + i * stride;
@@ -757,6 +792,8 @@ public abstract sealed class SimdKernels implements Kernels
     @Override
     public void dots(MemorySegment w, long wIndex, MemorySegment xs, long xsIndex, long stride, int n, int count,
                      MemorySegment out, long outIndex) {
+        checkRows(xs, xsIndex, stride, n, count);
+        Objects.checkFromIndexSize(outIndex << 3, (long) n << 3, out.byteSize());
         for (int i = 0; i < n; i++) {
             out.setAtIndex(DOUBLE, outIndex + i, dot(w, wIndex, xs, xsIndex + i * stride, count));
         }
