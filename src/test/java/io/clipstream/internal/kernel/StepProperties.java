@@ -111,6 +111,35 @@ class StepProperties {
         return Arbitraries.of(Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY);
     }
 
+    /**
+     * The mean step runs over slices on native memory up to SimdKernels.SLICE_LIMIT floats and over offsets
+     * otherwise; both loops have the same shape, so native and heap give the same bits, on both sides of the limit.
+     */
+    @Property(tries = 60)
+    void slicedAndOffsetPathsGiveTheSameBits(@ForAll("widths") int bits, @ForAll boolean fma,
+                                             @ForAll("aroundSliceLimit") int length,
+                                             @ForAll @IntRange(min = 0, max = 5) int offset, @ForAll long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        Kernels k = KernelFixtures.simd(bits, fma);
+        float[] theta = values(r, length, Profile.NORMAL);
+        float[] x = values(r, length, Profile.NORMAL);
+        MemorySegment nt = segment(true, offset, theta, 0);
+        MemorySegment nx = segment(true, offset, x, 0);
+        MemorySegment ht = segment(false, offset, theta, 0);
+        MemorySegment hx = segment(false, offset, x, 0);
+        double a = k.clippedMeanStep(nt, offset, nx, offset, length, 0.1f, 1f, 0f);
+        double b = k.clippedMeanStep(ht, offset, hx, offset, length, 0.1f, 1f, 0f);
+        assertEquals(a, b, k + " norm, n=" + length);
+        assertSameBits(read(nt, offset, length), read(ht, offset, length), k + " theta, n=" + length);
+    }
+
+    @Provide
+    Arbitrary<Integer> aroundSliceLimit() {
+        int limit = SimdKernels.SLICE_LIMIT;
+        return Arbitraries.oneOf(Arbitraries.integers().between(limit - 40, limit + 40),
+                Arbitraries.integers().between(0, 300));
+    }
+
     /** Finite values near Float.MAX_VALUE never make the state Inf or NaN (the wide path saturates). */
     @Property(tries = 150)
     void hugeFiniteValuesKeepStateFinite(@ForAll("widths") int bits, @ForAll boolean fma, @ForAll Task task,
