@@ -1,0 +1,15 @@
+package io.clipstream;
+
+/** What a batch call does with a row that has a non-finite value or an invalid label. */
+public enum BadRowPolicy {
+    /**
+     * Check every row first; if any is bad, throw an {@link IllegalArgumentException} naming the first bad row,
+     * index and value, and apply nothing. Costs one extra pass over the batch.
+     */
+    REJECT_BATCH,
+    /**
+     * Apply the good rows in order, skip the bad ones (their score is NaN) and count them in
+     * {@link Estimator#rejectedCount()}. Costs nothing extra: the kernels detect bad rows themselves.
+     */
+    SKIP_AND_COUNT
+}

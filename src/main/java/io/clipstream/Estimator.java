@@ -1,0 +1,406 @@
+package io.clipstream;
+
+import io.clipstream.internal.kernel.KernelProvider;
+import io.clipstream.internal.kernel.Kernels;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Objects;
+
+/**
+ * An online estimator driven by clipped SGD: {@code theta <- theta - eta * clip(grad l(x, theta), lambda)}.
+ * The concrete estimators ({@link MeanEstimator}, {@link LinearRegression}, {@link LogisticRegression},
+ * {@link SoftmaxRegression}, {@link CustomEstimator}) add the per-sample calls for their task; this class holds
+ * what they share: the parameters (off-heap, 64-byte aligned), the step-size and clip state, diagnostics,
+ * snapshots and merging.
+ *
+ * <h2>Per-sample calls</h2>
+ * {@code update} applies one step and returns the sample's score computed against the estimate <i>before</i>
+ * the step; {@code score} computes the score without updating; {@code scoreAndUpdate} is {@code update} under
+ * the name detection code reads best with. Whether the last step was clipped is {@link #lastClipped()}. The
+ * score is documented per task.
+ *
+ * <h2>Bad input</h2>
+ * A null or wrongly sized sample, a NaN or infinite value, or a label outside the task's range throws an
+ * {@link IllegalArgumentException} that names the index (and row, in batches) and the value, and leaves the
+ * estimator bit-identical, apart from {@link #rejectedCount()}, which counts rejected samples. Finite values
+ * near {@code Float.MAX_VALUE} are accepted and never make the state infinite or NaN (the kernels switch to
+ * double precision and saturate).
+ *
+ * <h2>Allocation</h2>
+ * No per-sample call allocates, with one caveat for {@code float[]} samples: the estimator wraps the array in a
+ * {@link MemorySegment} and caches the wrapper for the last array it saw, so reusing one buffer (or passing
+ * segments) allocates nothing, while a fresh array per call costs one small wrapper object.
+ *
+ * <h2>Thread safety</h2>
+ * An estimator is single-writer and not thread-safe: one thread at a time may call anything on it, including
+ * the read-only calls ({@code score}, {@code estimate}, diagnostics, {@code snapshot}), which read state the
+ * writer changes without synchronisation. To read from other threads, have the writer publish snapshots (or
+ * copies made with {@code estimate}), or guard all calls with one lock.
+ */
+public abstract sealed class Estimator
+        permits MeanEstimator, LinearRegression, LogisticRegression, SoftmaxRegression, CustomEstimator {
+
+    final EstimatorConfig config;
+    final Kernels kernels;
+    final int dimension;
+    final int size;
+    final MemorySegment params;
+    final float mu;
+    final Schedule schedule;
+    final ClipTracker clip;
+    /** Robust running estimate of {@code ||x||^2} for normalised model steps; null otherwise. */
+    final MedianTracker featureScale;
+
+    long samples;
+    long clipped;
+    long rejected;
+    boolean lastClipped;
+
+    private float[] cachedArray;
+    private MemorySegment cachedSegment;
+    private byte[] cachedSnapshotArray;
+    private MemorySegment cachedSnapshotSegment;
+    private java.util.zip.CRC32C crc;
+
+    Estimator(EstimatorConfig config, Kernels kernels) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.kernels = kernels == null ? KernelProvider.kernels() : kernels;
+        this.dimension = config.dimension();
+        this.size = config.parameterCount();
+        // padded to whole 64-byte lines so that no other data shares the last line
+        this.params = Arena.ofAuto().allocate(((size * 4L + 63) & -64L), 64).asSlice(0, size * 4L);
+        this.mu = (float) config.l2();
+        this.schedule = new Schedule(config.stepSize(), 0);
+        this.clip = ClipTracker.create(config.clipPolicy());
+        this.featureScale = config.normalizeSteps() ? new MedianTracker(0.5, 0.02) : null;
+    }
+
+    // ------------------------------------------------------------------ description and diagnostics
+
+    /** The validated configuration. */
+    public final EstimatorConfig config() {
+        return config;
+    }
+
+    /** The task. */
+    public final Task task() {
+        return config.task();
+    }
+
+    /** The sample dimension {@code d}. */
+    public final int dimension() {
+        return dimension;
+    }
+
+    /** Number of parameters ({@code classes * d} for softmax, {@code d} otherwise). */
+    public final int parameterCount() {
+        return size;
+    }
+
+    /** Samples applied (rejected samples are not counted here). */
+    public final long samplesSeen() {
+        return samples;
+    }
+
+    /** Applied steps whose gradient was clipped. */
+    public final long clippedCount() {
+        return clipped;
+    }
+
+    /** {@code clippedCount / samplesSeen}, 0 before the first sample. */
+    public final double clipFraction() {
+        return samples == 0 ? 0 : (double) clipped / samples;
+    }
+
+    /** Samples (or batch rows) rejected as bad input. */
+    public final long rejectedCount() {
+        return rejected;
+    }
+
+    /** Whether the last applied step was clipped. */
+    public final boolean lastClipped() {
+        return lastClipped;
+    }
+
+    /**
+     * The step size the next update will use (for normalised model steps, before the division by the
+     * {@code ||x||^2} estimate).
+     */
+    public final double stepSize() {
+        return schedule.eta();
+    }
+
+    /** The clip level the next update will use ({@code +Infinity} when not clipping or before any sample). */
+    public final double clipLevel() {
+        return clip.level();
+    }
+
+    /** The name of the kernels in use, e.g. {@code simd-512} or {@code scalar}. */
+    public final String kernelName() {
+        return kernels.name();
+    }
+
+    // ------------------------------------------------------------------ estimate
+
+    /**
+     * Copies the current parameters (row-major {@code classes x d} for softmax) into {@code dst}.
+     *
+     * @throws IllegalArgumentException if {@code dst} is null or shorter than {@link #parameterCount()}
+     */
+    public final void estimate(float[] dst) {
+        estimate(dst, 0);
+    }
+
+    /**
+     * Copies the current parameters into {@code dst[offset ..]}.
+     *
+     * @throws IllegalArgumentException if {@code dst} is null or the range does not fit
+     */
+    public final void estimate(float[] dst, int offset) {
+        if (dst == null) {
+            throw new IllegalArgumentException("dst must not be null");
+        }
+        if (offset < 0 || dst.length - offset < size) {
+            throw new IllegalArgumentException("dst must hold " + size + " floats from offset " + offset
+                    + " but has length " + dst.length);
+        }
+        MemorySegment.copy(params, ValueLayout.JAVA_FLOAT, 0, dst, offset, size);
+    }
+
+    /**
+     * Copies the current parameters into {@code dst} at element {@code index} (native byte order).
+     *
+     * @throws IllegalArgumentException if {@code dst} is null, read-only or the range does not fit
+     */
+    public final void estimate(MemorySegment dst, long index) {
+        checkSegment(dst, index, size, "dst");
+        if (dst.isReadOnly()) {
+            throw new IllegalArgumentException("dst is read-only");
+        }
+        MemorySegment.copy(params, 0, dst, index * 4, size * 4L);
+    }
+
+    // ------------------------------------------------------------------ snapshots
+
+    /** The exact size in bytes of this estimator's snapshot. */
+    public final int snapshotSize() {
+        return SnapshotFormat.size(this);
+    }
+
+    /** A snapshot of the whole state (see {@link SnapshotFormat} for the layout). Allocates the array. */
+    public final byte[] snapshot() {
+        byte[] bytes = new byte[snapshotSize()];
+        writeSnapshot(bytes, 0);
+        return bytes;
+    }
+
+    /**
+     * Writes the snapshot into {@code dst[offset ..]} without allocating.
+     *
+     * @return the number of bytes written ({@link #snapshotSize()})
+     * @throws IllegalArgumentException if {@code dst} is null or too small
+     */
+    public final int writeSnapshot(byte[] dst, int offset) {
+        if (dst == null) {
+            throw new IllegalArgumentException("dst must not be null");
+        }
+        int n = snapshotSize();
+        if (offset < 0 || dst.length - offset < n) {
+            throw new IllegalArgumentException("snapshot needs " + n + " bytes from offset " + offset
+                    + " but dst has length " + dst.length);
+        }
+        if (dst != cachedSnapshotArray) {
+            cachedSnapshotArray = dst;
+            cachedSnapshotSegment = MemorySegment.ofArray(dst);
+        }
+        return (int) SnapshotFormat.write(this, cachedSnapshotSegment, offset, dst);
+    }
+
+    /**
+     * Writes the snapshot into {@code dst} at byte {@code offset}. For a native {@code dst} the checksum needs one
+     * small {@link java.nio.ByteBuffer} view; {@link #writeSnapshot(byte[], int)} allocates nothing.
+     *
+     * @return the number of bytes written
+     * @throws IllegalArgumentException if {@code dst} is null, read-only or too small
+     */
+    public final long writeSnapshot(MemorySegment dst, long offset) {
+        if (dst == null) {
+            throw new IllegalArgumentException("dst must not be null");
+        }
+        int n = snapshotSize();
+        if (offset < 0 || dst.byteSize() - offset < n) {
+            throw new IllegalArgumentException("snapshot needs " + n + " bytes from offset " + offset
+                    + " but dst has " + dst.byteSize());
+        }
+        if (dst.isReadOnly()) {
+            throw new IllegalArgumentException("dst is read-only");
+        }
+        return SnapshotFormat.write(this, dst, offset, null);
+    }
+
+    /**
+     * Restores any non-custom estimator from a snapshot.
+     *
+     * @throws IllegalArgumentException if the bytes are truncated, corrupt, of an unknown version, or hold a
+     *     custom estimator (use {@link CustomEstimator#restore(byte[], Loss)})
+     */
+    public static Estimator restore(byte[] snapshot) {
+        return SnapshotFormat.read(bytes(snapshot), null, null, null);
+    }
+
+    /** Restores from a snapshot held in {@code snapshot} (exactly its bytes). */
+    public static Estimator restore(MemorySegment snapshot) {
+        if (snapshot == null) {
+            throw new IllegalArgumentException("snapshot must not be null");
+        }
+        return SnapshotFormat.read(snapshot, null, null, null);
+    }
+
+    static MemorySegment bytes(byte[] snapshot) {
+        if (snapshot == null) {
+            throw new IllegalArgumentException("snapshot must not be null");
+        }
+        return MemorySegment.ofArray(snapshot);
+    }
+
+    /** The reusable checksum of this estimator's snapshot writes. */
+    final java.util.zip.CRC32C crc() {
+        if (crc == null) {
+            crc = new java.util.zip.CRC32C();
+        }
+        return crc;
+    }
+
+    /** Hook for estimators that derive scratch state from the parameters after a restore. */
+    void afterRestore() {
+    }
+
+    // ------------------------------------------------------------------ merge
+
+    /**
+     * Merges {@code other} into this estimator, as when two shards of a rescaled deployment are joined: the
+     * parameters become the average weighted by samples seen, the counters add up, the step schedule continues
+     * from the combined sample count, and an adaptive clip level becomes the weighted geometric mean of the two
+     * (a rolling-quantile window is kept from this estimator, or taken from {@code other} if this one is empty).
+     * {@code other} is not changed.
+     *
+     * @throws IllegalArgumentException if {@code other} is null, this estimator, or of another task or shape
+     */
+    public final void merge(Estimator other) {
+        if (other == null) {
+            throw new IllegalArgumentException("other must not be null");
+        }
+        if (other == this) {
+            throw new IllegalArgumentException("cannot merge an estimator with itself");
+        }
+        if (other.task() != task() || other.dimension != dimension || other.size != size) {
+            throw new IllegalArgumentException("cannot merge a " + other.task() + " estimator of " + other.size
+                    + " parameters (d=" + other.dimension + ") into a " + task() + " estimator of " + size
+                    + " parameters (d=" + dimension + ")");
+        }
+        if (other.config.clipPolicy().getClass() != config.clipPolicy().getClass()) {
+            throw new IllegalArgumentException("cannot merge clip policy " + other.config.clipPolicy() + " into "
+                    + config.clipPolicy());
+        }
+        double a = samples;
+        double b = other.samples;
+        double wa = a + b == 0 ? 0.5 : a / (a + b);
+        double wb = 1 - wa;
+        for (long i = 0; i < size; i++) {
+            float x = params.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            float y = other.params.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            params.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (wa * x + wb * y));
+        }
+        clip.merge(other.clip, a, b);
+        if (featureScale != null && other.featureScale != null) {
+            featureScale.merge(other.featureScale, a, b);
+        }
+        samples += other.samples;
+        clipped += other.clipped;
+        rejected += other.rejected;
+        schedule.setTime(schedule.time() + other.schedule.time());
+        afterRestore();
+    }
+
+    // ------------------------------------------------------------------ shared per-sample plumbing
+
+    /** Records an applied step: counters, clip tracker, schedule. */
+    final void accepted(double norm, float lambda) {
+        samples++;
+        boolean c = norm > lambda;
+        lastClipped = c;
+        if (c) {
+            clipped++;
+        }
+        clip.observe(norm);
+        schedule.advance();
+    }
+
+    /** The segment view of a sample array, cached for the last array seen; validates null and length. */
+    final MemorySegment wrap(float[] x, int offset, int length) {
+        if (x == null) {
+            throw new IllegalArgumentException("x must not be null");
+        }
+        if (offset < 0 || offset > x.length || x.length - offset < length) {
+            throw wrongLength(x.length, offset, length);
+        }
+        if (x != cachedArray) {
+            cachedArray = x;
+            cachedSegment = MemorySegment.ofArray(x);
+        }
+        return cachedSegment;
+    }
+
+    private IllegalArgumentException wrongLength(int arrayLength, int offset, int length) {
+        if (offset == 0 && length == dimension) {
+            return new IllegalArgumentException("x has length " + arrayLength + " but the estimator's dimension is "
+                    + dimension);
+        }
+        return new IllegalArgumentException("x must hold " + length + " floats from offset " + offset
+                + " but has length " + arrayLength);
+    }
+
+    /** Validates a segment range of {@code count} floats at element {@code index}. */
+    static void checkSegment(MemorySegment s, long index, long count, String name) {
+        if (s == null) {
+            throw new IllegalArgumentException(name + " must not be null");
+        }
+        if (index < 0 || s.byteSize() / 4 - index < count) {
+            throw new IllegalArgumentException(name + " must hold " + count + " floats from element " + index
+                    + " but has " + s.byteSize() + " bytes");
+        }
+    }
+
+    /** Cold path: count the rejection and describe the first non-finite value of {@code x}. */
+    final IllegalArgumentException rejectSample(MemorySegment x, long index, long row, String labelProblem) {
+        rejected++;
+        String where = row < 0 ? "" : "row " + row + ": ";
+        if (labelProblem != null) {
+            return new IllegalArgumentException(where + labelProblem);
+        }
+        long bad = KernelProvider.scalar().firstNonFinite(x, index, dimension);
+        if (bad < 0) {
+            return new IllegalArgumentException(where + "the sample could not be applied (non-finite state)");
+        }
+        float v = x.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index + bad);
+        return new IllegalArgumentException(where + "x[" + bad + "] is " + v + " (values must be finite)");
+    }
+
+    /** Checks a whole batch slab for non-finite values; throws naming the row, column and value. */
+    final void rejectBatchIfNonFinite(MemorySegment xs, long index, int n) {
+        long bad = kernels.firstNonFinite(xs, index, (long) n * dimension);
+        if (bad >= 0) {
+            rejected += n;
+            float v = xs.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index + bad);
+            throw new IllegalArgumentException("row " + bad / dimension + ": x[" + bad % dimension + "] is " + v
+                    + " (values must be finite); the batch of " + n + " rows was not applied");
+        }
+    }
+
+    static void checkBatchArgs(int n, String what) {
+        if (n < 0) {
+            throw new IllegalArgumentException(what + " row count must be >= 0: " + n);
+        }
+    }
+}

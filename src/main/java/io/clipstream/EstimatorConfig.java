@@ -1,0 +1,49 @@
+package io.clipstream;
+
+import java.util.Objects;
+
+/**
+ * The immutable, validated configuration of an estimator, as its builder produced it; snapshots record it.
+ *
+ * @param task what is estimated
+ * @param dimension the sample dimension {@code d}
+ * @param classes the number of classes for softmax, 1 otherwise
+ * @param stepSize the step-size policy
+ * @param clipPolicy the clip policy
+ * @param l2 the L2 coefficient {@code mu} ({@code l += mu/2 ||theta||^2}), {@code >= 0}
+ * @param normalizeSteps for models: divide the step by a robust running estimate of {@code ||x||^2}
+ */
+public record EstimatorConfig(Task task, int dimension, int classes, StepSize stepSize, ClipPolicy clipPolicy,
+                              double l2, boolean normalizeSteps) {
+
+    /** Largest supported {@code classes * dimension} (the parameters are addressed with int counts). */
+    public static final int MAX_PARAMETERS = 1 << 28;
+
+    /** Validates every field. */
+    public EstimatorConfig {
+        Objects.requireNonNull(task, "task");
+        Objects.requireNonNull(stepSize, "stepSize");
+        Objects.requireNonNull(clipPolicy, "clipPolicy");
+        if (dimension <= 0) {
+            throw new IllegalArgumentException("dimension must be > 0: " + dimension);
+        }
+        if (task == Task.SOFTMAX ? classes < 2 : classes != 1) {
+            throw new IllegalArgumentException(task == Task.SOFTMAX ? "softmax needs at least 2 classes: " + classes
+                    : "classes must be 1 for " + task + ": " + classes);
+        }
+        if ((long) classes * dimension > MAX_PARAMETERS) {
+            throw new IllegalArgumentException("classes * dimension must be <= 2^28: " + classes + " * " + dimension);
+        }
+        if (!(l2 >= 0 && Double.isFinite(l2))) {
+            throw new IllegalArgumentException("l2 must be finite and >= 0: " + l2);
+        }
+        if (normalizeSteps && (task == Task.MEAN || task == Task.CUSTOM)) {
+            throw new IllegalArgumentException("normalizeSteps applies to linear, logistic and softmax models only");
+        }
+    }
+
+    /** Number of parameters: {@code classes * dimension}. */
+    public int parameterCount() {
+        return classes * dimension;
+    }
+}

@@ -1,0 +1,180 @@
+package io.clipstream;
+
+import io.clipstream.internal.kernel.Kernels;
+import io.clipstream.internal.kernel.StepMath;
+import io.clipstream.internal.kernel.StepResult;
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+
+/**
+ * Online robust binary logistic regression: labels 0 and 1 (internally {@code y = -1, +1}),
+ * {@code l = log(1 + exp(-y w.x)) + mu/2 ||w||^2}, gradient {@code -y sigmoid(-y w.x) x + mu w}. For an
+ * intercept, append a constant feature (e.g. 1) to x.
+ *
+ * <p><b>Score</b>: the log loss {@code -log p(label | x)} before the step.
+ *
+ * <p><b>Step normalisation</b> (on by default), as for {@link LinearRegression}.
+ *
+ * See {@link Estimator} for bad input, allocation and thread safety.
+ */
+public final class LogisticRegression extends Estimator {
+
+    private final StepResult result = new StepResult();
+
+    LogisticRegression(EstimatorConfig config, Kernels kernels) {
+        super(config, kernels);
+        if (config.task() != Task.LOGISTIC) {
+            throw new IllegalArgumentException("not a LOGISTIC configuration: " + config.task());
+        }
+    }
+
+    /** A builder (finish with {@link LinearRegression.Builder#buildLogistic()}). */
+    public static LinearRegression.Builder builder(int dimension) {
+        return new LinearRegression.Builder(Task.LOGISTIC, dimension);
+    }
+
+    /**
+     * Restores a logistic regression from a snapshot.
+     *
+     * @throws IllegalArgumentException if the snapshot is invalid or holds another task
+     */
+    public static LogisticRegression restore(byte[] snapshot) {
+        return (LogisticRegression) SnapshotFormat.read(bytes(snapshot), Task.LOGISTIC, null, null);
+    }
+
+    /**
+     * Applies one step with features {@code x} (length {@code d}) and label 0 or 1.
+     *
+     * @return the log loss before the step
+     * @throws IllegalArgumentException if {@code x} is null, of the wrong length or not finite, or the label is
+     *     not 0 or 1
+     */
+    public double update(float[] x, int label) {
+        checkLength(x);
+        return update(x, 0, label);
+    }
+
+    /** As {@link #update(float[], int)} with the features at {@code x[offset .. offset + d)}. */
+    public double update(float[] x, int offset, int label) {
+        return step(wrap(x, offset, dimension), offset, label, -1);
+    }
+
+    /** As {@link #update(float[], int)} with the features at element {@code index} of {@code x}. */
+    public double update(MemorySegment x, long index, int label) {
+        checkSegment(x, index, dimension, "x");
+        return step(x, index, label, -1);
+    }
+
+    /** Same as {@link #update(float[], int)}. */
+    public double scoreAndUpdate(float[] x, int label) {
+        return update(x, label);
+    }
+
+    /** The log loss of {@code (x, label)} without updating. */
+    public double score(float[] x, int label) {
+        checkLength(x);
+        checkLabel(label, -1);
+        double m = ModelMath.margin(this, wrap(x, 0, dimension), 0);
+        return ModelMath.softplus(label == 1 ? -m : m);
+    }
+
+    /** {@code P(label = 1 | x) = sigmoid(w.x)}. */
+    public double probability(float[] x) {
+        checkLength(x);
+        return StepMath.sigmoid(ModelMath.margin(this, wrap(x, 0, dimension), 0));
+    }
+
+    /** {@code P(label = 1 | x)} for the features at element {@code index} of {@code x}. */
+    public double probability(MemorySegment x, long index) {
+        checkSegment(x, index, dimension, "x");
+        return StepMath.sigmoid(ModelMath.margin(this, x, index));
+    }
+
+    /** The margin {@code w.x}. */
+    public double margin(float[] x) {
+        checkLength(x);
+        return ModelMath.margin(this, wrap(x, 0, dimension), 0);
+    }
+
+    /**
+     * Applies {@code n} rows of {@code xs[offset ..]} with labels {@code labels[labelsOffset ..]} in order,
+     * writing the scores (NaN for skipped rows) to {@code scores} (or null).
+     *
+     * @return the number of rows applied
+     * @throws IllegalArgumentException for bad arguments, or under {@link BadRowPolicy#REJECT_BATCH} if any row or
+     *     label is bad (nothing is applied)
+     */
+    public int updateBatch(float[] xs, int offset, int n, int[] labels, int labelsOffset, double[] scores,
+                           int scoresOffset, BadRowPolicy policy) {
+        checkBatchArgs(n, "batch");
+        MemorySegment s = wrap(xs, offset, (int) Math.min(Integer.MAX_VALUE, (long) n * dimension));
+        ModelMath.checkLabels(labels, labelsOffset, n);
+        MeanEstimator.checkScores(scores, scoresOffset, n);
+        Objects.requireNonNull(policy, "policy");
+        if (policy == BadRowPolicy.REJECT_BATCH) {
+            for (int i = 0; i < n; i++) {
+                int label = labels[labelsOffset + i];
+                if (label != 0 && label != 1) {
+                    rejected += n;
+                    throw new IllegalArgumentException("row " + i + ": label must be 0 or 1: " + label
+                            + "; the batch of " + n + " rows was not applied");
+                }
+            }
+            rejectBatchIfNonFinite(s, offset, n);
+        }
+        int applied = 0;
+        for (int i = 0; i < n; i++) {
+            int label = labels[labelsOffset + i];
+            double score = label == 0 || label == 1 ? tryStep(s, offset + (long) i * dimension, label) : Double.NaN;
+            if (score == score) {
+                applied++;
+            } else {
+                rejected++;
+            }
+            if (scores != null) {
+                scores[scoresOffset + i] = score;
+            }
+        }
+        return applied;
+    }
+
+    private void checkLength(float[] x) {
+        if (x != null && x.length != dimension) {
+            throw new IllegalArgumentException("x has length " + x.length + " but the estimator's dimension is "
+                    + dimension);
+        }
+    }
+
+    private static void checkLabel(int label, long row) {
+        if (label != 0 && label != 1) {
+            throw new IllegalArgumentException((row < 0 ? "" : "row " + row + ": ") + "label must be 0 or 1: " + label);
+        }
+    }
+
+    private double step(MemorySegment x, long index, int label, long row) {
+        if (label != 0 && label != 1) {
+            throw rejectSample(x, index, row, "label must be 0 or 1: " + label);
+        }
+        double score = tryStep(x, index, label);
+        if (score != score) {
+            throw rejectSample(x, index, row, null);
+        }
+        return score;
+    }
+
+    private double tryStep(MemorySegment x, long index, int label) {
+        float y = label == 1 ? 1f : -1f;
+        float lambda = clip.level();
+        float eta = ModelMath.eta(this, x, index);
+        if (eta != eta) {
+            return Double.NaN;
+        }
+        double norm = kernels.clippedLogisticStep(params, 0, x, index, dimension, y, eta, lambda, mu, result);
+        if (norm != norm) {
+            return Double.NaN;
+        }
+        accepted(norm, lambda);
+        ModelMath.observeScale(this, result.xNormSquared);
+        return ModelMath.softplus(-y * result.margin);
+    }
+}

@@ -1,0 +1,310 @@
+package io.clipstream;
+
+import io.clipstream.internal.kernel.Kernels;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Objects;
+
+/**
+ * Online robust estimate of the mean (location) of a stream of vectors:
+ * {@code l(x, theta) = 1/2 ||x - theta||^2 + mu/2 ||theta||^2}, gradient {@code (1 + mu) theta - x}.
+ *
+ * <p><b>Score</b>: the pre-clip gradient norm against the estimate before the step,
+ * {@code ||x - (1 + mu) theta||}, which without an L2 term is the distance {@code ||x - theta||}.
+ *
+ * <pre>{@code
+ * MeanEstimator mean = MeanEstimator.builder(256).build();     // adaptive clip, half-life 300
+ * double score = mean.update(sample);                          // distance before the step
+ * mean.estimate(current);                                      // copy the estimate out
+ * }</pre>
+ *
+ * See {@link Estimator} for bad input, allocation and thread safety.
+ */
+public final class MeanEstimator extends Estimator {
+
+    private final MemorySegment scratch;
+
+    MeanEstimator(EstimatorConfig config, Kernels kernels) {
+        super(config, kernels);
+        if (config.task() != Task.MEAN) {
+            throw new IllegalArgumentException("not a MEAN configuration: " + config.task());
+        }
+        this.scratch = Arena.ofAuto().allocate(8, 8);
+    }
+
+    /** A builder for a mean estimator of dimension {@code d}. */
+    public static Builder builder(int dimension) {
+        return new Builder(dimension);
+    }
+
+    /**
+     * Restores a mean estimator from a snapshot.
+     *
+     * @throws IllegalArgumentException if the snapshot is invalid or holds another task
+     */
+    public static MeanEstimator restore(byte[] snapshot) {
+        return (MeanEstimator) SnapshotFormat.read(bytes(snapshot), Task.MEAN, null, null);
+    }
+
+    static MeanEstimator restore(byte[] snapshot, Kernels kernels) {
+        return (MeanEstimator) SnapshotFormat.read(bytes(snapshot), Task.MEAN, null, kernels);
+    }
+
+    // ------------------------------------------------------------------ per sample
+
+    /**
+     * Applies one step with sample {@code x} (length {@code d}).
+     *
+     * @return the score of {@code x} before the step
+     * @throws IllegalArgumentException if {@code x} is null, not of length {@code d}, or not finite
+     */
+    public double update(float[] x) {
+        if (x != null && x.length != dimension) {
+            throw new IllegalArgumentException("x has length " + x.length + " but the estimator's dimension is "
+                    + dimension);
+        }
+        return update(x, 0);
+    }
+
+    /** As {@link #update(float[])} with the sample at {@code x[offset .. offset + d)}. */
+    public double update(float[] x, int offset) {
+        MemorySegment s = wrap(x, offset, dimension);
+        return step(s, offset, -1);
+    }
+
+    /** As {@link #update(float[])} with the sample at element {@code index} of {@code x} (native order floats). */
+    public double update(MemorySegment x, long index) {
+        checkSegment(x, index, dimension, "x");
+        return step(x, index, -1);
+    }
+
+    /** Same as {@link #update(float[])}: the score is always computed before the step. */
+    public double scoreAndUpdate(float[] x) {
+        return update(x);
+    }
+
+    /** Same as {@link #update(MemorySegment, long)}. */
+    public double scoreAndUpdate(MemorySegment x, long index) {
+        return update(x, index);
+    }
+
+    /**
+     * The score of {@code x} against the current estimate, without updating.
+     *
+     * @throws IllegalArgumentException if {@code x} is null, not of length {@code d}, or not finite
+     */
+    public double score(float[] x) {
+        if (x != null && x.length != dimension) {
+            throw new IllegalArgumentException("x has length " + x.length + " but the estimator's dimension is "
+                    + dimension);
+        }
+        return score(x, 0);
+    }
+
+    /** As {@link #score(float[])} with the sample at {@code x[offset .. offset + d)}. */
+    public double score(float[] x, int offset) {
+        return scoreOne(wrap(x, offset, dimension), offset);
+    }
+
+    /** As {@link #score(float[])} with the sample at element {@code index} of {@code x}. */
+    public double score(MemorySegment x, long index) {
+        checkSegment(x, index, dimension, "x");
+        return scoreOne(x, index);
+    }
+
+    private double step(MemorySegment x, long index, long row) {
+        float lambda = clip.level();
+        double norm = kernels.clippedMeanStep(params, 0, x, index, dimension, schedule.eta(), lambda, mu);
+        if (norm != norm) {
+            throw rejectSample(x, index, row, null);
+        }
+        accepted(norm, lambda);
+        return norm;
+    }
+
+    private double scoreOne(MemorySegment x, long index) {
+        kernels.distances(1f + mu, params, 0, x, index, dimension, 1, dimension, scratch, 0);
+        double score = scratch.get(ValueLayout.JAVA_DOUBLE, 0);
+        if (!Double.isFinite(score)) {
+            throw nonFiniteScore(x, index);
+        }
+        return score;
+    }
+
+    private IllegalArgumentException nonFiniteScore(MemorySegment x, long index) {
+        long bad = kernels.firstNonFinite(x, index, dimension);
+        return new IllegalArgumentException("x[" + bad + "] is " + x.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED,
+                index + Math.max(0, bad)) + " (values must be finite)");
+    }
+
+    // ------------------------------------------------------------------ batches
+
+    /**
+     * Applies {@code n} samples stored row-major in {@code xs[offset ..]}, in order, writing each row's score
+     * (before its step) to {@code scores[scoresOffset + i]} (NaN for skipped rows).
+     *
+     * @param scores receives the scores, or null if not wanted
+     * @param policy what to do with rows holding non-finite values
+     * @return the number of rows applied
+     * @throws IllegalArgumentException for bad arguments, or under {@link BadRowPolicy#REJECT_BATCH} if any row is
+     *     bad (nothing is applied)
+     */
+    public int updateBatch(float[] xs, int offset, int n, double[] scores, int scoresOffset, BadRowPolicy policy) {
+        checkBatchArgs(n, "batch");
+        MemorySegment s = wrap(xs, offset, (int) Math.min(Integer.MAX_VALUE, (long) n * dimension));
+        checkScores(scores, scoresOffset, n);
+        Objects.requireNonNull(policy, "policy");
+        if (policy == BadRowPolicy.REJECT_BATCH) {
+            rejectBatchIfNonFinite(s, offset, n);
+        }
+        int applied = 0;
+        for (int i = 0; i < n; i++) {
+            long index = offset + (long) i * dimension;
+            float lambda = clip.level();
+            double norm = kernels.clippedMeanStep(params, 0, s, index, dimension, schedule.eta(), lambda, mu);
+            if (norm != norm) {
+                rejected++;
+            } else {
+                accepted(norm, lambda);
+                applied++;
+            }
+            if (scores != null) {
+                scores[scoresOffset + i] = norm;
+            }
+        }
+        return applied;
+    }
+
+    /**
+     * As {@link #updateBatch(float[], int, int, double[], int, BadRowPolicy)} over a segment: row {@code i} at
+     * element {@code index + i * d} of {@code xs}; scores as doubles at element {@code scoresIndex} of
+     * {@code scores} (or null).
+     */
+    public int updateBatch(MemorySegment xs, long index, int n, MemorySegment scores, long scoresIndex,
+                           BadRowPolicy policy) {
+        checkBatchArgs(n, "batch");
+        checkSegment(xs, index, (long) n * dimension, "xs");
+        if (scores != null && (scoresIndex < 0 || scores.byteSize() / 8 - scoresIndex < n)) {
+            throw new IllegalArgumentException("scores must hold " + n + " doubles from element " + scoresIndex
+                    + " but has " + scores.byteSize() + " bytes");
+        }
+        Objects.requireNonNull(policy, "policy");
+        if (policy == BadRowPolicy.REJECT_BATCH) {
+            rejectBatchIfNonFinite(xs, index, n);
+        }
+        int applied = 0;
+        for (int i = 0; i < n; i++) {
+            float lambda = clip.level();
+            double norm = kernels.clippedMeanStep(params, 0, xs, index + (long) i * dimension, dimension,
+                    schedule.eta(), lambda, mu);
+            if (norm != norm) {
+                rejected++;
+            } else {
+                accepted(norm, lambda);
+                applied++;
+            }
+            if (scores != null) {
+                scores.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, scoresIndex + i, norm);
+            }
+        }
+        return applied;
+    }
+
+    /**
+     * Scores {@code n} rows against the current estimate without updating (one batch-scoring kernel call).
+     *
+     * @throws IllegalArgumentException for bad arguments or if any row is not finite (nothing is written)
+     */
+    public void scoreBatch(float[] xs, int offset, int n, double[] scores, int scoresOffset) {
+        checkBatchArgs(n, "batch");
+        MemorySegment s = wrap(xs, offset, (int) Math.min(Integer.MAX_VALUE, (long) n * dimension));
+        if (scores == null) {
+            throw new IllegalArgumentException("scores must not be null");
+        }
+        checkScores(scores, scoresOffset, n);
+        scoreBatch(s, offset, n, scoreSegment(scores), scoresOffset);
+    }
+
+    /** As {@link #scoreBatch(float[], int, int, double[], int)} over segments (scores as doubles). */
+    public void scoreBatch(MemorySegment xs, long index, int n, MemorySegment scores, long scoresIndex) {
+        checkBatchArgs(n, "batch");
+        checkSegment(xs, index, (long) n * dimension, "xs");
+        if (scores == null || scoresIndex < 0 || scores.byteSize() / 8 - scoresIndex < n) {
+            throw new IllegalArgumentException("scores must hold " + n + " doubles from element " + scoresIndex);
+        }
+        long bad = kernels.firstNonFinite(xs, index, (long) n * dimension);
+        if (bad >= 0) {
+            throw new IllegalArgumentException("row " + bad / dimension + ": x[" + bad % dimension + "] is "
+                    + xs.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index + bad) + " (values must be finite)");
+        }
+        kernels.distances(1f + mu, params, 0, xs, index, dimension, n, dimension, scores, scoresIndex);
+    }
+
+    private double[] cachedScores;
+    private MemorySegment cachedScoresSegment;
+
+    private MemorySegment scoreSegment(double[] scores) {
+        if (scores != cachedScores) {
+            cachedScores = scores;
+            cachedScoresSegment = MemorySegment.ofArray(scores);
+        }
+        return cachedScoresSegment;
+    }
+
+    static void checkScores(double[] scores, int offset, int n) {
+        if (scores != null && (offset < 0 || offset > scores.length || scores.length - offset < n)) {
+            throw new IllegalArgumentException("scores must hold " + n + " values from offset " + offset
+                    + " but has length " + scores.length);
+        }
+    }
+
+    // ------------------------------------------------------------------ builder
+
+    /** Builds a {@link MeanEstimator}; every setter validates eagerly. */
+    public static final class Builder {
+        private final int dimension;
+        private StepSize stepSize = Defaults.STEP_SIZE;
+        private ClipPolicy clip = Defaults.CLIP;
+        private double l2;
+        private Kernels kernels;
+
+        private Builder(int dimension) {
+            if (dimension <= 0) {
+                throw new IllegalArgumentException("dimension must be > 0: " + dimension);
+            }
+            this.dimension = dimension;
+        }
+
+        /** The step-size policy (default {@code StepSize.halfLife(300)}). */
+        public Builder stepSize(StepSize stepSize) {
+            this.stepSize = Objects.requireNonNull(stepSize, "stepSize");
+            return this;
+        }
+
+        /** The clip policy (default {@link ClipPolicy#adaptive()}). */
+        public Builder clip(ClipPolicy clip) {
+            this.clip = Objects.requireNonNull(clip, "clip");
+            return this;
+        }
+
+        /** The L2 coefficient {@code mu >= 0} (default 0), which shrinks the estimate towards 0. */
+        public Builder l2(double mu) {
+            if (!(mu >= 0 && Double.isFinite(mu))) {
+                throw new IllegalArgumentException("l2 must be finite and >= 0: " + mu);
+            }
+            this.l2 = mu;
+            return this;
+        }
+
+        Builder kernels(Kernels kernels) {
+            this.kernels = kernels;
+            return this;
+        }
+
+        /** Builds the estimator, starting at {@code theta = 0}. */
+        public MeanEstimator build() {
+            return new MeanEstimator(new EstimatorConfig(Task.MEAN, dimension, 1, stepSize, clip, l2, false), kernels);
+        }
+    }
+}

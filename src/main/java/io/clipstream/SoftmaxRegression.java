@@ -1,0 +1,385 @@
+package io.clipstream;
+
+import io.clipstream.internal.kernel.Kernels;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Objects;
+
+/**
+ * Online robust multinomial (softmax) logistic regression over {@code K} classes: parameters {@code W}
+ * ({@code K x d}, row-major), {@code p = softmax(W x)}, {@code l = -log p_label + mu/2 ||W||^2}, gradient
+ * {@code (p - e_label) x^T + mu W}, whose Frobenius norm {@code ||p - e_label|| ||x||} (without L2) is clipped as a
+ * whole. Built from the dot, sum-of-squares, scale and axpy kernels: {@code K + 1} reads of x for the logits and
+ * {@code K} axpys for the update.
+ *
+ * <p><b>Score</b>: the log loss {@code -log p_label} before the step.
+ *
+ * <p><b>Step normalisation</b> (on by default), as for {@link LinearRegression}.
+ *
+ * See {@link Estimator} for bad input, allocation and thread safety.
+ */
+public final class SoftmaxRegression extends Estimator {
+
+    private static final double LIMIT = 0x1p100;
+    private static final double COEFFICIENT_LIMIT = 0x1p64;
+
+    private final int classes;
+    private final double[] logits;
+    private final double[] coefficients;
+    /** An upper bound on {@code max |W_ij|}, kept in O(1) per step, so the float update provably cannot overflow. */
+    private double weightBound;
+
+    SoftmaxRegression(EstimatorConfig config, Kernels kernels) {
+        super(config, kernels);
+        if (config.task() != Task.SOFTMAX) {
+            throw new IllegalArgumentException("not a SOFTMAX configuration: " + config.task());
+        }
+        this.classes = config.classes();
+        this.logits = new double[classes];
+        this.coefficients = new double[classes];
+    }
+
+    /** A builder for {@code classes} classes over {@code d} features. */
+    public static Builder builder(int dimension, int classes) {
+        return new Builder(dimension, classes);
+    }
+
+    /**
+     * Restores a softmax regression from a snapshot.
+     *
+     * @throws IllegalArgumentException if the snapshot is invalid or holds another task
+     */
+    public static SoftmaxRegression restore(byte[] snapshot) {
+        return (SoftmaxRegression) SnapshotFormat.read(bytes(snapshot), Task.SOFTMAX, null, null);
+    }
+
+    /** The number of classes {@code K}. */
+    public int classes() {
+        return classes;
+    }
+
+    @Override
+    void afterRestore() {
+        weightBound = maxAbsWeight();
+    }
+
+    /**
+     * Applies one step with features {@code x} (length {@code d}) and a label in {@code [0, K)}.
+     *
+     * @return the log loss before the step
+     * @throws IllegalArgumentException if {@code x} is null, of the wrong length or not finite, or the label is
+     *     out of range
+     */
+    public double update(float[] x, int label) {
+        checkLength(x);
+        return update(x, 0, label);
+    }
+
+    /** As {@link #update(float[], int)} with the features at {@code x[offset .. offset + d)}. */
+    public double update(float[] x, int offset, int label) {
+        return step(wrap(x, offset, dimension), offset, label, -1);
+    }
+
+    /** As {@link #update(float[], int)} with the features at element {@code index} of {@code x}. */
+    public double update(MemorySegment x, long index, int label) {
+        checkSegment(x, index, dimension, "x");
+        return step(x, index, label, -1);
+    }
+
+    /** Same as {@link #update(float[], int)}. */
+    public double scoreAndUpdate(float[] x, int label) {
+        return update(x, label);
+    }
+
+    /** The log loss of {@code (x, label)} without updating. */
+    public double score(float[] x, int label) {
+        checkLength(x);
+        checkLabel(label, -1);
+        MemorySegment s = wrap(x, 0, dimension);
+        double max = logits(s, 0);
+        double sum = 0;
+        for (int k = 0; k < classes; k++) {
+            sum += Math.exp(logits[k] - max);
+        }
+        return Math.log(sum) - (logits[label] - max);
+    }
+
+    /**
+     * Writes {@code p = softmax(W x)} into {@code out[0..K)}.
+     *
+     * @throws IllegalArgumentException if {@code x} is invalid or {@code out} shorter than {@code K}
+     */
+    public void probabilities(float[] x, double[] out) {
+        checkLength(x);
+        if (out == null || out.length < classes) {
+            throw new IllegalArgumentException("out must hold " + classes + " probabilities");
+        }
+        double max = logits(wrap(x, 0, dimension), 0);
+        double sum = 0;
+        for (int k = 0; k < classes; k++) {
+            out[k] = Math.exp(logits[k] - max);
+            sum += out[k];
+        }
+        for (int k = 0; k < classes; k++) {
+            out[k] /= sum;
+        }
+    }
+
+    /** The most likely class. */
+    public int predict(float[] x) {
+        checkLength(x);
+        logits(wrap(x, 0, dimension), 0);
+        int best = 0;
+        for (int k = 1; k < classes; k++) {
+            if (logits[k] > logits[best]) {
+                best = k;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Applies {@code n} rows with labels in order, writing the scores (NaN for skipped rows) to {@code scores}
+     * (or null).
+     *
+     * @return the number of rows applied
+     * @throws IllegalArgumentException for bad arguments, or under {@link BadRowPolicy#REJECT_BATCH} if any row or
+     *     label is bad (nothing is applied)
+     */
+    public int updateBatch(float[] xs, int offset, int n, int[] labels, int labelsOffset, double[] scores,
+                           int scoresOffset, BadRowPolicy policy) {
+        checkBatchArgs(n, "batch");
+        MemorySegment s = wrap(xs, offset, (int) Math.min(Integer.MAX_VALUE, (long) n * dimension));
+        ModelMath.checkLabels(labels, labelsOffset, n);
+        MeanEstimator.checkScores(scores, scoresOffset, n);
+        Objects.requireNonNull(policy, "policy");
+        if (policy == BadRowPolicy.REJECT_BATCH) {
+            for (int i = 0; i < n; i++) {
+                int label = labels[labelsOffset + i];
+                if (label < 0 || label >= classes) {
+                    rejected += n;
+                    throw new IllegalArgumentException("row " + i + ": label must be in [0, " + classes + "): " + label
+                            + "; the batch of " + n + " rows was not applied");
+                }
+            }
+            rejectBatchIfNonFinite(s, offset, n);
+        }
+        int applied = 0;
+        for (int i = 0; i < n; i++) {
+            int label = labels[labelsOffset + i];
+            double score = label >= 0 && label < classes ? tryStep(s, offset + (long) i * dimension, label)
+                    : Double.NaN;
+            if (score == score) {
+                applied++;
+            } else {
+                rejected++;
+            }
+            if (scores != null) {
+                scores[scoresOffset + i] = score;
+            }
+        }
+        return applied;
+    }
+
+    private void checkLength(float[] x) {
+        if (x != null && x.length != dimension) {
+            throw new IllegalArgumentException("x has length " + x.length + " but the estimator's dimension is "
+                    + dimension);
+        }
+    }
+
+    private void checkLabel(int label, long row) {
+        if (label < 0 || label >= classes) {
+            throw new IllegalArgumentException((row < 0 ? "" : "row " + row + ": ") + "label must be in [0, " + classes
+                    + "): " + label);
+        }
+    }
+
+    /** Fills {@link #logits} and returns their maximum; throws on non-finite features. */
+    private double logits(MemorySegment x, long index) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < classes; k++) {
+            double m = kernels.dot(params, (long) k * dimension, x, index, dimension);
+            if (!Double.isFinite(m)) {
+                long bad = kernels.firstNonFinite(x, index, dimension);
+                throw new IllegalArgumentException("x[" + bad + "] is "
+                        + x.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index + Math.max(0, bad))
+                        + " (values must be finite)");
+            }
+            logits[k] = m;
+            max = Math.max(max, m);
+        }
+        return max;
+    }
+
+    private double step(MemorySegment x, long index, int label, long row) {
+        if (label < 0 || label >= classes) {
+            throw rejectSample(x, index, row, "label must be in [0, " + classes + "): " + label);
+        }
+        double score = tryStep(x, index, label);
+        if (score != score) {
+            throw rejectSample(x, index, row, null);
+        }
+        return score;
+    }
+
+    /** One step; NaN (and nothing changed) if the sample is not finite. */
+    private double tryStep(MemorySegment x, long index, int label) {
+        float lambda = clip.level();
+        float eta = ModelMath.eta(this, x, index);
+        if (eta != eta) {
+            return Double.NaN;
+        }
+        double xx = kernels.sumSquares(x, index, dimension);
+        if (!Double.isFinite(xx)) {
+            return Double.NaN;
+        }
+        double max = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < classes; k++) {
+            double m = kernels.dot(params, (long) k * dimension, x, index, dimension);
+            if (!Double.isFinite(m)) {
+                return Double.NaN;
+            }
+            logits[k] = m;
+            max = Math.max(max, m);
+        }
+        double sum = 0;
+        for (int k = 0; k < classes; k++) {
+            coefficients[k] = Math.exp(logits[k] - max);
+            sum += coefficients[k];
+        }
+        double loss = Math.log(sum) - (logits[label] - max);
+        double cc = 0;
+        double cm = 0;
+        for (int k = 0; k < classes; k++) {
+            double c = (k == label ? 1 : 0) - coefficients[k] / sum;
+            coefficients[k] = c;
+            cc += c * c;
+            cm += c * logits[k];
+        }
+        double ww = 0;
+        if (mu != 0) {
+            for (int k = 0; k < classes; k++) {
+                ww += kernels.sumSquares(params, (long) k * dimension, dimension);
+            }
+        }
+        double norm = mu == 0 ? Math.sqrt(cc * xx) : Math.sqrt(Math.max(0, cc * xx - 2 * mu * cm + (double) mu * mu * ww));
+        double sd = eta * Math.min(1.0, lambda / norm);
+        double b = 1 - sd * mu;
+        if (weightBound >= LIMIT) {
+            weightBound = maxAbsWeight();
+        }
+        boolean fast = xx < LIMIT && Math.abs(max) < LIMIT && weightBound < LIMIT && Math.abs(b) < COEFFICIENT_LIMIT
+                && sd < COEFFICIENT_LIMIT;
+        for (int k = 0; k < classes && fast; k++) {
+            fast = Math.abs(logits[k]) < LIMIT;
+        }
+        if (fast) {
+            double largest = 0;
+            for (int k = 0; k < classes; k++) {
+                long row = (long) k * dimension;
+                if (b != 1) {
+                    kernels.scale((float) b, params, row, dimension);
+                }
+                float a = (float) (sd * coefficients[k]);
+                kernels.axpy(a, x, index, params, row, dimension);
+                largest = Math.max(largest, Math.abs(a));
+            }
+            weightBound = weightBound * Math.abs(b) + largest * Math.sqrt(xx);
+        } else {
+            wideUpdate(x, index, sd, b);
+            weightBound = maxAbsWeight();
+        }
+        accepted(norm, lambda);
+        ModelMath.observeScale(this, xx);
+        return loss;
+    }
+
+    /** The update in double, saturating at the float range: for inputs or weights near its end. */
+    private void wideUpdate(MemorySegment x, long index, double sd, double b) {
+        for (int k = 0; k < classes; k++) {
+            double a = sd * coefficients[k];
+            for (int j = 0; j < dimension; j++) {
+                long at = (long) k * dimension + j;
+                double w = params.getAtIndex(ValueLayout.JAVA_FLOAT, at);
+                double v = b * w + a * x.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index + j);
+                params.setAtIndex(ValueLayout.JAVA_FLOAT, at,
+                        (float) Math.max(-Float.MAX_VALUE, Math.min(Float.MAX_VALUE, v)));
+            }
+        }
+    }
+
+    private double maxAbsWeight() {
+        double m = 0;
+        for (long i = 0; i < size; i++) {
+            m = Math.max(m, Math.abs(params.getAtIndex(ValueLayout.JAVA_FLOAT, i)));
+        }
+        return m;
+    }
+
+    /** Builds a {@link SoftmaxRegression}; every setter validates eagerly. */
+    public static final class Builder {
+        private final int dimension;
+        private final int classes;
+        private StepSize stepSize = Defaults.MODEL_STEP_SIZE;
+        private ClipPolicy clip = Defaults.CLASSIFIER_CLIP;
+        private double l2;
+        private boolean normalizeSteps = true;
+        private Kernels kernels;
+
+        private Builder(int dimension, int classes) {
+            if (dimension <= 0) {
+                throw new IllegalArgumentException("dimension must be > 0: " + dimension);
+            }
+            if (classes < 2) {
+                throw new IllegalArgumentException("softmax needs at least 2 classes: " + classes);
+            }
+            if ((long) classes * dimension > EstimatorConfig.MAX_PARAMETERS) {
+                throw new IllegalArgumentException("classes * dimension must be <= 2^28: " + classes + " * " + dimension);
+            }
+            this.dimension = dimension;
+            this.classes = classes;
+        }
+
+        /**
+         * The step-size policy (default {@code StepSize.constant(0.05)}: with normalised steps, the fraction of a
+         * sample's residual one step corrects).
+         */
+        public Builder stepSize(StepSize stepSize) {
+            this.stepSize = Objects.requireNonNull(stepSize, "stepSize");
+            return this;
+        }
+
+        /** The clip policy (default 3x the tracked median gradient norm, {@code adaptive(3, 0.5, 0.05)}). */
+        public Builder clip(ClipPolicy clip) {
+            this.clip = Objects.requireNonNull(clip, "clip");
+            return this;
+        }
+
+        /** The L2 coefficient {@code mu >= 0} (default 0). */
+        public Builder l2(double mu) {
+            if (!(mu >= 0 && Double.isFinite(mu))) {
+                throw new IllegalArgumentException("l2 must be finite and >= 0: " + mu);
+            }
+            this.l2 = mu;
+            return this;
+        }
+
+        /** Divide the step by a robust running median of {@code ||x||^2} (default true). */
+        public Builder normalizeSteps(boolean normalize) {
+            this.normalizeSteps = normalize;
+            return this;
+        }
+
+        Builder kernels(Kernels kernels) {
+            this.kernels = kernels;
+            return this;
+        }
+
+        /** Builds the model starting at {@code W = 0}. */
+        public SoftmaxRegression build() {
+            return new SoftmaxRegression(new EstimatorConfig(Task.SOFTMAX, dimension, classes, stepSize, clip, l2,
+                    normalizeSteps), kernels);
+        }
+    }
+}
