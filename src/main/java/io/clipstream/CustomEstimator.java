@@ -65,19 +65,13 @@ public final class CustomEstimator extends Estimator {
      *     finite, or the loss returned a non-finite value
      */
     public double update(float[] x, float y) {
-        if (x == null) {
-            throw new IllegalArgumentException("x must not be null");
-        }
-        if (x.length != dimension) {
-            throw new IllegalArgumentException("x has length " + x.length + " but the estimator's dimension is "
-                    + dimension);
-        }
+        acceptExact(x);
         return step(x, y);
     }
 
     /** As {@link #update(float[], float)} with the sample at element {@code index} of {@code x} (copied). */
     public double update(MemorySegment x, long index, float y) {
-        checkSegment(x, index, dimension, "x");
+        accept(x, index);
         MemorySegment.copy(x, ValueLayout.JAVA_FLOAT_UNALIGNED, index * 4, xBuffer, 0, dimension);
         return step(xBuffer, y);
     }

@@ -113,7 +113,11 @@ public abstract sealed class Estimator
         return samples == 0 ? 0 : (double) clipped / samples;
     }
 
-    /** Samples (or batch rows) rejected as bad input. */
+    /**
+     * Samples (or batch rows) refused by update calls, for any reason: null, wrong length, a non-finite value or
+     * label, a label out of range; a {@link BadRowPolicy#REJECT_BATCH} refusal counts every row of the batch.
+     * Score-only calls are not counted.
+     */
     public final long rejectedCount() {
         return rejected;
     }
@@ -335,6 +339,59 @@ public abstract sealed class Estimator
         }
         clip.observe(norm);
         schedule.advance();
+    }
+
+    /** Update path: {@code x} must be exactly {@code d} long; a refusal is counted in {@link #rejectedCount()}. */
+    final MemorySegment acceptExact(float[] x) {
+        if (x == null || x.length != dimension) {
+            rejected++;
+            throw x == null ? new IllegalArgumentException("x must not be null")
+                    : new IllegalArgumentException("x has length " + x.length + " but the estimator's dimension is "
+                            + dimension);
+        }
+        return wrap(x, 0, dimension);
+    }
+
+    /** Update path: the sample at {@code x[offset ..]}; a refusal is counted. */
+    final MemorySegment accept(float[] x, int offset) {
+        try {
+            return wrap(x, offset, dimension);
+        } catch (IllegalArgumentException e) {
+            rejected++;
+            throw e;
+        }
+    }
+
+    /** Update path: the sample at element {@code index} of {@code x}; a refusal is counted. */
+    final void accept(MemorySegment x, long index) {
+        try {
+            checkSegment(x, index, dimension, "x");
+        } catch (IllegalArgumentException e) {
+            rejected++;
+            throw e;
+        }
+    }
+
+    /** Update path: {@code n} rows at {@code xs[offset ..]}; a refusal counts all {@code n} rows. */
+    final MemorySegment acceptBatch(float[] xs, int offset, int n) {
+        checkBatchArgs(n, "batch");
+        try {
+            return wrap(xs, offset, (int) Math.min(Integer.MAX_VALUE, (long) n * dimension));
+        } catch (IllegalArgumentException e) {
+            rejected += n;
+            throw e;
+        }
+    }
+
+    /** Update path: {@code n} rows at element {@code index} of {@code xs}; a refusal counts all rows. */
+    final void acceptBatch(MemorySegment xs, long index, int n) {
+        checkBatchArgs(n, "batch");
+        try {
+            checkSegment(xs, index, (long) n * dimension, "xs");
+        } catch (IllegalArgumentException e) {
+            rejected += n;
+            throw e;
+        }
     }
 
     /** The segment view of a sample array, cached for the last array seen; validates null and length. */

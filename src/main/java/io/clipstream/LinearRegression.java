@@ -52,18 +52,17 @@ public final class LinearRegression extends Estimator {
      *     not finite
      */
     public double update(float[] x, float y) {
-        checkLength(x);
-        return update(x, 0, y);
+        return step(acceptExact(x), 0, y, -1);
     }
 
     /** As {@link #update(float[], float)} with the features at {@code x[offset .. offset + d)}. */
     public double update(float[] x, int offset, float y) {
-        return step(wrap(x, offset, dimension), offset, y, -1);
+        return step(accept(x, offset), offset, y, -1);
     }
 
     /** As {@link #update(float[], float)} with the features at element {@code index} of {@code x}. */
     public double update(MemorySegment x, long index, float y) {
-        checkSegment(x, index, dimension, "x");
+        accept(x, index);
         return step(x, index, y, -1);
     }
 
@@ -101,8 +100,7 @@ public final class LinearRegression extends Estimator {
      */
     public int updateBatch(float[] xs, int offset, int n, float[] ys, int ysOffset, double[] scores,
                            int scoresOffset, BadRowPolicy policy) {
-        checkBatchArgs(n, "batch");
-        MemorySegment s = wrap(xs, offset, (int) Math.min(Integer.MAX_VALUE, (long) n * dimension));
+        MemorySegment s = acceptBatch(xs, offset, n);
         ModelMath.checkLabels(ys, ysOffset, n);
         MeanEstimator.checkScores(scores, scoresOffset, n);
         Objects.requireNonNull(policy, "policy");

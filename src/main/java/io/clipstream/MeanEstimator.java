@@ -60,22 +60,17 @@ public final class MeanEstimator extends Estimator {
      * @throws IllegalArgumentException if {@code x} is null, not of length {@code d}, or not finite
      */
     public double update(float[] x) {
-        if (x != null && x.length != dimension) {
-            throw new IllegalArgumentException("x has length " + x.length + " but the estimator's dimension is "
-                    + dimension);
-        }
-        return update(x, 0);
+        return step(acceptExact(x), 0, -1);
     }
 
     /** As {@link #update(float[])} with the sample at {@code x[offset .. offset + d)}. */
     public double update(float[] x, int offset) {
-        MemorySegment s = wrap(x, offset, dimension);
-        return step(s, offset, -1);
+        return step(accept(x, offset), offset, -1);
     }
 
     /** As {@link #update(float[])} with the sample at element {@code index} of {@code x} (native order floats). */
     public double update(MemorySegment x, long index) {
-        checkSegment(x, index, dimension, "x");
+        accept(x, index);
         return step(x, index, -1);
     }
 
@@ -151,8 +146,7 @@ public final class MeanEstimator extends Estimator {
      *     bad (nothing is applied)
      */
     public int updateBatch(float[] xs, int offset, int n, double[] scores, int scoresOffset, BadRowPolicy policy) {
-        checkBatchArgs(n, "batch");
-        MemorySegment s = wrap(xs, offset, (int) Math.min(Integer.MAX_VALUE, (long) n * dimension));
+        MemorySegment s = acceptBatch(xs, offset, n);
         checkScores(scores, scoresOffset, n);
         Objects.requireNonNull(policy, "policy");
         if (policy == BadRowPolicy.REJECT_BATCH) {
@@ -183,8 +177,7 @@ public final class MeanEstimator extends Estimator {
      */
     public int updateBatch(MemorySegment xs, long index, int n, MemorySegment scores, long scoresIndex,
                            BadRowPolicy policy) {
-        checkBatchArgs(n, "batch");
-        checkSegment(xs, index, (long) n * dimension, "xs");
+        acceptBatch(xs, index, n);
         if (scores != null && (scoresIndex < 0 || scores.byteSize() / 8 - scoresIndex < n)) {
             throw new IllegalArgumentException("scores must hold " + n + " doubles from element " + scoresIndex
                     + " but has " + scores.byteSize() + " bytes");

@@ -71,18 +71,17 @@ public final class SoftmaxRegression extends Estimator {
      *     out of range
      */
     public double update(float[] x, int label) {
-        checkLength(x);
-        return update(x, 0, label);
+        return step(acceptExact(x), 0, label, -1);
     }
 
     /** As {@link #update(float[], int)} with the features at {@code x[offset .. offset + d)}. */
     public double update(float[] x, int offset, int label) {
-        return step(wrap(x, offset, dimension), offset, label, -1);
+        return step(accept(x, offset), offset, label, -1);
     }
 
     /** As {@link #update(float[], int)} with the features at element {@code index} of {@code x}. */
     public double update(MemorySegment x, long index, int label) {
-        checkSegment(x, index, dimension, "x");
+        accept(x, index);
         return step(x, index, label, -1);
     }
 
@@ -148,8 +147,7 @@ public final class SoftmaxRegression extends Estimator {
      */
     public int updateBatch(float[] xs, int offset, int n, int[] labels, int labelsOffset, double[] scores,
                            int scoresOffset, BadRowPolicy policy) {
-        checkBatchArgs(n, "batch");
-        MemorySegment s = wrap(xs, offset, (int) Math.min(Integer.MAX_VALUE, (long) n * dimension));
+        MemorySegment s = acceptBatch(xs, offset, n);
         ModelMath.checkLabels(labels, labelsOffset, n);
         MeanEstimator.checkScores(scores, scoresOffset, n);
         Objects.requireNonNull(policy, "policy");

@@ -136,8 +136,10 @@ class EstimatorApiTest {
         assertMessage("x must not be null", () -> m.update((MemorySegment) null, 0));
         assertMessage("x[17] is NaN (values must be finite)", () -> m.update(Fixtures.segment(nan), 0));
         assertArrayEquals(before, Fixtures.state(m));
-        assertEquals(3, m.rejectedCount());
+        assertEquals(7, m.rejectedCount(), "every refused update counts, whatever the reason");
         assertEquals(20, m.samplesSeen());
+        assertMessage("x has length 36 but the estimator's dimension is 37", () -> m.score(new float[D - 1]));
+        assertEquals(7, m.rejectedCount(), "score-only calls do not count");
     }
 
     @Test
