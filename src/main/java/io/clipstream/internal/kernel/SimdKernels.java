@@ -48,13 +48,16 @@ public abstract sealed class SimdKernels implements Kernels
 
     /**
      * Up to this many floats, the two passes of the mean step on native segments run over slices of exactly
-     * their range. C2 then proves every load in range statically, so the pre- and post-loops it wraps around the
-     * unrolled main loop lose their bounds checks too: measured 10 ns per pass less at d = 256 and 1024 (the
-     * difference between 60% and 75% of the load roofline at d = 1024). Above it the offset form is used: there
-     * the fixed cost is negligible, and C2 stopped inlining {@code asSlice} (its call site looks cold next to
-     * the long loop), so the slices escaped and allocated 80-160 B per call. Heap segments always take the
-     * offset form: slicing them sent C2 into a loop of {@code profile_predicate} deoptimisations. Both forms
-     * share the same loop shape and reduction order, so they return the same bits.
+     * their range. C2 wraps every kernel loop in a checked first iteration, a second one, the unrolled main loop
+     * (check-free in both forms) and a post loop. Over a slice the checks are plain compares against the
+     * slice's known size; over offsets into the caller's segment each load's check sits behind ~15 instructions
+     * of saturating clamp arithmetic and 16 more checks are hoisted in front of the main loop: about 180 more
+     * instructions per call and pass (native-notes, section 3), measured as 10 ns per pass at d = 256 and 1024
+     * (the difference between 60% and 75% of the load roofline at d = 1024). Above the limit the offset form is
+     * used: there the fixed cost is negligible, and C2 stopped inlining {@code asSlice} (its call site looks cold
+     * next to the long loop), so the slices escaped and allocated 80-160 B per call. Heap segments always take
+     * the offset form: slicing them sent C2 into a loop of {@code profile_predicate} deoptimisations under JMH.
+     * Both forms share the same loop shape and reduction order, so they return the same bits.
      */
     static final int SLICE_LIMIT = 2048;
 
