@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -29,17 +28,20 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * <ul>
  *   <li>With arguments: JMH's own command line ({@link org.openjdk.jmh.Main}), so every JMH option works
  *       ({@code -prof gc}, {@code -f 1}, {@code -p dim=1024}, a benchmark regex, {@code -h}).</li>
- *   <li>Without arguments: the standard suite through the JMH Runner API, one JMH run per {@link Part}, then
- *       Markdown tables on stdout (also written to {@code <resultDir>/bench-tables.md}) and the raw results as
- *       {@code <resultDir>/jmh-result-<part>.json}.</li>
+ *   <li>Without arguments: the standard suite through the JMH Runner API, one JMH run per {@link Part} (three
+ *       for {@code estimator}), then Markdown tables on stdout (also written to
+ *       {@code <resultDir>/bench-tables.md}) and the raw results as {@code <resultDir>/jmh-result-<part>.json}
+ *       ({@code jmh-result-estimator-<run>.json}).</li>
  * </ul>
  *
  * <p>Suite settings, as system properties of this JVM (empty means default): {@code bench.quick=true} (a smoke run
- * of about 6 minutes: 1 fork, two 750 ms warm-up and two 250 ms measurement iterations), {@code bench.forks}
- * (default 3), {@code bench.warmups} (2), {@code bench.iterations} (3), {@code bench.time} (iteration length,
- * 1s), {@code bench.parts} (comma-separated part names, default all but {@code distances}), {@code bench.dims}
- * (comma-separated dims: run only those of each part's dims), {@code bench.resultDir} (default {@code target}).
- * The default suite takes about 40 minutes on 2 cores (106 configurations x 3 forks x ~7 s).
+ * of about 14 minutes: 1 fork, two 750 ms warm-up and two 250 ms measurement iterations), {@code bench.forks}
+ * (default 3; 1 for the estimator part unless set), {@code bench.warmups} (2), {@code bench.iterations} (3),
+ * {@code bench.time} (iteration length, 1s), {@code bench.parts} (comma-separated part names, default all but
+ * {@code distances}), {@code bench.dims} (comma-separated dims: run only those of each part's dims),
+ * {@code bench.resultDir} (default {@code target}).
+ * The default suite takes about 50 minutes on 2 cores (106 configurations x 3 forks plus the estimator part's
+ * 108 configurations x 1 fork, ~7 s per fork).
  */
 public final class BenchMain {
 
@@ -47,6 +49,12 @@ public final class BenchMain {
     static final List<String> STREAM_DIMS = List.of("256", "1024", "4096");
     static final List<String> DIMS_256_BIT = List.of("64", "256", "1024", "4096");
     static final List<String> BATCH_DIMS = List.of("64", "1024", "65536");
+    /**
+     * The estimator part's dims: the smallest (where a fixed facade cost weighs most), the one the facade-overhead
+     * criterion names, and the largest. The benchmark classes cover 16, 64, 256, 1024, 4096, 65536 (JMH options).
+     */
+    static final List<String> ESTIMATOR_DIMS = List.of("16", "1024", "65536");
+    static final List<String> ESTIMATOR_TASKS = List.of("MEAN", "LINEAR", "LOGISTIC", "SOFTMAX");
 
     /** The fork JVM flags of every benchmark (the {@code @Fork} annotations carry the same list). */
     static final List<String> FORK_FLAGS = List.of("--add-modules", "jdk.incubator.vector",
@@ -90,35 +98,66 @@ public final class BenchMain {
         // replaces the @Fork annotations' list (which equals FORK_FLAGS).
         List<String> extraArgs = new ArrayList<>(part.extraJvmArgs);
         extraArgs.add("-Dbench.forkInfo=" + forkInfo.toAbsolutePath());
-        ChainedOptionsBuilder options = new OptionsBuilder()
-                .include(part.include)
-                .forks(config.forks())
-                .warmupIterations(config.warmups())
-                .warmupTime(config.warmupTime())
-                .measurementIterations(config.iterations())
-                .measurementTime(config.time())
-                .jvmArgs(FORK_FLAGS.toArray(String[]::new))
-                .jvmArgsAppend(extraArgs.toArray(String[]::new))
-                .addProfiler(GCProfiler.class)
-                .resultFormat(ResultFormatType.JSON)
-                .result(config.resultDir().resolve("jmh-result-" + part.fileName() + ".json").toString());
-        part.params.forEach((name, values) -> options.param(name,
-                (name.equals("dim") ? config.dims(values) : values).toArray(String[]::new)));
+        int forks = config.forks(part);
         System.err.printf(Locale.ROOT, "[clipstream-bench] part %s: %d configurations x %d forks%n", part.fileName(),
-                part.configurations(config), config.forks());
-        Collection<RunResult> runResults;
-        try {
-            runResults = new Runner(options.build()).run();
-        } catch (RunnerException e) {
-            System.err.println("[clipstream-bench] part " + part.fileName() + " failed: " + e);
-            e.printStackTrace();
-            runResults = List.of();
+                part.configurations(config), forks);
+        List<RunResult> runResults = new ArrayList<>();
+        for (Run run : part.runs) {
+            if (config.dims(run.params().get("dim")).isEmpty()) {
+                continue;
+            }
+            String resultName = part.fileName() + (part.runs.size() > 1 ? "-" + run.name() : "");
+            ChainedOptionsBuilder options = new OptionsBuilder()
+                    .include(run.include())
+                    .forks(forks)
+                    .warmupIterations(config.warmups())
+                    .warmupTime(config.warmupTime())
+                    .measurementIterations(config.iterations())
+                    .measurementTime(config.time())
+                    .jvmArgs(FORK_FLAGS.toArray(String[]::new))
+                    .jvmArgsAppend(extraArgs.toArray(String[]::new))
+                    .addProfiler(GCProfiler.class)
+                    .resultFormat(ResultFormatType.JSON)
+                    .result(config.resultDir().resolve("jmh-result-" + resultName + ".json").toString());
+            run.params().forEach((name, values) -> options.param(name,
+                    (name.equals("dim") ? config.dims(values) : values).toArray(String[]::new)));
+            try {
+                runResults.addAll(new Runner(options.build()).run());
+            } catch (RunnerException e) {
+                System.err.println("[clipstream-bench] part " + resultName + " failed: " + e);
+                e.printStackTrace();
+            }
         }
         List<String> info = Files.exists(forkInfo) ? Files.readAllLines(forkInfo, StandardCharsets.UTF_8) : List.of();
         return new PartResult(part, List.copyOf(runResults), ForkInfo.merge(info));
     }
 
-    /** One JMH run of the suite: a benchmark regex, parameter values and extra fork flags. */
+    /**
+     * One JMH run within a part: a benchmark regex matching {@code methods} benchmark methods, and the parameter
+     * values (JMH applies each only to the benchmarks that declare it). Single-run parts count their
+     * configurations themselves ({@link Part#configurations}).
+     */
+    record Run(String name, String include, int methods, Map<String, List<String>> params) {
+
+        static Run of(String name, String methods, int methodCount, Map<String, List<String>> params) {
+            return new Run(name, "^" + BenchMain.class.getPackageName().replace(".", "\\.") + "\\." + methods + "$",
+                    methodCount, params);
+        }
+
+        /** Benchmark methods x the product of the parameters' value counts. */
+        int configurations(Config config) {
+            int n = methods;
+            for (Map.Entry<String, List<String>> e : params.entrySet()) {
+                n *= e.getKey().equals("dim") ? config.dims(e.getValue()).size() : e.getValue().size();
+            }
+            return n;
+        }
+    }
+
+    /**
+     * One part of the suite: one JMH run (a benchmark regex, parameter values, extra fork flags), or, for
+     * {@link #ESTIMATOR}, several runs whose results are reported together.
+     */
     enum Part {
         MEAN("ClippedMeanStepBenchmark\\.clippedMeanStep",
                 Map.of("dim", DIMS, "impl", List.of("SCALAR", "SIMD", "BLAS"), "memory", List.of("NATIVE"))),
@@ -134,17 +173,39 @@ public final class BenchMain {
         STREAM("RooflineBenchmark\\.stream(LoadOnly|ClippedMeanStep)",
                 Map.of("dim", STREAM_DIMS, "impl", List.of("SCALAR", "SIMD"))),
         BATCH("MeanStepBatchBenchmark\\.(batch|sequential)(8|32)", Map.of("dim", BATCH_DIMS)),
+        /**
+         * The estimator facade (3 dims, 1 fork by default, ~13 minutes): SIMD updates through the facade and the
+         * raw kernel on both input kinds (the overhead ratio), SCALAR updates, and score and batch on both
+         * implementations.
+         */
+        ESTIMATOR(List.of(
+                Run.of("update", "EstimatorUpdateBenchmark\\.(estimatorUpdate|rawKernelUpdate)", 2,
+                        Map.of("dim", ESTIMATOR_DIMS, "impl", List.of("SIMD"), "task", ESTIMATOR_TASKS,
+                                "input", List.of("SEGMENT", "REUSED"))),
+                Run.of("scalar", "EstimatorUpdateBenchmark\\.estimatorUpdate", 1,
+                        Map.of("dim", ESTIMATOR_DIMS, "impl", List.of("SCALAR"), "task", ESTIMATOR_TASKS,
+                                "input", List.of("SEGMENT"))),
+                Run.of("score-batch", "Estimator(Score|Batch)Benchmark\\.estimator(Score|Batch)", 2,
+                        Map.of("dim", ESTIMATOR_DIMS, "impl", List.of("SCALAR", "SIMD"), "task", ESTIMATOR_TASKS))),
+                1),
         DISTANCES("DistancesBenchmark\\.(distances|dots)",
                 Map.of("dim", List.of("16", "64", "256", "1000", "1024", "4096"), "impl", List.of("SCALAR", "SIMD")));
 
-        final String include;
-        final Map<String, List<String>> params;
+        final List<Run> runs;
         final List<String> extraJvmArgs;
+        /** Forks when {@code bench.forks} is not set and the suite is not quick; 0 = the suite's default (3). */
+        final int defaultForks;
 
         Part(String methods, Map<String, List<String>> params, String... extraJvmArgs) {
-            this.include = "^" + BenchMain.class.getPackageName().replace(".", "\\.") + "\\." + methods + "$";
-            this.params = params;
+            this.runs = List.of(Run.of("", methods, 1, params));
             this.extraJvmArgs = List.of(extraJvmArgs);
+            this.defaultForks = 0;
+        }
+
+        Part(List<Run> runs, int defaultForks) {
+            this.runs = runs;
+            this.extraJvmArgs = List.of();
+            this.defaultForks = defaultForks;
         }
 
         String fileName() {
@@ -153,6 +214,10 @@ public final class BenchMain {
 
         /** Number of (benchmark, parameters) configurations, for the time estimate. */
         int configurations(Config config) {
+            if (runs.size() > 1) {
+                return runs.stream().mapToInt(run -> run.configurations(config)).sum();
+            }
+            Map<String, List<String>> params = runs.getFirst().params();
             int dims = config.dims(params.get("dim")).size();
             int impls = params.containsKey("impl") ? params.get("impl").size() : 1;
             return switch (this) {
@@ -169,8 +234,8 @@ public final class BenchMain {
     }
 
     /** Suite settings from system properties. */
-    record Config(boolean quick, int forks, int warmups, TimeValue warmupTime, int iterations, TimeValue time,
-                  List<Part> parts, Set<String> dimFilter, Path resultDir) {
+    record Config(boolean quick, int forks, boolean forksSet, int warmups, TimeValue warmupTime, int iterations,
+                  TimeValue time, List<Part> parts, Set<String> dimFilter, Path resultDir) {
 
         static Config fromSystemProperties() {
             boolean quick = Boolean.parseBoolean(property("bench.quick", "false"));
@@ -203,8 +268,13 @@ public final class BenchMain {
                 throw new IllegalArgumentException("need bench.forks >= 1, bench.warmups >= 0, bench.iterations >= 1: "
                         + forks + ", " + warmups + ", " + iterations);
             }
-            return new Config(quick, forks, warmups, warmupTime, iterations, time, List.copyOf(parts),
-                    Set.copyOf(dimFilter), resultDir);
+            return new Config(quick, forks, !property("bench.forks", "").isEmpty(), warmups, warmupTime, iterations,
+                    time, List.copyOf(parts), Set.copyOf(dimFilter), resultDir);
+        }
+
+        /** The part's forks: {@code bench.forks} if set, 1 when quick, else the part's own default or 3. */
+        int forks(Part part) {
+            return forksSet || quick || part.defaultForks == 0 ? forks : part.defaultForks;
         }
 
         /** The part's dims, restricted to {@code bench.dims} when that is set. */
@@ -219,12 +289,15 @@ public final class BenchMain {
 
         String describe() {
             int configurations = parts.stream().mapToInt(part -> part.configurations(this)).sum();
-            double seconds = configurations * forks * (FORK_OVERHEAD_SECONDS + warmups * seconds(warmupTime)
+            int runs = parts.stream().mapToInt(part -> part.configurations(this) * forks(part)).sum();
+            double seconds = runs * (FORK_OVERHEAD_SECONDS + warmups * seconds(warmupTime)
                     + iterations * seconds(time));
-            return String.format(Locale.ROOT, "%s suite, parts %s, %d configurations x %d forks x (%d x %s warm-up + "
-                    + "%d x %s measurement): about %.0f minutes", quick ? "quick" : "full",
-                    parts.stream().map(Part::fileName).toList(), configurations, forks, warmups, warmupTime,
-                    iterations, time, seconds / 60);
+            String forkCounts = parts.stream().map(this::forks).distinct().map(String::valueOf)
+                    .collect(java.util.stream.Collectors.joining(" or "));
+            return String.format(Locale.ROOT, "%s suite, parts %s, %d configurations x %s forks (%d forks in all) x "
+                    + "(%d x %s warm-up + %d x %s measurement): about %.0f minutes", quick ? "quick" : "full",
+                    parts.stream().map(Part::fileName).toList(), configurations, forkCounts, runs, warmups,
+                    warmupTime, iterations, time, seconds / 60);
         }
 
         private static double seconds(TimeValue time) {

@@ -40,6 +40,7 @@ final class Report {
         report.allocation();
         report.batch();
         report.distances();
+        report.estimators();
         return report.out.toString();
     }
 
@@ -190,6 +191,137 @@ final class Report {
             dataRow(1, dim, score(ds), score(dv), ratio(ds, dv), score(ms), score(mv), ratio(ms, mv));
         }
         out.append('\n');
+    }
+
+    private static final Map<String, String> ESTIMATOR_NAMES = Map.of(
+            "MEAN", "Mean estimator (`MeanEstimator.builder(d).build()`)",
+            "LINEAR", "Linear regression (`LinearRegression.builder(d).build()`)",
+            "LOGISTIC", "Logistic regression (`LogisticRegression.builder(d).buildLogistic()`)",
+            "SOFTMAX", "Softmax regression, 4 classes (`SoftmaxRegression.builder(d, 4).build()`)");
+
+    /** The criterion of the facade-overhead check at d = 1024: facade time / raw kernel time. */
+    private static final double FACADE_LIMIT = 1.15;
+
+    private void estimators() {
+        if (!parts.containsKey(Part.ESTIMATOR)) {
+            return;
+        }
+        char letter = 'a';
+        for (String task : BenchMain.ESTIMATOR_TASKS) {
+            String heading = "(viii-" + letter + ") " + ESTIMATOR_NAMES.get(task)
+                    + ": update, score and 64-row batch through the facade, ns per sample";
+            if (letter == 'a') {
+                title(heading, Part.ESTIMATOR);
+                note("update: `update(segment, index[, label])` on a native slab (input SEGMENT). score: "
+                        + "`score(x[, label])` without updating, on one `float[]` refilled by `System.arraycopy` "
+                        + "before every call (input REUSED, the copy included: the models have no segment score). "
+                        + "batch: `updateBatch` over 64 rows with `SKIP_AND_COUNT`, per row (segment form for the "
+                        + "mean, `float[]` for the models). speed-up = SCALAR time / SIMD time. facade / raw = SIMD "
+                        + "update time / SIMD time of the kernel call(s) the facade makes on the same memory "
+                        + "(softmax: its sumSquares + 4 dot + 4 axpy; the others: the fused step kernel); criterion "
+                        + "at d = 1024: <= " + FACADE_LIMIT + ". B/op: gc.alloc.rate.norm of the SIMD runs.");
+            } else {
+                out.append("### ").append(heading).append("\n\n");
+                note("Same run, machine and columns as (viii-a).");
+            }
+            row("dim", "update SCALAR", "update SIMD", "speed-up", "score SCALAR", "score SIMD", "speed-up",
+                    "batch SCALAR", "batch SIMD", "speed-up", "raw kernel SIMD", "facade / raw",
+                    "SIMD B/op update / score / batch");
+            separator(13);
+            for (String dim : BenchMain.ESTIMATOR_DIMS) {
+                RunResult us = estimator("estimatorUpdate", dim, "SCALAR", task, "SEGMENT");
+                RunResult uv = estimator("estimatorUpdate", dim, "SIMD", task, "SEGMENT");
+                RunResult ss = estimator("estimatorScore", dim, "SCALAR", task, null);
+                RunResult sv = estimator("estimatorScore", dim, "SIMD", task, null);
+                RunResult bs = estimator("estimatorBatch", dim, "SCALAR", task, null);
+                RunResult bv = estimator("estimatorBatch", dim, "SIMD", task, null);
+                RunResult raw = estimator("rawKernelUpdate", dim, "SIMD", task, "SEGMENT");
+                boolean key = dim.equals("1024");
+                dataRow(1, key ? "**" + dim + "**" : dim, score(us), score(uv), ratio(us, uv), score(ss), score(sv),
+                        ratio(ss, sv), score(bs), score(bv), ratio(bs, bv), score(raw), facadeRatio(uv, raw, key),
+                        allocations(uv, sv, bv));
+            }
+            out.append('\n');
+            letter++;
+        }
+
+        out.append("### (viii-e) Estimator facade overhead over the raw kernel (SIMD), ns per update\n\n");
+        note("Same run as (viii-a). SEGMENT: the facade and the kernel read the sample from the native slab. REUSED: "
+                + "both first copy the sample into one `float[]` (`System.arraycopy`) and read it from there (the "
+                + "facade through its cached `MemorySegment.ofArray` view, the kernel through one made in set-up), "
+                + "so the raw REUSED time is the baseline that includes the copy. overhead = facade - raw. "
+                + "Criterion: facade / raw <= " + FACADE_LIMIT + " at d = 1024 (bold), and 0 B/op.");
+        row("task", "dim", "facade SEGMENT", "raw SEGMENT", "facade / raw", "overhead ns", "facade REUSED",
+                "raw REUSED (incl. copy)", "facade / raw", "overhead ns", "facade B/op SEGMENT / REUSED");
+        separator(11);
+        for (String task : BenchMain.ESTIMATOR_TASKS) {
+            for (String dim : BenchMain.ESTIMATOR_DIMS) {
+                RunResult fs = estimator("estimatorUpdate", dim, "SIMD", task, "SEGMENT");
+                RunResult rs = estimator("rawKernelUpdate", dim, "SIMD", task, "SEGMENT");
+                RunResult fr = estimator("estimatorUpdate", dim, "SIMD", task, "REUSED");
+                RunResult rr = estimator("rawKernelUpdate", dim, "SIMD", task, "REUSED");
+                boolean key = dim.equals("1024");
+                dataRow(2, task, key ? "**" + dim + "**" : dim, score(fs), score(rs), facadeRatio(fs, rs, key),
+                        difference(fs, rs), score(fr), score(rr), facadeRatio(fr, rr, key), difference(fr, rr),
+                        allocations(fs, fr));
+            }
+        }
+        out.append('\n');
+        StringBuilder verdict = new StringBuilder("At d = 1024 (SEGMENT): ");
+        boolean first = true;
+        for (String task : BenchMain.ESTIMATOR_TASKS) {
+            RunResult fs = estimator("estimatorUpdate", "1024", "SIMD", task, "SEGMENT");
+            RunResult rs = estimator("rawKernelUpdate", "1024", "SIMD", task, "SEGMENT");
+            if (fs == null || rs == null) {
+                continue;
+            }
+            double r = fs.getPrimaryResult().getScore() / rs.getPrimaryResult().getScore();
+            verdict.append(first ? "" : "; ").append(task).append(String.format(Locale.ROOT, " %.2f", r))
+                    .append(r <= FACADE_LIMIT ? " (within " : " (EXCEEDS ").append(FACADE_LIMIT).append(")");
+            first = false;
+        }
+        if (!first) {
+            note(verdict.append('.').toString());
+        }
+    }
+
+    /** An estimator result; {@code input} null for the benchmarks without that parameter. */
+    private RunResult estimator(String method, String dim, String impl, String task, String input) {
+        return input == null ? find(Part.ESTIMATOR, method, "dim", dim, "impl", impl, "task", task)
+                : find(Part.ESTIMATOR, method, "dim", dim, "impl", impl, "task", task, "input", input);
+    }
+
+    /** facade / raw as a plain number, bold on the criterion's row, flagged when above the limit there. */
+    private static String facadeRatio(RunResult facade, RunResult raw, boolean key) {
+        if (facade == null || raw == null) {
+            return MISSING;
+        }
+        double r = facade.getPrimaryResult().getScore() / raw.getPrimaryResult().getScore();
+        String text = String.format(Locale.ROOT, "%.2f", r);
+        if (!key) {
+            return text;
+        }
+        return "**" + text + "**" + (r > FACADE_LIMIT ? " (> " + FACADE_LIMIT + ")" : "");
+    }
+
+    /** Several gc.alloc.rate.norm cells joined by " / "; missing if all are. */
+    private static String allocations(RunResult... results) {
+        List<String> cells = new ArrayList<>();
+        boolean any = false;
+        for (RunResult r : results) {
+            String cell = allocation(r);
+            any |= !cell.equals(MISSING);
+            cells.add(cell);
+        }
+        return any ? String.join(" / ", cells) : MISSING;
+    }
+
+    /** {@code a - b} in ns. */
+    private static String difference(RunResult a, RunResult b) {
+        if (a == null || b == null) {
+            return MISSING;
+        }
+        return String.format(Locale.ROOT, "%.1f", a.getPrimaryResult().getScore() - b.getPrimaryResult().getScore());
     }
 
     /** dim | SCALAR | SIMD | BLAS | speed-ups of SIMD over both. */
