@@ -65,15 +65,26 @@ public final class CustomEstimator extends Estimator {
      *     finite, or the loss returned a non-finite value
      */
     public double update(float[] x, float y) {
-        acceptExact(x);
+        if (x == null || x.length != dimension) {
+            acceptExact(x); // throws and counts
+        }
         return step(x, y);
     }
 
     /** As {@link #update(float[], float)} with the sample at element {@code index} of {@code x} (copied). */
     public double update(MemorySegment x, long index, float y) {
-        accept(x, index);
+        checkSegmentCounted(x, index);
         MemorySegment.copy(x, ValueLayout.JAVA_FLOAT_UNALIGNED, index * 4, xBuffer, 0, dimension);
         return step(xBuffer, y);
+    }
+
+    private void checkSegmentCounted(MemorySegment x, long index) {
+        try {
+            checkSegment(x, index, dimension, "x");
+        } catch (IllegalArgumentException e) {
+            rejected++;
+            throw e;
+        }
     }
 
     /** The loss of {@code (x, y)} without updating. */

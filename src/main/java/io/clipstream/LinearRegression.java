@@ -4,6 +4,7 @@ import io.clipstream.internal.kernel.Kernels;
 import io.clipstream.internal.kernel.StepResult;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.foreign.ValueLayout;
 import java.util.Objects;
 
 /**
@@ -57,13 +58,13 @@ public final class LinearRegression extends Estimator {
 
     /** As {@link #update(float[], float)} with the features at {@code x[offset .. offset + d)}. */
     public double update(float[] x, int offset, float y) {
-        return step(accept(x, offset), offset, y, -1);
+        return step(accept(x, offset), 0, y, -1);
     }
 
     /** As {@link #update(float[], float)} with the features at element {@code index} of {@code x}. */
     public double update(MemorySegment x, long index, float y) {
-        accept(x, index);
-        return step(x, index, y, -1);
+        MemorySegment s = accept(x, index);
+        return step(s, s == x ? index : 0, y, -1);
     }
 
     /** Same as {@link #update(float[], float)}. */
@@ -75,19 +76,26 @@ public final class LinearRegression extends Estimator {
     public double score(float[] x, float y) {
         checkLength(x);
         checkTarget(y, -1);
-        return Math.abs(y - ModelMath.margin(this, wrap(x, 0, dimension), 0));
+        return Math.abs(y - ModelMath.margin(this, view(x, 0), 0));
+    }
+
+    /** The absolute residual for the features at element {@code index} of {@code x}, without updating. */
+    public double score(MemorySegment x, long index, float y) {
+        checkTarget(y, -1);
+        MemorySegment s = view(x, index);
+        return Math.abs(y - ModelMath.margin(this, s, s == x ? index : 0));
     }
 
     /** The prediction {@code w.x}. */
     public double predict(float[] x) {
         checkLength(x);
-        return ModelMath.margin(this, wrap(x, 0, dimension), 0);
+        return ModelMath.margin(this, view(x, 0), 0);
     }
 
     /** The prediction {@code w.x} for the features at element {@code index} of {@code x}. */
     public double predict(MemorySegment x, long index) {
-        checkSegment(x, index, dimension, "x");
-        return ModelMath.margin(this, x, index);
+        MemorySegment s = view(x, index);
+        return ModelMath.margin(this, s, s == x ? index : 0);
     }
 
     /**
@@ -100,33 +108,70 @@ public final class LinearRegression extends Estimator {
      */
     public int updateBatch(float[] xs, int offset, int n, float[] ys, int ysOffset, double[] scores,
                            int scoresOffset, BadRowPolicy policy) {
-        MemorySegment s = acceptBatch(xs, offset, n);
+        acceptBatch(xs, offset, n);
         ModelMath.checkLabels(ys, ysOffset, n);
         MeanEstimator.checkScores(scores, scoresOffset, n);
         Objects.requireNonNull(policy, "policy");
         if (policy == BadRowPolicy.REJECT_BATCH) {
-            for (int i = 0; i < n; i++) {
-                if (!Float.isFinite(ys[ysOffset + i])) {
-                    rejected += n;
-                    throw new IllegalArgumentException("row " + i + ": target y is " + ys[ysOffset + i]
-                            + " (must be finite); the batch of " + n + " rows was not applied");
-                }
-            }
-            rejectBatchIfNonFinite(s, offset, n);
+            rejectBadTargets(ys, ysOffset, n);
+            rejectBatchIfNonFinite(slab(xs), offset, n);
         }
         int applied = 0;
         for (int i = 0; i < n; i++) {
-            double score = tryStep(s, offset + (long) i * dimension, ys[ysOffset + i]);
-            if (score == score) {
-                applied++;
-            } else {
-                rejected++;
-            }
+            double score = batchStep(stage(xs, offset + i * dimension), 0, ys[ysOffset + i]);
+            applied += score == score ? 1 : 0;
             if (scores != null) {
                 scores[scoresOffset + i] = score;
             }
         }
         return applied;
+    }
+
+    /**
+     * As {@link #updateBatch(float[], int, int, float[], int, double[], int, BadRowPolicy)} over a segment: row
+     * {@code i} at element {@code index + i * d} of {@code xs}; scores as doubles at element {@code scoresIndex} of
+     * {@code scores} (or null).
+     */
+    public int updateBatch(MemorySegment xs, long index, int n, float[] ys, int ysOffset, MemorySegment scores,
+                           long scoresIndex, BadRowPolicy policy) {
+        acceptBatch(xs, index, n);
+        ModelMath.checkLabels(ys, ysOffset, n);
+        ModelMath.checkScores(scores, scoresIndex, n);
+        Objects.requireNonNull(policy, "policy");
+        if (policy == BadRowPolicy.REJECT_BATCH) {
+            rejectBadTargets(ys, ysOffset, n);
+            rejectBatchIfNonFinite(xs, index, n);
+        }
+        boolean heap = !xs.isNative();
+        int applied = 0;
+        for (int i = 0; i < n; i++) {
+            long row = index + (long) i * dimension;
+            double score = heap ? batchStep(stage(xs, row), 0, ys[ysOffset + i]) : batchStep(xs, row, ys[ysOffset + i]);
+            applied += score == score ? 1 : 0;
+            if (scores != null) {
+                scores.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, scoresIndex + i, score);
+            }
+        }
+        return applied;
+    }
+
+    private void rejectBadTargets(float[] ys, int offset, int n) {
+        for (int i = 0; i < n; i++) {
+            if (!Float.isFinite(ys[offset + i])) {
+                rejected += n;
+                throw new IllegalArgumentException("row " + i + ": target y is " + ys[offset + i]
+                        + " (must be finite); the batch of " + n + " rows was not applied");
+            }
+        }
+    }
+
+    /** A batch row: NaN and counted as rejected if its features or target are not finite. */
+    private double batchStep(MemorySegment x, long index, float y) {
+        double score = Float.isFinite(y) ? tryStep(x, index, y) : Double.NaN;
+        if (score != score) {
+            rejected++;
+        }
+        return score;
     }
 
     private void checkLength(float[] x) {

@@ -4,6 +4,7 @@ import io.clipstream.internal.kernel.Kernels;
 import io.clipstream.internal.kernel.StepMath;
 import io.clipstream.internal.kernel.StepResult;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Objects;
 
 /**
@@ -55,13 +56,13 @@ public final class LogisticRegression extends Estimator {
 
     /** As {@link #update(float[], int)} with the features at {@code x[offset .. offset + d)}. */
     public double update(float[] x, int offset, int label) {
-        return step(accept(x, offset), offset, label, -1);
+        return step(accept(x, offset), 0, label, -1);
     }
 
     /** As {@link #update(float[], int)} with the features at element {@code index} of {@code x}. */
     public double update(MemorySegment x, long index, int label) {
-        accept(x, index);
-        return step(x, index, label, -1);
+        MemorySegment s = accept(x, index);
+        return step(s, s == x ? index : 0, label, -1);
     }
 
     /** Same as {@link #update(float[], int)}. */
@@ -73,26 +74,34 @@ public final class LogisticRegression extends Estimator {
     public double score(float[] x, int label) {
         checkLength(x);
         checkLabel(label, -1);
-        double m = ModelMath.margin(this, wrap(x, 0, dimension), 0);
+        double m = ModelMath.margin(this, view(x, 0), 0);
+        return ModelMath.softplus(label == 1 ? -m : m);
+    }
+
+    /** The log loss of the features at element {@code index} of {@code x} with {@code label}, without updating. */
+    public double score(MemorySegment x, long index, int label) {
+        checkLabel(label, -1);
+        MemorySegment s = view(x, index);
+        double m = ModelMath.margin(this, s, s == x ? index : 0);
         return ModelMath.softplus(label == 1 ? -m : m);
     }
 
     /** {@code P(label = 1 | x) = sigmoid(w.x)}. */
     public double probability(float[] x) {
         checkLength(x);
-        return StepMath.sigmoid(ModelMath.margin(this, wrap(x, 0, dimension), 0));
+        return StepMath.sigmoid(ModelMath.margin(this, view(x, 0), 0));
     }
 
     /** {@code P(label = 1 | x)} for the features at element {@code index} of {@code x}. */
     public double probability(MemorySegment x, long index) {
-        checkSegment(x, index, dimension, "x");
-        return StepMath.sigmoid(ModelMath.margin(this, x, index));
+        MemorySegment s = view(x, index);
+        return StepMath.sigmoid(ModelMath.margin(this, s, s == x ? index : 0));
     }
 
     /** The margin {@code w.x}. */
     public double margin(float[] x) {
         checkLength(x);
-        return ModelMath.margin(this, wrap(x, 0, dimension), 0);
+        return ModelMath.margin(this, view(x, 0), 0);
     }
 
     /**
@@ -105,35 +114,71 @@ public final class LogisticRegression extends Estimator {
      */
     public int updateBatch(float[] xs, int offset, int n, int[] labels, int labelsOffset, double[] scores,
                            int scoresOffset, BadRowPolicy policy) {
-        MemorySegment s = acceptBatch(xs, offset, n);
+        acceptBatch(xs, offset, n);
         ModelMath.checkLabels(labels, labelsOffset, n);
         MeanEstimator.checkScores(scores, scoresOffset, n);
         Objects.requireNonNull(policy, "policy");
         if (policy == BadRowPolicy.REJECT_BATCH) {
-            for (int i = 0; i < n; i++) {
-                int label = labels[labelsOffset + i];
-                if (label != 0 && label != 1) {
-                    rejected += n;
-                    throw new IllegalArgumentException("row " + i + ": label must be 0 or 1: " + label
-                            + "; the batch of " + n + " rows was not applied");
-                }
-            }
-            rejectBatchIfNonFinite(s, offset, n);
+            rejectBadLabels(labels, labelsOffset, n);
+            rejectBatchIfNonFinite(slab(xs), offset, n);
         }
         int applied = 0;
         for (int i = 0; i < n; i++) {
-            int label = labels[labelsOffset + i];
-            double score = label == 0 || label == 1 ? tryStep(s, offset + (long) i * dimension, label) : Double.NaN;
-            if (score == score) {
-                applied++;
-            } else {
-                rejected++;
-            }
+            double score = batchStep(stage(xs, offset + i * dimension), 0, labels[labelsOffset + i]);
+            applied += score == score ? 1 : 0;
             if (scores != null) {
                 scores[scoresOffset + i] = score;
             }
         }
         return applied;
+    }
+
+    /**
+     * As {@link #updateBatch(float[], int, int, int[], int, double[], int, BadRowPolicy)} over a segment: row
+     * {@code i} at element {@code index + i * d} of {@code xs}; scores as doubles at element {@code scoresIndex} of
+     * {@code scores} (or null).
+     */
+    public int updateBatch(MemorySegment xs, long index, int n, int[] labels, int labelsOffset, MemorySegment scores,
+                           long scoresIndex, BadRowPolicy policy) {
+        acceptBatch(xs, index, n);
+        ModelMath.checkLabels(labels, labelsOffset, n);
+        ModelMath.checkScores(scores, scoresIndex, n);
+        Objects.requireNonNull(policy, "policy");
+        if (policy == BadRowPolicy.REJECT_BATCH) {
+            rejectBadLabels(labels, labelsOffset, n);
+            rejectBatchIfNonFinite(xs, index, n);
+        }
+        boolean heap = !xs.isNative();
+        int applied = 0;
+        for (int i = 0; i < n; i++) {
+            long row = index + (long) i * dimension;
+            int label = labels[labelsOffset + i];
+            double score = heap ? batchStep(stage(xs, row), 0, label) : batchStep(xs, row, label);
+            applied += score == score ? 1 : 0;
+            if (scores != null) {
+                scores.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, scoresIndex + i, score);
+            }
+        }
+        return applied;
+    }
+
+    private void rejectBadLabels(int[] labels, int offset, int n) {
+        for (int i = 0; i < n; i++) {
+            int label = labels[offset + i];
+            if (label != 0 && label != 1) {
+                rejected += n;
+                throw new IllegalArgumentException("row " + i + ": label must be 0 or 1: " + label
+                        + "; the batch of " + n + " rows was not applied");
+            }
+        }
+    }
+
+    private double batchStep(MemorySegment x, long index, int label) {
+        double score = label == 0 || label == 1 ? tryStep(x, index, label) : Double.NaN;
+        if (score != score) {
+            rejected++;
+        }
+        return score;
     }
 
     private void checkLength(float[] x) {
@@ -173,6 +218,6 @@ public final class LogisticRegression extends Estimator {
         }
         accepted(norm, lambda);
         ModelMath.observeScale(this, result.xNormSquared);
-        return ModelMath.softplus(-y * result.margin);
+        return result.loss;
     }
 }

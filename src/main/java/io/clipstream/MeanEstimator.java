@@ -65,13 +65,13 @@ public final class MeanEstimator extends Estimator {
 
     /** As {@link #update(float[])} with the sample at {@code x[offset .. offset + d)}. */
     public double update(float[] x, int offset) {
-        return step(accept(x, offset), offset, -1);
+        return step(accept(x, offset), 0, -1);
     }
 
     /** As {@link #update(float[])} with the sample at element {@code index} of {@code x} (native order floats). */
     public double update(MemorySegment x, long index) {
-        accept(x, index);
-        return step(x, index, -1);
+        MemorySegment s = accept(x, index);
+        return step(s, s == x ? index : 0, -1);
     }
 
     /** Same as {@link #update(float[])}: the score is always computed before the step. */
@@ -99,13 +99,13 @@ public final class MeanEstimator extends Estimator {
 
     /** As {@link #score(float[])} with the sample at {@code x[offset .. offset + d)}. */
     public double score(float[] x, int offset) {
-        return scoreOne(wrap(x, offset, dimension), offset);
+        return scoreOne(view(x, offset), 0);
     }
 
     /** As {@link #score(float[])} with the sample at element {@code index} of {@code x}. */
     public double score(MemorySegment x, long index) {
-        checkSegment(x, index, dimension, "x");
-        return scoreOne(x, index);
+        MemorySegment s = view(x, index);
+        return scoreOne(s, s == x ? index : 0);
     }
 
     private double step(MemorySegment x, long index, long row) {
@@ -146,28 +146,33 @@ public final class MeanEstimator extends Estimator {
      *     bad (nothing is applied)
      */
     public int updateBatch(float[] xs, int offset, int n, double[] scores, int scoresOffset, BadRowPolicy policy) {
-        MemorySegment s = acceptBatch(xs, offset, n);
+        acceptBatch(xs, offset, n);
         checkScores(scores, scoresOffset, n);
         Objects.requireNonNull(policy, "policy");
         if (policy == BadRowPolicy.REJECT_BATCH) {
-            rejectBatchIfNonFinite(s, offset, n);
+            rejectBatchIfNonFinite(slab(xs), offset, n);
         }
         int applied = 0;
         for (int i = 0; i < n; i++) {
-            long index = offset + (long) i * dimension;
-            float lambda = clip.level();
-            double norm = kernels.clippedMeanStep(params, 0, s, index, dimension, schedule.eta(), lambda, mu);
-            if (norm != norm) {
-                rejected++;
-            } else {
-                accepted(norm, lambda);
-                applied++;
-            }
+            double norm = tryStep(stage(xs, offset + i * dimension), 0);
+            applied += norm == norm ? 1 : 0;
             if (scores != null) {
                 scores[scoresOffset + i] = norm;
             }
         }
         return applied;
+    }
+
+    /** One step; NaN (counted as rejected, nothing changed) for a non-finite row. */
+    private double tryStep(MemorySegment x, long index) {
+        float lambda = clip.level();
+        double norm = kernels.clippedMeanStep(params, 0, x, index, dimension, schedule.eta(), lambda, mu);
+        if (norm != norm) {
+            rejected++;
+        } else {
+            accepted(norm, lambda);
+        }
+        return norm;
     }
 
     /**
@@ -186,17 +191,12 @@ public final class MeanEstimator extends Estimator {
         if (policy == BadRowPolicy.REJECT_BATCH) {
             rejectBatchIfNonFinite(xs, index, n);
         }
+        boolean heap = !xs.isNative();
         int applied = 0;
         for (int i = 0; i < n; i++) {
-            float lambda = clip.level();
-            double norm = kernels.clippedMeanStep(params, 0, xs, index + (long) i * dimension, dimension,
-                    schedule.eta(), lambda, mu);
-            if (norm != norm) {
-                rejected++;
-            } else {
-                accepted(norm, lambda);
-                applied++;
-            }
+            long row = index + (long) i * dimension;
+            double norm = heap ? tryStep(stage(xs, row), 0) : tryStep(xs, row);
+            applied += norm == norm ? 1 : 0;
             if (scores != null) {
                 scores.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, scoresIndex + i, norm);
             }
@@ -211,12 +211,15 @@ public final class MeanEstimator extends Estimator {
      */
     public void scoreBatch(float[] xs, int offset, int n, double[] scores, int scoresOffset) {
         checkBatchArgs(n, "batch");
-        MemorySegment s = wrap(xs, offset, (int) Math.min(Integer.MAX_VALUE, (long) n * dimension));
+        checkArray(xs, offset, (int) Math.min(Integer.MAX_VALUE, (long) n * dimension));
         if (scores == null) {
             throw new IllegalArgumentException("scores must not be null");
         }
         checkScores(scores, scoresOffset, n);
-        scoreBatch(s, offset, n, scoreSegment(scores), scoresOffset);
+        rejectScoringIfNonFinite(slab(xs), offset, n);
+        for (int i = 0; i < n; i++) {
+            scores[scoresOffset + i] = distance(stage(xs, offset + i * dimension), 0);
+        }
     }
 
     /** As {@link #scoreBatch(float[], int, int, double[], int)} over segments (scores as doubles). */
@@ -226,23 +229,28 @@ public final class MeanEstimator extends Estimator {
         if (scores == null || scoresIndex < 0 || scores.byteSize() / 8 - scoresIndex < n) {
             throw new IllegalArgumentException("scores must hold " + n + " doubles from element " + scoresIndex);
         }
+        rejectScoringIfNonFinite(xs, index, n);
+        if (xs.isNative()) {
+            kernels.distances(1f + mu, params, 0, xs, index, dimension, n, dimension, scores, scoresIndex);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            scores.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, scoresIndex + i,
+                    distance(stage(xs, index + (long) i * dimension), 0));
+        }
+    }
+
+    private void rejectScoringIfNonFinite(MemorySegment xs, long index, int n) {
         long bad = kernels.firstNonFinite(xs, index, (long) n * dimension);
         if (bad >= 0) {
             throw new IllegalArgumentException("row " + bad / dimension + ": x[" + bad % dimension + "] is "
                     + xs.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index + bad) + " (values must be finite)");
         }
-        kernels.distances(1f + mu, params, 0, xs, index, dimension, n, dimension, scores, scoresIndex);
     }
 
-    private double[] cachedScores;
-    private MemorySegment cachedScoresSegment;
-
-    private MemorySegment scoreSegment(double[] scores) {
-        if (scores != cachedScores) {
-            cachedScores = scores;
-            cachedScoresSegment = MemorySegment.ofArray(scores);
-        }
-        return cachedScoresSegment;
+    private double distance(MemorySegment x, long index) {
+        kernels.distances(1f + mu, params, 0, x, index, dimension, 1, dimension, scratch, 0);
+        return scratch.get(ValueLayout.JAVA_DOUBLE, 0);
     }
 
     static void checkScores(double[] scores, int offset, int n) {

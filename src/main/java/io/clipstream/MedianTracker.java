@@ -9,30 +9,52 @@ package io.clipstream;
 final class MedianTracker {
     private final double up;
     private final double down;
+    private final double upInverse;
+    private final double downInverse;
+    private final double cap;
     private double value = Double.NaN;
+    /** {@code 1 / value}, kept alongside so callers that divide by the value can multiply instead. */
+    private double inverse = Double.NaN;
 
     MedianTracker(double quantile, double rate) {
         this.up = Math.exp(rate * quantile);
         this.down = Math.exp(-rate * (1 - quantile));
+        this.upInverse = 1 / up;
+        this.downInverse = 1 / down;
+        this.cap = Double.MAX_VALUE / up;
     }
 
     double value() {
         return value;
     }
 
+    /** {@code 1 / value()} (NaN before the first positive value). */
+    double inverse() {
+        return inverse;
+    }
+
     void set(double v) {
         value = v;
+        inverse = 1 / v;
     }
 
     void observe(double v) {
         if (!(value > 0)) {
             // no positive value seen yet (NaN) or stuck at zero: restart from this one
             if (v > 0 || value != value) {
-                value = v;
+                set(v);
             }
             return;
         }
-        value = Math.min(Double.MAX_VALUE / up, v > value ? value * up : value * down);
+        if (v > value) {
+            if (value < cap) {
+                value *= up;
+                inverse *= upInverse;
+            }
+        } else {
+            value *= down;
+            inverse *= downInverse;
+        }
     }
 
     /** Weighted geometric mean (the tracker lives on a log scale). */
@@ -43,9 +65,9 @@ final class MedianTracker {
             return;
         }
         if (!(a > 0) || weight + otherWeight == 0) {
-            value = b;
+            set(b);
             return;
         }
-        value = Math.exp((weight * Math.log(a) + otherWeight * Math.log(b)) / (weight + otherWeight));
+        set(Math.exp((weight * Math.log(a) + otherWeight * Math.log(b)) / (weight + otherWeight)));
     }
 }

@@ -28,17 +28,15 @@ final class ModelMath {
         if (e.featureScale == null) {
             return eta;
         }
-        double scale = e.featureScale.value();
-        if (!(scale > 0)) {
-            scale = e.kernels.sumSquares(x, index, e.dimension);
+        double inverse = e.featureScale.inverse();
+        if (!(inverse > 0 && inverse < Double.POSITIVE_INFINITY)) {
+            double scale = e.kernels.sumSquares(x, index, e.dimension);
             if (!Double.isFinite(scale)) {
                 return Float.NaN;
             }
-            if (!(scale > 0)) {
-                scale = 1;
-            }
+            inverse = scale > 0 ? 1 / scale : 1;
         }
-        return (float) (eta / scale);
+        return (float) (eta * inverse);
     }
 
     static void observeScale(Estimator e, double xNormSquared) {
@@ -47,9 +45,20 @@ final class ModelMath {
         }
     }
 
-    /** {@code log(1 + e^z)} without overflow. */
+    /**
+     * {@code log(1 + e^z)} without overflow: {@code max(z, 0) + log(1 + e^-|z|)}. {@code Math.log} (an intrinsic)
+     * instead of {@code Math.log1p} (not one) saves ~10 ns per logistic update; with {@code e^-|z|} in (0, 1] the
+     * only loss is for {@code e^-|z| < 2^-53}, where the result is off by less than 1e-16 absolute.
+     */
     static double softplus(double z) {
-        return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
+        return Math.max(z, 0) + Math.log(1 + Math.exp(-Math.abs(z)));
+    }
+
+    static void checkScores(MemorySegment scores, long index, int n) {
+        if (scores != null && (index < 0 || scores.byteSize() / 8 - index < n)) {
+            throw new IllegalArgumentException("scores must hold " + n + " doubles from element " + index
+                    + " but has " + scores.byteSize() + " bytes");
+        }
     }
 
     static void checkLabels(float[] ys, int offset, int n) {

@@ -76,13 +76,13 @@ public final class SoftmaxRegression extends Estimator {
 
     /** As {@link #update(float[], int)} with the features at {@code x[offset .. offset + d)}. */
     public double update(float[] x, int offset, int label) {
-        return step(accept(x, offset), offset, label, -1);
+        return step(accept(x, offset), 0, label, -1);
     }
 
     /** As {@link #update(float[], int)} with the features at element {@code index} of {@code x}. */
     public double update(MemorySegment x, long index, int label) {
-        accept(x, index);
-        return step(x, index, label, -1);
+        MemorySegment s = accept(x, index);
+        return step(s, s == x ? index : 0, label, -1);
     }
 
     /** Same as {@link #update(float[], int)}. */
@@ -94,8 +94,18 @@ public final class SoftmaxRegression extends Estimator {
     public double score(float[] x, int label) {
         checkLength(x);
         checkLabel(label, -1);
-        MemorySegment s = wrap(x, 0, dimension);
-        double max = logits(s, 0);
+        return logLoss(view(x, 0), 0, label);
+    }
+
+    /** The log loss of the features at element {@code index} of {@code x} with {@code label}, without updating. */
+    public double score(MemorySegment x, long index, int label) {
+        checkLabel(label, -1);
+        MemorySegment s = view(x, index);
+        return logLoss(s, s == x ? index : 0, label);
+    }
+
+    private double logLoss(MemorySegment s, long index, int label) {
+        double max = logits(s, index);
         double sum = 0;
         for (int k = 0; k < classes; k++) {
             sum += Math.exp(logits[k] - max);
@@ -113,7 +123,7 @@ public final class SoftmaxRegression extends Estimator {
         if (out == null || out.length < classes) {
             throw new IllegalArgumentException("out must hold " + classes + " probabilities");
         }
-        double max = logits(wrap(x, 0, dimension), 0);
+        double max = logits(view(x, 0), 0);
         double sum = 0;
         for (int k = 0; k < classes; k++) {
             out[k] = Math.exp(logits[k] - max);
@@ -127,7 +137,7 @@ public final class SoftmaxRegression extends Estimator {
     /** The most likely class. */
     public int predict(float[] x) {
         checkLength(x);
-        logits(wrap(x, 0, dimension), 0);
+        logits(view(x, 0), 0);
         int best = 0;
         for (int k = 1; k < classes; k++) {
             if (logits[k] > logits[best]) {
@@ -147,36 +157,71 @@ public final class SoftmaxRegression extends Estimator {
      */
     public int updateBatch(float[] xs, int offset, int n, int[] labels, int labelsOffset, double[] scores,
                            int scoresOffset, BadRowPolicy policy) {
-        MemorySegment s = acceptBatch(xs, offset, n);
+        acceptBatch(xs, offset, n);
         ModelMath.checkLabels(labels, labelsOffset, n);
         MeanEstimator.checkScores(scores, scoresOffset, n);
         Objects.requireNonNull(policy, "policy");
         if (policy == BadRowPolicy.REJECT_BATCH) {
-            for (int i = 0; i < n; i++) {
-                int label = labels[labelsOffset + i];
-                if (label < 0 || label >= classes) {
-                    rejected += n;
-                    throw new IllegalArgumentException("row " + i + ": label must be in [0, " + classes + "): " + label
-                            + "; the batch of " + n + " rows was not applied");
-                }
-            }
-            rejectBatchIfNonFinite(s, offset, n);
+            rejectBadLabels(labels, labelsOffset, n);
+            rejectBatchIfNonFinite(slab(xs), offset, n);
         }
         int applied = 0;
         for (int i = 0; i < n; i++) {
-            int label = labels[labelsOffset + i];
-            double score = label >= 0 && label < classes ? tryStep(s, offset + (long) i * dimension, label)
-                    : Double.NaN;
-            if (score == score) {
-                applied++;
-            } else {
-                rejected++;
-            }
+            double score = batchStep(stage(xs, offset + i * dimension), 0, labels[labelsOffset + i]);
+            applied += score == score ? 1 : 0;
             if (scores != null) {
                 scores[scoresOffset + i] = score;
             }
         }
         return applied;
+    }
+
+    /**
+     * As {@link #updateBatch(float[], int, int, int[], int, double[], int, BadRowPolicy)} over a segment: row
+     * {@code i} at element {@code index + i * d} of {@code xs}; scores as doubles at element {@code scoresIndex} of
+     * {@code scores} (or null).
+     */
+    public int updateBatch(MemorySegment xs, long index, int n, int[] labels, int labelsOffset, MemorySegment scores,
+                           long scoresIndex, BadRowPolicy policy) {
+        acceptBatch(xs, index, n);
+        ModelMath.checkLabels(labels, labelsOffset, n);
+        ModelMath.checkScores(scores, scoresIndex, n);
+        Objects.requireNonNull(policy, "policy");
+        if (policy == BadRowPolicy.REJECT_BATCH) {
+            rejectBadLabels(labels, labelsOffset, n);
+            rejectBatchIfNonFinite(xs, index, n);
+        }
+        boolean heap = !xs.isNative();
+        int applied = 0;
+        for (int i = 0; i < n; i++) {
+            long row = index + (long) i * dimension;
+            int label = labels[labelsOffset + i];
+            double score = heap ? batchStep(stage(xs, row), 0, label) : batchStep(xs, row, label);
+            applied += score == score ? 1 : 0;
+            if (scores != null) {
+                scores.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, scoresIndex + i, score);
+            }
+        }
+        return applied;
+    }
+
+    private void rejectBadLabels(int[] labels, int offset, int n) {
+        for (int i = 0; i < n; i++) {
+            int label = labels[offset + i];
+            if (label < 0 || label >= classes) {
+                rejected += n;
+                throw new IllegalArgumentException("row " + i + ": label must be in [0, " + classes + "): " + label
+                        + "; the batch of " + n + " rows was not applied");
+            }
+        }
+    }
+
+    private double batchStep(MemorySegment x, long index, int label) {
+        double score = label >= 0 && label < classes ? tryStep(x, index, label) : Double.NaN;
+        if (score != score) {
+            rejected++;
+        }
+        return score;
     }
 
     private void checkLength(float[] x) {
@@ -247,10 +292,11 @@ public final class SoftmaxRegression extends Estimator {
             sum += coefficients[k];
         }
         double loss = Math.log(sum) - (logits[label] - max);
+        double inverseSum = 1 / sum;
         double cc = 0;
         double cm = 0;
         for (int k = 0; k < classes; k++) {
-            double c = (k == label ? 1 : 0) - coefficients[k] / sum;
+            double c = (k == label ? 1 : 0) - coefficients[k] * inverseSum;
             coefficients[k] = c;
             cc += c * c;
             cm += c * logits[k];

@@ -74,7 +74,7 @@ public final class Sweep {
                         + " (expected --out DIR, --samples N, --seeds K, --threads T)");
             }
         }
-        System.out.print(run(new Settings(out, samples, seeds, threads), System.err));
+        System.out.print(run(new Settings(out, samples, seeds, threads), System.err::println));
     }
 
     /**
@@ -82,8 +82,9 @@ public final class Sweep {
      *
      * @return the Markdown summary (also written to sweep.md)
      */
-    public static String run(Settings settings, java.io.PrintStream progress) throws IOException, InterruptedException {
-        List<Row> rows = grid(settings, progress);
+    public static String run(Settings settings, java.util.function.Consumer<String> log)
+            throws IOException, InterruptedException {
+        List<Row> rows = grid(settings, log);
         Files.createDirectories(settings.out());
         try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(settings.out().resolve("sweep.csv"),
                 StandardCharsets.UTF_8))) {
@@ -93,11 +94,11 @@ public final class Sweep {
         Files.writeString(settings.out().resolve("sweep.svg"), plot(rows), StandardCharsets.UTF_8);
         String summary = summary(rows, settings);
         Files.writeString(settings.out().resolve("sweep.md"), summary, StandardCharsets.UTF_8);
-        progress.println("wrote " + settings.out().resolve("sweep.csv") + ", sweep.svg and sweep.md");
+        log.accept("wrote " + settings.out().resolve("sweep.csv") + ", sweep.svg and sweep.md");
         return summary;
     }
 
-    static List<Row> grid(Settings s, java.io.PrintStream progress) throws InterruptedException {
+    static List<Row> grid(Settings s, java.util.function.Consumer<String> log) throws InterruptedException {
         List<java.util.concurrent.Callable<Row>> jobs = new ArrayList<>();
         for (Task task : List.of(Task.MEAN, Task.LINEAR)) {
             int d = task == Task.MEAN ? 100 : 20;
@@ -125,7 +126,7 @@ public final class Sweep {
                     throw new IllegalStateException("a sweep run failed", e.getCause());
                 }
             }
-            progress.println("sweep: " + rows.size() + " runs of " + s.samples() + " samples");
+            log.accept("sweep: " + rows.size() + " runs of " + s.samples() + " samples");
             return rows;
         } finally {
             pool.shutdownNow();

@@ -3,8 +3,6 @@ package io.clipstream.experiments;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,7 +14,7 @@ class SweepTest {
 
     @Test
     void writesOneCsvRowPerRunAPlotAndTheSummary(@TempDir Path dir) throws Exception {
-        String summary = Sweep.run(new Sweep.Settings(dir, 400, 1, 2), new PrintStream(new ByteArrayOutputStream()));
+        String summary = Sweep.run(new Sweep.Settings(dir, 400, 1, 2), line -> { });
         List<String> csv = Files.readAllLines(dir.resolve("sweep.csv"));
         assertEquals("method,task,dim,corruption,tail,drift,seed,error,excess_heldout_loss,ns_per_sample", csv.get(0));
         // 2 tasks x 4 tails x 5 corruptions x 3 drifts x 4 methods x 1 seed

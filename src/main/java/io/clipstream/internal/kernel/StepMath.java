@@ -44,11 +44,23 @@ public final class StepMath {
     }
 
     /**
-     * The coefficient {@code c} of {@code x} in the negative gradient of a margin loss: the residual
-     * {@code y - m} for least squares, {@code y sigmoid(-y m)} for the logistic loss with {@code y in {-1, 1}}.
+     * The coefficient {@code c} of {@code x} in the negative gradient of a margin loss (the residual {@code y - m}
+     * for least squares, {@code y sigmoid(-y m)} for the logistic loss with {@code y in {-1, 1}}), and the sample's
+     * loss into {@code r.loss}: {@code 1/2 (y - m)^2}, or
+     * {@code softplus(z) = max(z, 0) + log(1 + e^-|z|)} with {@code z = -y m} for the logistic loss, which shares
+     * {@code e^-|z|} with the sigmoid (one {@code exp} for both; the sigmoid is computed exactly as
+     * {@link #sigmoid} does).
      */
-    static double coefficient(boolean logistic, double y, double margin) {
-        return logistic ? y * sigmoid(-y * margin) : y - margin;
+    static double coefficientAndLoss(boolean logistic, double y, double margin, StepResult r) {
+        if (!logistic) {
+            double residual = y - margin;
+            r.loss = 0.5 * residual * residual;
+            return residual;
+        }
+        double z = -y * margin;
+        double e = Math.exp(-Math.abs(z));
+        r.loss = Math.max(z, 0) + Math.log(1 + e);
+        return y * (z >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e));
     }
 
     /**
@@ -89,7 +101,7 @@ public final class StepMath {
         if (!(Math.abs(margin) < WIDE_THRESHOLD && xx < WIDE_THRESHOLD && ww < WIDE_THRESHOLD && Float.isFinite(y))) {
             return false;
         }
-        double c = coefficient(logistic, y, margin);
+        double c = coefficientAndLoss(logistic, y, margin, r);
         double norm = modelGradientNorm(c, margin, xx, ww, mu);
         double sd = eta * clipFactor(lambda, norm);
         double a = sd * c;
@@ -244,7 +256,7 @@ public final class StepMath {
             r.wide = true;
             return Double.NaN;
         }
-        double c = coefficient(logistic, y, margin);
+        double c = coefficientAndLoss(logistic, y, margin, r);
         double norm = modelGradientNorm(c, margin, xx, ww, mu);
         double sd = eta * clipFactor(lambda, norm);
         double a = sd * c;

@@ -17,6 +17,11 @@ public final class StepResult {
     public float xCoefficient;
     /** The coefficient {@code b} of {@code w} in the update {@code w <- b w + a x}; exactly 1 without L2. */
     public float wCoefficient;
+    /**
+     * The sample's loss before the step: {@code 1/2 (y - w.x)^2} (linear) or {@code log(1 + e^(-y w.x))}
+     * (logistic); the L2 term is not included.
+     */
+    public double loss;
     /** Whether the step ran on the wide (double) path because a float intermediate could overflow. */
     public boolean wide;
 

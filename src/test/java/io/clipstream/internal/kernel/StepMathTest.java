@@ -30,11 +30,18 @@ class StepMathTest {
     }
 
     @Test
-    void coefficientsAreMinusTheLossDerivative() {
-        assertEquals(3 - 1.25, StepMath.coefficient(false, 3, 1.25));
-        // logistic: c = y * sigmoid(-y m)
-        assertEquals(StepMath.sigmoid(-2), StepMath.coefficient(true, 1, 2), 1e-16);
-        assertEquals(-StepMath.sigmoid(2), StepMath.coefficient(true, -1, 2), 1e-16);
+    void coefficientsAreMinusTheLossDerivativeAndLossesAreReported() {
+        StepResult r = new StepResult();
+        assertEquals(3 - 1.25, StepMath.coefficientAndLoss(false, 3, 1.25, r));
+        assertEquals(0.5 * 1.75 * 1.75, r.loss);
+        // logistic: c = y * sigmoid(-y m), loss = log(1 + exp(-y m)), computed exactly as sigmoid() does
+        // Math.exp may differ by an ulp between the interpreter and the intrinsic: compare within 1e-16
+        assertEquals(StepMath.sigmoid(-2), StepMath.coefficientAndLoss(true, 1, 2, r), 1e-16);
+        assertEquals(Math.log1p(Math.exp(-2)), r.loss, 1e-15, "log(1 + e) is within a few ulps of log1p(e)");
+        assertEquals(-StepMath.sigmoid(2), StepMath.coefficientAndLoss(true, -1, 2, r), 1e-16);
+        assertEquals(2 + Math.log1p(Math.exp(-2)), r.loss, 1e-15);
+        assertEquals(1.0, StepMath.coefficientAndLoss(true, 1, -800, r), "saturated sigmoid");
+        assertEquals(800.0, r.loss, "no overflow at large margins");
     }
 
     @Test

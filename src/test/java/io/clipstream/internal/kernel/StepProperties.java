@@ -113,7 +113,9 @@ class StepProperties {
 
     /**
      * The mean step runs over slices on native memory up to SimdKernels.SLICE_LIMIT floats and over offsets
-     * otherwise; both loops have the same shape, so native and heap give the same bits, on both sides of the limit.
+     * otherwise. Both loops have the same shape, but reduceLanes(ADD) has no specified order (C2's tree and the
+     * interpreter's sequential sum differ, and the two twins need not be compiled at the same moment), so the
+     * norms agree within the R bound, and when they are equal the updates are bit-identical.
      */
     @Property(tries = 60)
     void slicedAndOffsetPathsGiveTheSameBits(@ForAll("widths") int bits, @ForAll boolean fma,
@@ -129,8 +131,16 @@ class StepProperties {
         MemorySegment hx = segment(false, offset, x, 0);
         double a = k.clippedMeanStep(nt, offset, nx, offset, length, 0.1f, 1f, 0f);
         double b = k.clippedMeanStep(ht, offset, hx, offset, length, 0.1f, 1f, 0f);
-        assertEquals(a, b, k + " norm, n=" + length);
-        assertSameBits(read(nt, offset, length), read(ht, offset, length), k + " theta, n=" + length);
+        double exact = 0;
+        for (int i = 0; i < length; i++) {
+            double d = x[i] - (double) theta[i];
+            exact += d * d;
+        }
+        assertWithin(a * a, exact, bound(length, 3, exact) + 0x1p-50 * a * a, k + " native norm, n=" + length);
+        assertWithin(b * b, exact, bound(length, 3, exact) + 0x1p-50 * b * b, k + " heap norm, n=" + length);
+        if (a == b) {
+            assertSameBits(read(nt, offset, length), read(ht, offset, length), k + " theta, n=" + length);
+        }
     }
 
     @Provide
@@ -357,6 +367,7 @@ class StepProperties {
                     : Math.sqrt(Math.max(0, c * c * result.xNormSquared - 2 * c * mu * mf
                             + (double) mu * mu * result.wNormSquared));
             assertEquals(expectedNorm, norm, context + " gradient norm from pass-1 values");
+            assertWithin(result.loss, loss(logistic, y, mf), 1e-15 * Math.max(1, result.loss), context + " loss");
             double sd = eta * Math.min(1.0, lambda / expectedNorm);
             float a = (float) (sd * c);
             float b = (float) (1 - sd * mu);

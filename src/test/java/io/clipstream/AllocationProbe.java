@@ -1,0 +1,43 @@
+package io.clipstream;
+
+import java.util.SplittableRandom;
+
+/**
+ * Run in a child JVM by {@link EstimatorApiTest}: warms up every per-sample call and prints the steady-state
+ * bytes allocated per round of calls. A child JVM, because production loads one vector width: in the test JVM the
+ * kernel properties have already exercised all three, which makes the shared kernel code see several species
+ * (and box vectors), a state no production JVM reaches.
+ */
+public final class AllocationProbe {
+    private AllocationProbe() {
+    }
+
+    public static void main(String[] args) {
+        SplittableRandom r = new SplittableRandom(10);
+        float[] x = Fixtures.gaussian(r, 256, 1);
+        float[][] fresh = new float[16][];
+        for (int i = 0; i < fresh.length; i++) {
+            fresh[i] = Fixtures.gaussian(r, 256, 1);
+        }
+        MeanEstimator mean = MeanEstimator.builder(256).build();
+        LinearRegression lin = LinearRegression.builder(256).build();
+        LogisticRegression log = LogisticRegression.builder(256).buildLogistic();
+        SoftmaxRegression soft = SoftmaxRegression.builder(256, 4).build();
+        java.lang.foreign.MemorySegment segment = Fixtures.segment(x);
+        byte[] snapshot = new byte[mean.snapshotSize()];
+        int[] round = {0};
+        Runnable all = () -> {
+            float[] distinct = fresh[round[0]++ & 15];
+            mean.update(x);
+            mean.update(distinct);
+            mean.update(segment, 0);
+            mean.score(x);
+            lin.update(x, 1f);
+            lin.update(segment, 0, -1f);
+            log.update(distinct, 1);
+            soft.update(x, 3);
+            mean.writeSnapshot(snapshot, 0);
+        };
+        System.out.println("bytes/round=" + Fixtures.steadyAllocationPerRun(all, 1, 60));
+    }
+}
