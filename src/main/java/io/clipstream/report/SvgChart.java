@@ -276,10 +276,19 @@ public final class SvgChart {
             return "0";
         }
         double a = Math.abs(v);
+        if (a >= 1e4 && a < 1e9 && v == Math.rint(v)) {
+            // sample indices and counts: 20k, 140k, 1.5M
+            return a >= 1e6 ? trim(String.format(Locale.ROOT, "%.2f", v / 1e6)) + "M"
+                    : trim(String.format(Locale.ROOT, "%.1f", v / 1e3)) + "k";
+        }
         if (a >= 1e5 || a < 1e-3) {
             return String.format(Locale.ROOT, "%.0e", v);
         }
         String s = String.format(Locale.ROOT, a >= 100 ? "%.0f" : a >= 1 ? "%.2f" : "%.3f", v);
+        return s.contains(".") ? s.replaceAll("0+$", "").replaceAll("\\.$", "") : s;
+    }
+
+    private static String trim(String s) {
         return s.contains(".") ? s.replaceAll("0+$", "").replaceAll("\\.$", "") : s;
     }
 

@@ -60,6 +60,7 @@ public final class SyntheticStream {
     private final double corruptionFraction;
     private final Corruption corruption;
     private final double corruptionDistance;
+    private final double corruptionSpread;
     private final double drift;
     private final double jump;
     private final long[] changePoints;
@@ -88,6 +89,7 @@ public final class SyntheticStream {
         this.scale = b.scale;
         this.corruptionFraction = b.corruptionFraction;
         this.corruption = b.corruption;
+        this.corruptionSpread = b.corruptionSpread;
         this.drift = b.drift;
         this.jump = b.jump;
         this.changePoints = b.changePoints.clone();
@@ -163,11 +165,18 @@ public final class SyntheticStream {
         return lastCorrupted;
     }
 
+    /** This corruption's distance: the configured one, scaled by {@code 1 + spread (2U - 1)}. */
+    private double distance() {
+        return corruptionSpread == 0 ? corruptionDistance
+                : corruptionDistance * (1 + corruptionSpread * (2 * random.nextDouble() - 1));
+    }
+
     private void mean(float[] x, int offset) {
         if (lastCorrupted) {
             double[] u = corruptionUnit();
+            double distance = distance();
             for (int i = 0; i < dimension; i++) {
-                x[offset + i] = (float) (truth[i] + corruptionDistance * u[i]);
+                x[offset + i] = (float) (truth[i] + distance * u[i]);
             }
         } else {
             for (int i = 0; i < dimension; i++) {
@@ -179,10 +188,11 @@ public final class SyntheticStream {
     /** Features: unit-scale heavy-tailed draws; on a corruption moved far along the corruption direction. */
     private void features(float[] x, int offset) {
         double[] u = lastCorrupted ? corruptionUnit() : null;
+        double distance = u == null ? 0 : distance();
         for (int i = 0; i < dimension; i++) {
             double v = noise[i] / scale;
             if (u != null) {
-                v += corruptionDistance * u[i];
+                v += distance * u[i];
             }
             x[offset + i] = (float) v;
         }
@@ -440,6 +450,7 @@ public final class SyntheticStream {
         private double corruptionFraction;
         private Corruption corruption = Corruption.FAR_FIXED;
         private double corruptionDistance = Double.NaN;
+        private double corruptionSpread;
         private double drift;
         private double jump;
         private double offset = Double.NaN;
@@ -505,6 +516,20 @@ public final class SyntheticStream {
                 throw new IllegalArgumentException("corruption distance must be finite and > 0: " + distance);
             }
             this.corruptionDistance = distance;
+            return this;
+        }
+
+        /**
+         * Varies each corruption's distance uniformly by {@code +-spread} of its value (default 0: all at the same
+         * distance), for anomalies of varying severity.
+         *
+         * @throws IllegalArgumentException if {@code spread} is outside [0, 1)
+         */
+        public Builder corruptionSpread(double spread) {
+            if (!(spread >= 0 && spread < 1)) {
+                throw new IllegalArgumentException("corruption spread must be in [0, 1): " + spread);
+            }
+            this.corruptionSpread = spread;
             return this;
         }
 

@@ -1,0 +1,44 @@
+package io.clipstream.cli;
+
+import java.io.PrintWriter;
+import java.util.Locale;
+
+/**
+ * A progress bar on stderr: redrawn in place on a terminal, one line per 10% otherwise (logs, pipes, CI).
+ */
+final class Progress {
+    private final PrintWriter err;
+    private final String label;
+    private final long total;
+    private final boolean enabled;
+    private final boolean terminal;
+    private int lastPercent = -1;
+
+    Progress(PrintWriter err, String label, long total, boolean enabled) {
+        this.err = err;
+        this.label = label;
+        this.total = Math.max(1, total);
+        this.enabled = enabled;
+        this.terminal = System.console() != null;
+    }
+
+    void update(long done) {
+        if (!enabled) {
+            return;
+        }
+        int percent = (int) Math.min(100, done * 100 / total);
+        if (percent == lastPercent || (!terminal && percent % 10 != 0 && percent != 100)) {
+            return;
+        }
+        lastPercent = percent;
+        int filled = percent / 5;
+        String bar = String.format(Locale.ROOT, "%s [%s%s] %3d%% (%,d/%,d)", label, "#".repeat(filled),
+                " ".repeat(20 - filled), percent, done, total);
+        if (terminal) {
+            err.print("\r" + bar + (percent == 100 ? "\n" : ""));
+        } else {
+            err.println(bar);
+        }
+        err.flush();
+    }
+}

@@ -1,0 +1,47 @@
+package io.clipstream.cli;
+
+import io.clipstream.experiments.Sweep;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** The robustness sweep (also {@code mvn -q -DskipTests package exec:exec@sweep}). */
+@Command(name = "sweep", mixinStandardHelpOptions = true,
+        description = {"Compares clipped SGD, plain SGD, 1/t and Huber-loss SGD over corruption (0-40%), tail and",
+            "drift on synthetic streams; writes sweep.csv, sweep.svg and sweep.md into --out."})
+final class SweepCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--out", description = "output directory (default: ${DEFAULT-VALUE})", defaultValue = "sweep")
+    Path out;
+
+    @Option(names = "--samples", description = "samples per run (default: ${DEFAULT-VALUE})", defaultValue = "40000")
+    int samples;
+
+    @Option(names = "--seeds", description = "seeds per configuration (default: ${DEFAULT-VALUE})", defaultValue = "3")
+    int seeds;
+
+    @Option(names = "--threads", description = "worker threads (default: the number of processors)")
+    Integer threads;
+
+    @Override
+    public Integer call() throws Exception {
+        if (samples < 100 || seeds < 1) {
+            throw new Main.UserException("--samples must be >= 100 and --seeds >= 1");
+        }
+        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        var err = spec.commandLine().getErr();
+        String summary = Sweep.run(new Sweep.Settings(out, samples, seeds, Math.max(1, t)), line -> {
+            err.println(line);
+            err.flush();
+        });
+        spec.commandLine().getOut().print(summary);
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+}

@@ -1,0 +1,172 @@
+package io.clipstream.detect;
+
+import org.HdrHistogram.DoubleHistogram;
+
+/**
+ * An anomaly threshold that follows drift: the quantile confidence sequence ({@link QuantileConfidence}) for the
+ * target quantile {@code p} over the scores since the last reset, and a change test that resets that history when
+ * the score distribution moves.
+ *
+ * <h2>Decisions</h2>
+ * With the interval {@code [lower, upper]} for the {@code p}-quantile: a score above {@code upper} is an
+ * {@link Decision#ANOMALY}, below {@code lower} {@link Decision#BENIGN}, inside {@link Decision#ABSTAIN}. On a
+ * stationary stream this makes no mistakes with probability {@code >= 1 - 2a} and abstains at most
+ * {@code 7 sqrt(T ln(1612 ln(e T) / a^2))} times (Sun et al.). The upper end is finite only after
+ * {@link QuantileConfidence#scoresUntilFinite} scores ({@code ~12,000} for {@code p = 0.95, a = 0.05};
+ * {@code 1/(1-p)^2}-ish in general): high quantiles need that much evidence, and until then high scores abstain.
+ *
+ * <h2>Change test</h2>
+ * The scores of the current block (at most {@code blockLength}, default 1024) are compared with all scores since
+ * the last reset through the confidence intervals of a bulk quantile (the median by default): when the block's
+ * interval lies entirely above or below the history's, the distribution has moved; the history is replaced by
+ * the block's scores and a change is reported. Watching the median rather than {@code p} matters: its interval
+ * has two finite ends after ~40 scores, so an upward shift is found within a block's first hundred or so scores,
+ * where an interval at {@code p} would need thousands. A block that started before the shift holds old scores
+ * that dilute its median, so the delay is between ~100 scores and about one block length; shorter blocks react
+ * faster, longer ones have narrower intervals. Block {@code k} uses confidence {@code a / (k (k + 1))},
+ * so over the whole stream the chance of any false change is at most {@code a} (plus {@code a} for the history's
+ * own sequence). The test runs at every interval refresh.
+ *
+ * <h2>Cost and memory</h2>
+ * Two {@link DoubleHistogram}s of ~43 KB (dynamic range 10^12, two significant digits): recording is O(1) and
+ * allocation-free; the interval and the change test are recomputed every {@code min(128, t/16)} scores (a
+ * percentile query walks the histogram, ~2 microseconds), and between refreshes decisions use the last interval.
+ * A change event allocates ~160 bytes (the histogram merge); nothing else allocates after warm-up.
+ *
+ * <p>Not thread-safe.
+ */
+public final class AdaptiveThreshold {
+
+    private static final long RANGE = 1_000_000_000_000L;
+
+    private final double p;
+    private final double a;
+    private final double changeQuantile;
+    private final int blockLength;
+    private final boolean detectChanges;
+    private final DoubleHistogram all = new DoubleHistogram(RANGE, 2);
+    private final DoubleHistogram block = new DoubleHistogram(RANGE, 2);
+    private double lower = Double.NEGATIVE_INFINITY;
+    private double upper = Double.POSITIVE_INFINITY;
+    private long sinceRefresh;
+    private long blockIndex = 1;
+    private long changes;
+
+    /**
+     * A threshold for quantile {@code p} at confidence {@code a}.
+     *
+     * @param p the target quantile, in (0, 1)
+     * @param a the error probability of the confidence sequence, in (0, 1)
+     * @param detectChanges whether to run the change test
+     * @param changeQuantile the quantile the change test watches, in (0, 1)
+     * @param blockLength the change test's block length, at least 64
+     * @throws IllegalArgumentException if a parameter is out of range
+     */
+    public AdaptiveThreshold(double p, double a, boolean detectChanges, double changeQuantile, int blockLength) {
+        if (!(p > 0 && p < 1)) {
+            throw new IllegalArgumentException("quantile p must be in (0, 1): " + p);
+        }
+        if (!(a > 0 && a < 1)) {
+            throw new IllegalArgumentException("confidence a must be in (0, 1): " + a);
+        }
+        if (!(changeQuantile > 0 && changeQuantile < 1)) {
+            throw new IllegalArgumentException("change quantile must be in (0, 1): " + changeQuantile);
+        }
+        if (blockLength < 64) {
+            throw new IllegalArgumentException("block length must be >= 64: " + blockLength);
+        }
+        this.p = p;
+        this.a = a;
+        this.detectChanges = detectChanges;
+        this.changeQuantile = changeQuantile;
+        this.blockLength = blockLength;
+    }
+
+    /** The decision for {@code score} against the current interval. */
+    public Decision decide(double score) {
+        return score > upper ? Decision.ANOMALY : score < lower ? Decision.BENIGN : Decision.ABSTAIN;
+    }
+
+    /**
+     * Records a score; refreshes the interval and runs the change test when due.
+     *
+     * @param score a non-negative, finite score
+     * @return whether a change was detected (the history was then reset)
+     */
+    public boolean observe(double score) {
+        all.recordValue(score);
+        block.recordValue(score);
+        boolean changed = false;
+        long t = all.getTotalCount();
+        if (++sinceRefresh >= Math.min(128, Math.max(1, t / 16))) {
+            sinceRefresh = 0;
+            changed = detectChanges && changeTest();
+            refresh();
+        }
+        if (!changed && block.getTotalCount() >= blockLength) {
+            block.reset();
+            blockIndex++;
+        }
+        return changed;
+    }
+
+    private boolean changeTest() {
+        double blockA = a / ((double) blockIndex * (blockIndex + 1));
+        double blockLow = QuantileConfidence.lower(block, changeQuantile, blockA);
+        double blockHigh = QuantileConfidence.upper(block, changeQuantile, blockA);
+        double allLow = QuantileConfidence.lower(all, changeQuantile, a);
+        double allHigh = QuantileConfidence.upper(all, changeQuantile, a);
+        if (blockLow > allHigh || blockHigh < allLow) {
+            changes++;
+            all.reset();
+            all.add(block);
+            block.reset();
+            blockIndex++;
+            return true;
+        }
+        return false;
+    }
+
+    private void refresh() {
+        lower = QuantileConfidence.lower(all, p, a);
+        upper = QuantileConfidence.upper(all, p, a);
+    }
+
+    /** Forgets every score (as after a change), keeping the change counter. */
+    public void reset() {
+        all.reset();
+        block.reset();
+        sinceRefresh = 0;
+        refresh();
+    }
+
+    /** The lower end of the current interval ({@code -Infinity} until it is finite). */
+    public double lower() {
+        return lower;
+    }
+
+    /** The upper end of the current interval ({@code +Infinity} until it is finite). */
+    public double upper() {
+        return upper;
+    }
+
+    /** Scores recorded since the last reset. */
+    public long scoresSinceReset() {
+        return all.getTotalCount();
+    }
+
+    /** Changes detected so far. */
+    public long changes() {
+        return changes;
+    }
+
+    /** The target quantile. */
+    public double quantile() {
+        return p;
+    }
+
+    /** The confidence parameter. */
+    public double confidence() {
+        return a;
+    }
+}

@@ -1,0 +1,369 @@
+package io.clipstream.detect;
+
+import io.clipstream.Estimator;
+import io.clipstream.LinearRegression;
+import io.clipstream.LogisticRegression;
+import io.clipstream.MeanEstimator;
+import io.clipstream.SoftmaxRegression;
+import io.clipstream.Task;
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+
+/**
+ * Turns an estimator's scores into decisions whose threshold follows drift. Per sample: score it against the
+ * current estimate, decide against the {@link AdaptiveThreshold} (ANOMALY / BENIGN / ABSTAIN, with the interval),
+ * record the score (running the change test), then update the estimator, unless the sample was decided an anomaly
+ * and {@link Builder#skipUpdateOnAnomaly(boolean)} is on. Updating on every sample is the default: clipping
+ * already caps what one sample can do to the estimate, and skipping can freeze the estimate after an abrupt change
+ * whose samples all look anomalous at first.
+ *
+ * <pre>{@code
+ * AnomalyDetector detector = AnomalyDetector.builder(MeanEstimator.builder(64).build()).quantile(0.99).build();
+ * Outcome o = detector.process(sample);
+ * if (o.decision() == Decision.ANOMALY) { alert(o.score(), o.upper()); }
+ * }</pre>
+ *
+ * <p>Scores by task: the distance to the estimate (mean), the absolute residual (linear), the log loss (logistic,
+ * softmax). Bad input throws the estimator's {@link IllegalArgumentException} and changes nothing in the detector.
+ * Allocation-free per sample after warm-up (a change event allocates ~160 bytes). Not thread-safe: one writer.
+ */
+public final class AnomalyDetector {
+
+    private final Estimator estimator;
+    private final AdaptiveThreshold threshold;
+    private final boolean skipUpdateOnAnomaly;
+    private final Outcome outcome = new Outcome();
+    private final float[] parameters;
+    private long processed;
+    private long anomalies;
+    private long benign;
+    private long abstained;
+
+    private AnomalyDetector(Builder b) {
+        this.estimator = b.estimator;
+        this.threshold = new AdaptiveThreshold(b.quantile, b.confidence, b.detectChanges, b.changeQuantile,
+                b.blockLength);
+        this.skipUpdateOnAnomaly = b.skipUpdateOnAnomaly;
+        this.parameters = new float[estimator.parameterCount()];
+    }
+
+    /** A builder for a detector around {@code estimator} (which it then owns: do not update it elsewhere). */
+    public static Builder builder(Estimator estimator) {
+        return new Builder(estimator);
+    }
+
+    // ------------------------------------------------------------------ processing
+
+    /**
+     * Processes one sample of a mean estimator.
+     *
+     * @throws IllegalArgumentException if the estimator is not a mean estimator, or the sample is bad
+     */
+    public Outcome process(float[] x) {
+        MeanEstimator m = mean();
+        if (!skipUpdateOnAnomaly) {
+            return finish(m.update(x), true);
+        }
+        double score = m.score(x);
+        boolean update = threshold.decide(score) != Decision.ANOMALY;
+        if (update) {
+            m.update(x);
+        }
+        return finish(score, update);
+    }
+
+    /** As {@link #process(float[])} with the sample at element {@code index} of {@code x}. */
+    public Outcome process(MemorySegment x, long index) {
+        MeanEstimator m = mean();
+        if (!skipUpdateOnAnomaly) {
+            return finish(m.update(x, index), true);
+        }
+        double score = m.score(x, index);
+        boolean update = threshold.decide(score) != Decision.ANOMALY;
+        if (update) {
+            m.update(x, index);
+        }
+        return finish(score, update);
+    }
+
+    /**
+     * Processes one labelled sample of a linear regression.
+     *
+     * @throws IllegalArgumentException if the estimator is not a linear regression, or the sample is bad
+     */
+    public Outcome process(float[] x, float y) {
+        if (!(estimator instanceof LinearRegression l)) {
+            throw wrongTask("process(float[], float)", Task.LINEAR);
+        }
+        if (!skipUpdateOnAnomaly) {
+            return finish(l.update(x, y), true);
+        }
+        double score = l.score(x, y);
+        boolean update = threshold.decide(score) != Decision.ANOMALY;
+        if (update) {
+            l.update(x, y);
+        }
+        return finish(score, update);
+    }
+
+    /**
+     * Processes one labelled sample of a logistic or softmax regression.
+     *
+     * @throws IllegalArgumentException if the estimator is not a classifier, or the sample or label is bad
+     */
+    public Outcome process(float[] x, int label) {
+        double score;
+        boolean update = true;
+        switch (estimator) {
+            case LogisticRegression l -> {
+                if (!skipUpdateOnAnomaly) {
+                    return finish(l.update(x, label), true);
+                }
+                score = l.score(x, label);
+                update = threshold.decide(score) != Decision.ANOMALY;
+                if (update) {
+                    l.update(x, label);
+                }
+            }
+            case SoftmaxRegression s -> {
+                if (!skipUpdateOnAnomaly) {
+                    return finish(s.update(x, label), true);
+                }
+                score = s.score(x, label);
+                update = threshold.decide(score) != Decision.ANOMALY;
+                if (update) {
+                    s.update(x, label);
+                }
+            }
+            default -> throw wrongTask("process(float[], int)", Task.LOGISTIC);
+        }
+        return finish(score, update);
+    }
+
+    private Outcome finish(double score, boolean updated) {
+        Outcome o = outcome;
+        o.index = processed++;
+        o.score = score;
+        o.lower = threshold.lower();
+        o.upper = threshold.upper();
+        Decision d = threshold.decide(score);
+        o.decision = d;
+        o.updated = updated;
+        switch (d) {
+            case ANOMALY -> anomalies++;
+            case BENIGN -> benign++;
+            case ABSTAIN -> abstained++;
+        }
+        o.changeDetected = threshold.observe(score);
+        return o;
+    }
+
+    private MeanEstimator mean() {
+        if (!(estimator instanceof MeanEstimator m)) {
+            throw wrongTask("process(float[])", Task.MEAN);
+        }
+        return m;
+    }
+
+    private IllegalArgumentException wrongTask(String call, Task expected) {
+        return new IllegalArgumentException(call + " needs a " + expected + " estimator"
+                + (expected == Task.LOGISTIC ? " (or SOFTMAX)" : "") + ", but this detector wraps a "
+                + estimator.task());
+    }
+
+    // ------------------------------------------------------------------ attribution
+
+    /**
+     * Which coordinates contributed most to the score of {@code x} against the current estimate, largest first:
+     * for the mean, each coordinate's share of the squared distance, {@code (x_i - (1 + mu) theta_i)^2 / ||.||^2}.
+     * Writes at most {@code k} entries into {@code indices} and {@code contributions}; allocation-free.
+     *
+     * @return the number of entries written ({@code min(k, d)})
+     * @throws IllegalArgumentException if the estimator is not a mean estimator, {@code x} has the wrong length,
+     *     or the output arrays are shorter than {@code k}
+     */
+    public int attribute(float[] x, int k, int[] indices, double[] contributions) {
+        MeanEstimator m = mean();
+        checkAttribution(x, k, indices, contributions);
+        m.estimate(parameters);
+        double scale = 1 + m.config().l2();
+        double total = 0;
+        for (int i = 0; i < parameters.length; i++) {
+            double diff = x[i] - scale * parameters[i];
+            total += diff * diff;
+        }
+        int n = 0;
+        for (int i = 0; i < parameters.length; i++) {
+            double diff = x[i] - scale * parameters[i];
+            n = insert(i, total > 0 ? diff * diff / total : 0, n, k, indices, contributions);
+        }
+        return n;
+    }
+
+    /**
+     * For a linear regression: each feature's signed contribution to the prediction error,
+     * {@code -sign(r) w_i x_i} with {@code r = y - w.x} (positive: the feature pushed the prediction away from
+     * {@code y}); for a logistic regression with label {@code y} (0 or 1): {@code -s w_i x_i}, {@code s = +-1},
+     * the evidence each feature gave against the observed label. Largest first; allocation-free.
+     *
+     * @return the number of entries written
+     * @throws IllegalArgumentException if the estimator is not linear or logistic, or an argument is invalid
+     */
+    public int attribute(float[] x, float y, int k, int[] indices, double[] contributions) {
+        checkAttribution(x, k, indices, contributions);
+        estimator.estimate(parameters);
+        double sign;
+        switch (estimator) {
+            case LinearRegression l -> sign = Math.signum(y - l.predict(x));
+            case LogisticRegression l -> {
+                if (y != 0 && y != 1) {
+                    throw new IllegalArgumentException("label must be 0 or 1: " + y);
+                }
+                sign = y == 1 ? 1 : -1;
+            }
+            default -> throw wrongTask("attribute(float[], float, ...)", Task.LINEAR);
+        }
+        int n = 0;
+        for (int i = 0; i < parameters.length; i++) {
+            n = insert(i, -sign * parameters[i] * (double) x[i], n, k, indices, contributions);
+        }
+        return n;
+    }
+
+    private void checkAttribution(float[] x, int k, int[] indices, double[] contributions) {
+        if (x == null || x.length != estimator.dimension()) {
+            throw new IllegalArgumentException("x must have length " + estimator.dimension());
+        }
+        if (k < 1 || indices == null || contributions == null || indices.length < k || contributions.length < k) {
+            throw new IllegalArgumentException("k must be >= 1 and indices/contributions must hold k entries: k=" + k);
+        }
+    }
+
+    /** Inserts (i, c) into the descending top-k lists of current size n; returns the new size. */
+    private static int insert(int i, double c, int n, int k, int[] indices, double[] contributions) {
+        if (n == k && !(c > contributions[k - 1])) {
+            return n;
+        }
+        int at = Math.min(n, k - 1);
+        while (at > 0 && c > contributions[at - 1]) {
+            contributions[at] = contributions[at - 1];
+            indices[at] = indices[at - 1];
+            at--;
+        }
+        contributions[at] = c;
+        indices[at] = i;
+        return Math.min(n + 1, k);
+    }
+
+    // ------------------------------------------------------------------ diagnostics
+
+    /** The wrapped estimator (read its diagnostics; do not update it directly). */
+    public Estimator estimator() {
+        return estimator;
+    }
+
+    /** The threshold state. */
+    public AdaptiveThreshold threshold() {
+        return threshold;
+    }
+
+    /** Samples processed. */
+    public long processed() {
+        return processed;
+    }
+
+    /** Samples decided ANOMALY. */
+    public long anomalies() {
+        return anomalies;
+    }
+
+    /** Samples decided BENIGN. */
+    public long benign() {
+        return benign;
+    }
+
+    /** Samples decided ABSTAIN. */
+    public long abstentions() {
+        return abstained;
+    }
+
+    /** Changes detected. */
+    public long changes() {
+        return threshold.changes();
+    }
+
+    /** Builds an {@link AnomalyDetector}; every setter validates eagerly. */
+    public static final class Builder {
+        private final Estimator estimator;
+        private double quantile = 0.99;
+        private double confidence = 0.05;
+        private boolean skipUpdateOnAnomaly;
+        private boolean detectChanges = true;
+        private double changeQuantile = 0.5;
+        private int blockLength = 1024;
+
+        private Builder(Estimator estimator) {
+            if (estimator == null) {
+                throw new IllegalArgumentException("estimator must not be null");
+            }
+            if (estimator.task() == Task.CUSTOM) {
+                throw new IllegalArgumentException("detectors wrap mean, linear, logistic or softmax estimators");
+            }
+            this.estimator = estimator;
+        }
+
+        /** The target quantile {@code p} in (0, 1) (default 0.99): scores above it are anomalies. */
+        public Builder quantile(double p) {
+            if (!(p > 0 && p < 1)) {
+                throw new IllegalArgumentException("quantile p must be in (0, 1): " + p);
+            }
+            this.quantile = p;
+            return this;
+        }
+
+        /** The confidence parameter {@code a} in (0, 1) (default 0.05). */
+        public Builder confidence(double a) {
+            if (!(a > 0 && a < 1)) {
+                throw new IllegalArgumentException("confidence a must be in (0, 1): " + a);
+            }
+            this.confidence = a;
+            return this;
+        }
+
+        /** Skip the estimator update for samples decided ANOMALY (default false). */
+        public Builder skipUpdateOnAnomaly(boolean skip) {
+            this.skipUpdateOnAnomaly = skip;
+            return this;
+        }
+
+        /** Run the change test (default true). */
+        public Builder detectChanges(boolean detect) {
+            this.detectChanges = detect;
+            return this;
+        }
+
+        /** The quantile the change test watches (default 0.5, the median). */
+        public Builder changeQuantile(double q) {
+            if (!(q > 0 && q < 1)) {
+                throw new IllegalArgumentException("change quantile must be in (0, 1): " + q);
+            }
+            this.changeQuantile = q;
+            return this;
+        }
+
+        /** The change test's block length (default 1024, at least 64). */
+        public Builder blockLength(int n) {
+            if (n < 64) {
+                throw new IllegalArgumentException("block length must be >= 64: " + n);
+            }
+            this.blockLength = n;
+            return this;
+        }
+
+        /** Builds the detector. */
+        public AnomalyDetector build() {
+            Objects.requireNonNull(estimator);
+            return new AnomalyDetector(this);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package io.clipstream.report;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** A small builder for a self-contained HTML report: headings, paragraphs, tables and inline SVG charts. */
+public final class HtmlReport {
+
+    private final StringBuilder body = new StringBuilder();
+    private final String title;
+
+    /** A report with the given title. */
+    public HtmlReport(String title) {
+        this.title = title;
+    }
+
+    /** Adds a section heading. */
+    public HtmlReport heading(String text) {
+        body.append("<h2>").append(SvgChart.escape(text)).append("</h2>\n");
+        return this;
+    }
+
+    /** Adds a paragraph of plain text. */
+    public HtmlReport paragraph(String text) {
+        body.append("<p>").append(SvgChart.escape(text)).append("</p>\n");
+        return this;
+    }
+
+    /** Adds preformatted text. */
+    public HtmlReport preformatted(String text) {
+        body.append("<pre>").append(SvgChart.escape(text)).append("</pre>\n");
+        return this;
+    }
+
+    /** Adds a table; the first row is the header. */
+    public HtmlReport table(List<List<String>> rows) {
+        body.append("<table>\n");
+        for (int r = 0; r < rows.size(); r++) {
+            body.append("<tr>");
+            for (String cell : rows.get(r)) {
+                String tag = r == 0 ? "th" : "td";
+                body.append('<').append(tag).append('>').append(SvgChart.escape(cell)).append("</").append(tag).append('>');
+            }
+            body.append("</tr>\n");
+        }
+        body.append("</table>\n");
+        return this;
+    }
+
+    /** Adds a chart. */
+    public HtmlReport chart(SvgChart chart) {
+        body.append("<div class=\"chart\">").append(chart.render()).append("</div>\n");
+        return this;
+    }
+
+    /** The whole document. */
+    public String render() {
+        return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + SvgChart.escape(title)
+                + "</title>\n<style>body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222}"
+                + "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 10px;"
+                + "text-align:right}th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}"
+                + "pre{background:#f8f8f8;padding:8px;overflow-x:auto}.chart{margin:1em 0}</style></head>\n<body>\n<h1>"
+                + SvgChart.escape(title) + "</h1>\n" + body + "</body></html>\n";
+    }
+
+    /** Writes the document. */
+    public void write(Path file) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        Files.writeString(file, render(), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,157 @@
+package io.clipstream.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line as a user meets it: exit codes, one-line errors, outputs. */
+class CliTest {
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), args);
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void helpEverywhere() {
+        for (String command : List.of("", "demo", "score", "sweep")) {
+            Run r = command.isEmpty() ? run("--help") : run(command, "--help");
+            assertEquals(0, r.code(), command);
+            assertTrue(r.out().contains("Usage: clipstream"), r.out());
+        }
+        assertTrue(run("--help").out().contains("score"));
+    }
+
+    @Test
+    void usageErrorsAreOneLineWithAHint() {
+        Run r = run("score", "--nope");
+        assertEquals(2, r.code());
+        assertEquals("clipstream: Unknown option: '--nope'\nTry 'clipstream score --help' for usage.\n",
+                r.err().replace("\r", ""));
+        Run bad = run("demo", "--samples", "many");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().startsWith("clipstream: Invalid value for option '--samples'"), bad.err());
+        assertFalse(bad.err().contains("\tat "), "no stack trace");
+    }
+
+    @Test
+    void demoRunsOnASmallScenario(@TempDir Path dir) throws Exception {
+        Path report = dir.resolve("report.html");
+        Run r = run("demo", "--samples", "20000", "--dim", "16", "--no-progress", "--report", report.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("clipped (default)") && r.out().contains("plain SGD") && r.out().contains("1/t"),
+                r.out());
+        assertTrue(r.out().contains("Report: "), r.out());
+        String html = Files.readString(report);
+        assertTrue(html.startsWith("<!DOCTYPE html>") && html.contains("<svg") && html.contains("Tracking error"));
+        Run bad = run("demo", "--quantile", "1.5", "--no-report");
+        assertEquals(1, bad.code());
+        assertEquals("clipstream: error: --quantile must be in (0, 1): 1.5\n", bad.err().replace("\r", ""));
+    }
+
+    @Test
+    void scoreWritesOneLinePerRow(@TempDir Path dir) throws Exception {
+        Path in = dir.resolve("in.csv");
+        StringBuilder csv = new StringBuilder("a,b,c\n");
+        for (int i = 0; i < 500; i++) {
+            csv.append(i % 7).append(',').append(i % 5).append(',').append(i % 3).append('\n');
+        }
+        csv.append('\n');
+        Files.writeString(in, csv);
+        Path out = dir.resolve("out.csv");
+        Run r = run("score", "--input", in.toString(), "--output", out.toString(), "--header");
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = Files.readAllLines(out);
+        assertEquals("score,lower,upper,decision", lines.get(0));
+        assertEquals(501, lines.size());
+        assertTrue(lines.get(1).matches("[0-9.Ee+-]+,-?Infinity,Infinity,ABSTAIN"), lines.get(1));
+        assertTrue(r.err().contains("500 rows scored"), r.err());
+    }
+
+    @Test
+    void aBadRowStopsWithItsLineNumberUnlessSkipped(@TempDir Path dir) throws Exception {
+        Path in = dir.resolve("in.csv");
+        Files.writeString(in, "1,2\n3,4\n5,x\n7,8\n9\n");
+        Run r = run("score", "--input", in.toString(), "--output", dir.resolve("o.csv").toString());
+        assertEquals(1, r.code());
+        assertEquals("clipstream: error: line 3, column 2: not a number: 'x'\n", r.err().replace("\r", ""));
+        Run skipped = run("score", "--input", in.toString(), "--output", dir.resolve("o.csv").toString(),
+                "--skip-bad");
+        assertEquals(0, skipped.code(), skipped.err());
+        List<String> lines = Files.readAllLines(dir.resolve("o.csv"));
+        assertEquals(6, lines.size());
+        assertEquals("NaN,NaN,NaN,SKIPPED", lines.get(3));
+        assertEquals("NaN,NaN,NaN,SKIPPED", lines.get(5));
+        assertTrue(skipped.err().contains("3 rows scored, 2 bad rows skipped"), skipped.err());
+        assertTrue(skipped.err().contains("line 5: expected 2 columns but found 1"), skipped.err());
+        Path nan = dir.resolve("nan.csv");
+        Files.writeString(nan, "1,NaN\n");
+        assertEquals("clipstream: error: line 1, column 2: value is NaN (values must be finite)\n",
+                run("score", "-i", nan.toString(), "-o", dir.resolve("p.csv").toString()).err().replace("\r", ""));
+        Path header = dir.resolve("header.csv");
+        Files.writeString(header, "a,b\n1,2\n");
+        assertTrue(run("score", "-i", header.toString(), "-o", dir.resolve("q.csv").toString()).err()
+                .contains("(use --header if the first line is a header)"));
+    }
+
+    @Test
+    void scoreRegressionAndClassificationTasks(@TempDir Path dir) throws Exception {
+        Path in = dir.resolve("in.csv");
+        StringBuilder csv = new StringBuilder();
+        for (int i = 0; i < 300; i++) {
+            double x1 = Math.sin(i);
+            double x2 = Math.cos(i);
+            csv.append(x1).append(',').append(x2).append(',').append(x1 > 0 ? 1 : 0).append('\n');
+        }
+        Files.writeString(in, csv);
+        for (String task : List.of("linear", "logistic")) {
+            Path out = dir.resolve(task + ".csv");
+            Run r = run("score", "-i", in.toString(), "-o", out.toString(), "--task", task, "--label-column", "3",
+                    "--columns", "1-2");
+            assertEquals(0, r.code(), task + ": " + r.err());
+            assertEquals(301, Files.readAllLines(out).size());
+        }
+        assertEquals("clipstream: error: --task linear needs --label-column\n",
+                run("score", "-i", in.toString(), "--task", "linear").err().replace("\r", ""));
+        assertEquals("clipstream: error: --columns includes the label column 3\n",
+                run("score", "-i", in.toString(), "-o", dir.resolve("z.csv").toString(), "--task", "linear",
+                        "--label-column", "3", "--columns", "1-3").err().replace("\r", ""));
+        Path labels = dir.resolve("labels.csv");
+        Files.writeString(labels, "1,2,1\n1,2,2\n");
+        assertEquals("clipstream: error: line 2, column 3: label must be 0 or 1: 2\n", run("score", "-i",
+                labels.toString(), "-o", dir.resolve("l.csv").toString(), "--task", "logistic", "--label-column", "3")
+                .err().replace("\r", ""));
+    }
+
+    @Test
+    void scoreWritesToTheCommandsStdout(@TempDir Path dir) throws Exception {
+        Path in = dir.resolve("in.csv");
+        Files.writeString(in, "1,2\n3,4\n");
+        Run r = run("score", "-i", in.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(3, r.out().lines().count(), r.out());
+        assertTrue(r.out().startsWith("score,lower,upper,decision"));
+    }
+
+    @Test
+    void missingFilesAreOneLine(@TempDir Path dir) {
+        Run r = run("score", "--input", dir.resolve("absent.csv").toString());
+        assertEquals(1, r.code());
+        assertEquals("clipstream: error: no such file: " + dir.resolve("absent.csv") + "\n", r.err().replace("\r", ""));
+    }
+}

@@ -1,0 +1,96 @@
+package io.clipstream.detect;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class AdaptiveThresholdTest {
+
+    @Test
+    void radiusFollowsTheFormula() {
+        double t = 10_000;
+        double a = 0.05;
+        double expected = 0.85 * Math.sqrt((Math.log(Math.log(Math.E * t)) + 0.8 * Math.log(1612 / a)) / t);
+        assertEquals(expected, QuantileConfidence.radius(10_000, a), 1e-15);
+        assertEquals(Double.POSITIVE_INFINITY, QuantileConfidence.radius(0, a));
+        long n = QuantileConfidence.scoresUntilFinite(0.95, 0.05);
+        assertTrue(2 * QuantileConfidence.radius(n, 0.05) < 0.05);
+        assertTrue(2 * QuantileConfidence.radius(n - 1, 0.05) >= 0.05, "the first such t: " + n);
+        assertTrue(n > 10_000 && n < 14_000, "about 12,000 scores for p = 0.95: " + n);
+    }
+
+    /**
+     * A stationary stream (exponential scores, p = 0.95, a = 0.05): no mistake (an ANOMALY below the true
+     * 0.95-quantile or a BENIGN above it, beyond the histogram's 1% value rounding) and at most the paper's bound on
+     * abstentions, 7 sqrt(T ln(1612 ln(e T) / a^2)).
+     */
+    @Test
+    void stationaryStreamMakesNoMistakesAndFewAbstentions() {
+        double p = 0.95;
+        double a = 0.05;
+        double trueQuantile = -Math.log(1 - p);
+        AdaptiveThreshold th = new AdaptiveThreshold(p, a, true, 0.5, 1024);
+        SplittableRandom r = new SplittableRandom(1);
+        int total = 200_000;
+        int mistakes = 0;
+        int abstentions = 0;
+        for (int i = 0; i < total; i++) {
+            double score = -Math.log1p(-r.nextDouble());
+            Decision d = th.decide(score);
+            if (d == Decision.ANOMALY && score < trueQuantile * 0.99 || d == Decision.BENIGN && score > trueQuantile * 1.01) {
+                mistakes++;
+            }
+            abstentions += d == Decision.ABSTAIN ? 1 : 0;
+            assertTrue(!th.observe(score), "false change at " + i);
+        }
+        double bound = 7 * Math.sqrt(total * Math.log(1612 * Math.log(Math.E * total) / (a * a)));
+        assertEquals(0, mistakes);
+        assertTrue(abstentions <= bound, abstentions + " abstentions > bound " + bound);
+        assertTrue(th.lower() < trueQuantile && trueQuantile < th.upper(), th.lower() + " .. " + th.upper());
+    }
+
+    @Test
+    void aShiftIsDetectedQuicklyAndTheHistoryReset() {
+        AdaptiveThreshold th = new AdaptiveThreshold(0.95, 0.05, true, 0.5, 1024);
+        SplittableRandom r = new SplittableRandom(2);
+        for (int i = 0; i < 30_000; i++) {
+            assertTrue(!th.observe(-Math.log1p(-r.nextDouble())));
+        }
+        double before = th.upper();
+        int delay = -1;
+        for (int i = 0; i < 5_000 && delay < 0; i++) {
+            if (th.observe(5 - Math.log1p(-r.nextDouble()))) {
+                delay = i;
+            }
+        }
+        // the shift lands mid-block; the bound is about one block length (1024) plus the block's minimum evidence
+        assertTrue(delay >= 0 && delay < 1200, "detected after " + delay + " shifted scores");
+        assertEquals(1, th.changes());
+        assertTrue(th.scoresSinceReset() <= 1024, "history restarted from the block: " + th.scoresSinceReset());
+        assertEquals(Double.POSITIVE_INFINITY, th.upper(), "a fresh history cannot certify the 0.95-quantile yet");
+        assertTrue(Double.isFinite(before));
+    }
+
+    @Test
+    void withoutChangeDetectionTheHistoryKeepsEverything() {
+        AdaptiveThreshold th = new AdaptiveThreshold(0.9, 0.05, false, 0.5, 4096);
+        for (int i = 0; i < 20_000; i++) {
+            assertTrue(!th.observe(i < 10_000 ? 1 : 100));
+        }
+        assertEquals(20_000, th.scoresSinceReset());
+        assertEquals(0, th.changes());
+    }
+
+    @Test
+    void parametersAreValidated() {
+        assertEquals("quantile p must be in (0, 1): 1.0", assertThrows(IllegalArgumentException.class,
+                () -> new AdaptiveThreshold(1, 0.05, true, 0.5, 4096)).getMessage());
+        assertEquals("confidence a must be in (0, 1): 0.0", assertThrows(IllegalArgumentException.class,
+                () -> new AdaptiveThreshold(0.9, 0, true, 0.5, 4096)).getMessage());
+        assertEquals("block length must be >= 64: 10", assertThrows(IllegalArgumentException.class,
+                () -> new AdaptiveThreshold(0.9, 0.05, true, 0.5, 10)).getMessage());
+    }
+}
