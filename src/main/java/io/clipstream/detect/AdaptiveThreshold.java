@@ -33,11 +33,25 @@ import org.HdrHistogram.DoubleHistogram;
  * percentile query walks the histogram, ~2 microseconds), and between refreshes decisions use the last interval.
  * A change event allocates ~160 bytes (the histogram merge); nothing else allocates after warm-up.
  *
+ * <h2>Scores of any magnitude</h2>
+ * Decisions compare the raw score with the interval. The history, however, records a clamped copy: a histogram
+ * covers a ratio of about 10^12 between its smallest and largest non-zero value, so a recorded score is clamped
+ * into {@code [max / 10^10, min * 10^10]} of the non-zero scores since the last reset (and into
+ * {@code [1e-200, 1e200]} overall; zero is recorded as zero). Clamping keeps the order of all scores except the
+ * clamped ones, so quantiles are unaffected unless more than {@code 1 - p} of the history lies more than ten decades
+ * away from the rest; when the scale of the scores really moves that far, the change test fires on the clamped
+ * scores, the history restarts from the block, and the window moves with it.
+ *
  * <p>Not thread-safe.
  */
 public final class AdaptiveThreshold {
 
     private static final long RANGE = 1_000_000_000_000L;
+    /** Largest ratio between recorded non-zero scores since a reset; 100x inside what the histograms cover. */
+    static final double SPAN = 1e10;
+    /** Smallest non-zero and largest value recorded at all; the histograms cannot cover values near the ends of double. */
+    static final double FLOOR = 1e-200;
+    static final double CEILING = 1e200;
 
     private final double p;
     private final double a;
@@ -51,6 +65,9 @@ public final class AdaptiveThreshold {
     private long sinceRefresh;
     private long blockIndex = 1;
     private long changes;
+    /** Smallest non-zero and largest score recorded in {@link #all} since its last reset (after clamping). */
+    private double minRecorded = Double.POSITIVE_INFINITY;
+    private double maxRecorded = 0;
 
     /**
      * A threshold for quantile {@code p} at confidence {@code a}.
@@ -90,12 +107,17 @@ public final class AdaptiveThreshold {
     /**
      * Records a score; refreshes the interval and runs the change test when due.
      *
-     * @param score a non-negative, finite score
+     * @param score a non-negative score ({@code +Infinity} is recorded as the largest value the history holds)
      * @return whether a change was detected (the history was then reset)
+     * @throws IllegalArgumentException if the score is negative or NaN (nothing is recorded)
      */
     public boolean observe(double score) {
-        all.recordValue(score);
-        block.recordValue(score);
+        if (!(score >= 0)) {
+            throw new IllegalArgumentException("score must be >= 0 and not NaN: " + score);
+        }
+        double v = recordable(score);
+        all.recordValue(v);
+        block.recordValue(v);
         boolean changed = false;
         long t = all.getTotalCount();
         if (++sinceRefresh >= Math.min(128, Math.max(1, t / 16))) {
@@ -110,6 +132,25 @@ public final class AdaptiveThreshold {
         return changed;
     }
 
+    /** The clamped copy of a score that the histograms record (see the class comment). */
+    private double recordable(double score) {
+        if (score == 0) {
+            return 0;
+        }
+        double v = Math.min(CEILING, Math.max(FLOOR, score));
+        if (maxRecorded > 0) {
+            v = Math.min(minRecorded * SPAN, Math.max(maxRecorded / SPAN, v));
+        }
+        minRecorded = Math.min(minRecorded, v);
+        maxRecorded = Math.max(maxRecorded, v);
+        return v;
+    }
+
+    private void resetRange() {
+        minRecorded = Double.POSITIVE_INFINITY;
+        maxRecorded = 0;
+    }
+
     private boolean changeTest() {
         double blockA = a / ((double) blockIndex * (blockIndex + 1));
         double blockLow = QuantileConfidence.lower(block, changeQuantile, blockA);
@@ -120,6 +161,11 @@ public final class AdaptiveThreshold {
             changes++;
             all.reset();
             all.add(block);
+            resetRange();
+            if (block.getTotalCount() > block.getCountAtValue(0)) {
+                minRecorded = block.getMinNonZeroValue();
+                maxRecorded = block.getMaxValue();
+            }
             block.reset();
             blockIndex++;
             return true;
@@ -136,6 +182,7 @@ public final class AdaptiveThreshold {
     public void reset() {
         all.reset();
         block.reset();
+        resetRange();
         sinceRefresh = 0;
         refresh();
     }

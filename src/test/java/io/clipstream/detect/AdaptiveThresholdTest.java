@@ -4,7 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.SplittableRandom;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
 import org.junit.jupiter.api.Test;
 
 class AdaptiveThresholdTest {
@@ -92,5 +99,56 @@ class AdaptiveThresholdTest {
                 () -> new AdaptiveThreshold(0.9, 0, true, 0.5, 4096)).getMessage());
         assertEquals("block length must be >= 64: 10", assertThrows(IllegalArgumentException.class,
                 () -> new AdaptiveThreshold(0.9, 0.05, true, 0.5, 10)).getMessage());
+    }
+
+    /**
+     * Scores of any magnitude are accepted: zeros, subnormals, values near Double.MAX_VALUE and +Infinity, jumping
+     * across hundreds of decades, never break the histograms (a DoubleHistogram alone throws once its values span
+     * more than ~10^12), and the interval stays ordered.
+     */
+    @Property(tries = 200)
+    void scoresOfAnyMagnitudeAreAccepted(@ForAll("scores") List<Double> scores, @ForAll boolean changes) {
+        AdaptiveThreshold th = new AdaptiveThreshold(0.9, 0.05, changes, 0.5, 64);
+        for (double score : scores) {
+            th.observe(score);
+            th.decide(score);
+            assertTrue(!(th.lower() > th.upper()), th.lower() + " > " + th.upper());
+        }
+    }
+
+    @Provide
+    Arbitrary<List<Double>> scores() {
+        Arbitrary<Double> special = Arbitraries.of(0.0, Double.MIN_VALUE, Double.MIN_NORMAL, 1e-300, 1.0, 1e300,
+                Double.MAX_VALUE, Double.POSITIVE_INFINITY);
+        Arbitrary<Double> logUniform = Arbitraries.doubles().between(-320, 308).map(e -> Math.pow(10, e));
+        return Arbitraries.frequencyOf(Tuple.of(1, special), Tuple.of(4, logUniform)).list().ofMaxSize(3000);
+    }
+
+    /** After the scores' scale moves by 15 decades the history moves with it and the threshold follows. */
+    @Test
+    void thresholdFollowsAScaleShiftBeyondTheHistogramRange() {
+        AdaptiveThreshold th = new AdaptiveThreshold(0.9, 0.05, true, 0.5, 1024);
+        SplittableRandom r = new SplittableRandom(3);
+        for (int i = 0; i < 20_000; i++) {
+            th.observe(1e-12 * (1 - Math.log1p(-r.nextDouble())));
+        }
+        assertTrue(th.upper() < 1e-11, "upper " + th.upper());
+        for (int i = 0; i < 20_000; i++) {
+            th.observe(1e3 * (1 - Math.log1p(-r.nextDouble())));
+        }
+        assertTrue(th.changes() >= 1);
+        double trueQuantile = 1e3 * (1 - Math.log(0.1));
+        assertTrue(th.lower() > 0.8 * trueQuantile && th.upper() < 1.25 * trueQuantile,
+                "[" + th.lower() + ", " + th.upper() + "] around " + trueQuantile);
+    }
+
+    @Test
+    void negativeAndNaNScoresAreRejectedWithoutRecording() {
+        AdaptiveThreshold th = new AdaptiveThreshold(0.9, 0.05, true, 0.5, 1024);
+        th.observe(1);
+        assertEquals("score must be >= 0 and not NaN: -1.0",
+                assertThrows(IllegalArgumentException.class, () -> th.observe(-1)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> th.observe(Double.NaN));
+        assertEquals(1, th.scoresSinceReset());
     }
 }
