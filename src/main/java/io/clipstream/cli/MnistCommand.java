@@ -1,13 +1,117 @@
 package io.clipstream.cli;
 
+import io.clipstream.experiments.Idx;
+import io.clipstream.experiments.Mnist;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** Placeholder until the MNIST experiment lands; listed so --help shows the full command set. */
-@Command(name = "mnist", mixinStandardHelpOptions = true, hidden = true, description = "MNIST experiment")
+/** The paper's MNIST experiment on IDX files. */
+@Command(name = "mnist", mixinStandardHelpOptions = true,
+        description = {"The clipped-SGD paper's experiment: the ordinary input is one MNIST digit under random",
+            "rotations, other digits are anomalies, and the ordinary digit switches every N samples. A logistic",
+            "model and the mean estimator (clipped SGD) against plain SGD and a static threshold: AUC,",
+            "precision/recall, abstentions and adaptation delay after each switch; writes an HTML report."})
 final class MnistCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--images", required = true, description = "IDX image file, gzipped or not")
+    Path images;
+
+    @Option(names = "--labels", required = true, description = "IDX label file, gzipped or not")
+    Path labels;
+
+    @Option(names = "--samples", description = "stream length (default: ${DEFAULT-VALUE})", defaultValue = "30000")
+    int samples;
+
+    @Option(names = "--switch-every", description = "samples between digit switches (default: ${DEFAULT-VALUE})",
+            defaultValue = "6000")
+    int switchEvery;
+
+    @Option(names = "--anomalies", description = "fraction of other digits (default: ${DEFAULT-VALUE})",
+            defaultValue = "0.1")
+    double anomalies;
+
+    @Option(names = "--rotation", description = "largest rotation in degrees (default: ${DEFAULT-VALUE})",
+            defaultValue = "45")
+    double rotation;
+
+    @Option(names = "--glitches", description = "fraction of glitch inputs, every pixel x100 (default: ${DEFAULT-VALUE})",
+            defaultValue = "0")
+    double glitches;
+
+    @Option(names = "--logistic-step", description = "constant step of the logistic models (default: ${DEFAULT-VALUE})",
+            defaultValue = "0.5")
+    double logisticStep;
+
+    @Option(names = "--quantile", description = "detectors' target quantile p (default: ${DEFAULT-VALUE})",
+            defaultValue = "0.85")
+    double quantile;
+
+    @Option(names = "--confidence", description = "detectors' confidence a (default: ${DEFAULT-VALUE})",
+            defaultValue = "0.05")
+    double confidence;
+
+    @Option(names = "--seed", description = "random seed (default: ${DEFAULT-VALUE})", defaultValue = "11")
+    long seed;
+
+    @Option(names = "--report", description = "HTML report to write (default: ${DEFAULT-VALUE})",
+            defaultValue = "clipstream-mnist.html")
+    Path report;
+
+    @Option(names = "--no-report", description = "do not write the report")
+    boolean noReport;
+
+    @Option(names = "--no-progress", description = "no progress bar on stderr")
+    boolean noProgress;
+
     @Override
-    public Integer call() {
-        throw new Main.UserException("mnist: not available in this build");
+    public Integer call() throws Exception {
+        for (Path p : new Path[] {images, labels}) {
+            if (!Files.isRegularFile(p)) {
+                throw new Main.UserException("mnist: no such file: " + p);
+            }
+        }
+        Mnist.Settings s;
+        try {
+            s = new Mnist.Settings(samples, switchEvery, anomalies, rotation, glitches, logisticStep, quantile,
+                    confidence, seed);
+        } catch (IllegalArgumentException e) {
+            throw new Main.UserException("mnist: " + e.getMessage());
+        }
+        Idx.Dataset data;
+        try {
+            data = Idx.read(images, labels);
+        } catch (IOException e) {
+            throw new Main.UserException("mnist: " + e.getMessage());
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(Mnist.describe(s, data));
+        out.println();
+        out.flush();
+        Progress progress = new Progress(spec.commandLine().getErr(), "mnist", samples, !noProgress);
+        long t0 = System.nanoTime();
+        Mnist.Result r;
+        try {
+            r = Mnist.run(data, s, progress::update);
+        } catch (IllegalArgumentException e) {
+            throw new Main.UserException("mnist: " + e.getMessage());
+        }
+        out.print(Mnist.table(r));
+        out.printf("%n%,d samples in %.1f s.%n", samples, (System.nanoTime() - t0) / 1e9);
+        if (!noReport) {
+            Mnist.report(r, data, report, Environment.describe());
+            out.println("Report: " + report.toAbsolutePath());
+        }
+        out.flush();
+        return 0;
     }
 }

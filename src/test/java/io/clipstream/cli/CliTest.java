@@ -29,7 +29,7 @@ class CliTest {
 
     @Test
     void helpEverywhere() {
-        for (String command : List.of("", "demo", "score", "sweep")) {
+        for (String command : List.of("", "demo", "score", "sweep", "mnist")) {
             Run r = command.isEmpty() ? run("--help") : run(command, "--help");
             assertEquals(0, r.code(), command);
             assertTrue(r.out().contains("Usage: clipstream"), r.out());
@@ -153,5 +153,17 @@ class CliTest {
         Run r = run("score", "--input", dir.resolve("absent.csv").toString());
         assertEquals(1, r.code());
         assertEquals("clipstream: error: no such file: " + dir.resolve("absent.csv") + "\n", r.err().replace("\r", ""));
+    }
+
+    @Test
+    void mnistNamesAMissingFileInOneLine() {
+        Run r = run("mnist", "--images", "no-such-images", "--labels", "no-such-labels");
+        assertEquals(1, r.code());
+        assertEquals("clipstream: error: mnist: no such file: no-such-images\n", r.err().replace("\r", ""));
+        Run bad = run("mnist", "--images", "pom.xml", "--labels", "pom.xml");
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().startsWith("clipstream: error: mnist: pom.xml: not an IDX image file"), bad.err());
+        Run settings = run("mnist", "--images", "pom.xml", "--labels", "pom.xml", "--glitches", "0.7");
+        assertEquals("clipstream: error: mnist: glitch fraction must be in [0, 0.5): 0.7\n", settings.err().replace("\r", ""));
     }
 }
