@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.Objects;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -92,9 +92,25 @@ public abstract sealed class SimdKernels implements Kernels
     /** The vector shape: a {@code static final} constant of the concrete subclass. */
     public abstract VectorSpecies<Float> species();
 
+    /**
+     * The sum of the lanes in a fixed order: add the upper half onto the lower half, then the upper half of that,
+     * down to lane 0 (a pairwise tree), with constant shuffles. {@code reduceLanes(ADD)} leaves the order to the
+     * implementation, and it differs between the interpreter (lane by lane) and C2 (a tree at 128 bits): the same
+     * estimator then gave different last bits before and after JIT compilation, so a snapshot restored in a fresh
+     * JVM did not continue bit-identically. Lane-wise adds and shuffles are exact in every tier.
+     */
+    abstract float fold(FloatVector v);
+
+    static VectorShuffle<Float> rotate(VectorSpecies<Float> species, int by) {
+        return VectorShuffle.iota(species, by, 1, true);
+    }
+
     /** 128-bit vectors (4 floats). */
     static final class Bits128 extends SimdKernels {
         private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_128;
+
+        private static final VectorShuffle<Float> HALF = rotate(SPECIES, 2);
+        private static final VectorShuffle<Float> QUARTER = rotate(SPECIES, 1);
 
         Bits128(boolean fma) {
             super(fma);
@@ -104,11 +120,21 @@ public abstract sealed class SimdKernels implements Kernels
         public VectorSpecies<Float> species() {
             return SPECIES;
         }
+
+        @Override
+        float fold(FloatVector v) {
+            v = v.add(v.rearrange(HALF));
+            return v.add(v.rearrange(QUARTER)).lane(0);
+        }
     }
 
     /** 256-bit vectors (8 floats). */
     static final class Bits256 extends SimdKernels {
         private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_256;
+
+        private static final VectorShuffle<Float> BY4 = rotate(SPECIES, 4);
+        private static final VectorShuffle<Float> BY2 = rotate(SPECIES, 2);
+        private static final VectorShuffle<Float> BY1 = rotate(SPECIES, 1);
 
         Bits256(boolean fma) {
             super(fma);
@@ -118,11 +144,23 @@ public abstract sealed class SimdKernels implements Kernels
         public VectorSpecies<Float> species() {
             return SPECIES;
         }
+
+        @Override
+        float fold(FloatVector v) {
+            v = v.add(v.rearrange(BY4));
+            v = v.add(v.rearrange(BY2));
+            return v.add(v.rearrange(BY1)).lane(0);
+        }
     }
 
     /** 512-bit vectors (16 floats). */
     static final class Bits512 extends SimdKernels {
         private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_512;
+
+        private static final VectorShuffle<Float> BY8 = rotate(SPECIES, 8);
+        private static final VectorShuffle<Float> BY4 = rotate(SPECIES, 4);
+        private static final VectorShuffle<Float> BY2 = rotate(SPECIES, 2);
+        private static final VectorShuffle<Float> BY1 = rotate(SPECIES, 1);
 
         Bits512(boolean fma) {
             super(fma);
@@ -131,6 +169,14 @@ public abstract sealed class SimdKernels implements Kernels
         @Override
         public VectorSpecies<Float> species() {
             return SPECIES;
+        }
+
+        @Override
+        float fold(FloatVector v) {
+            v = v.add(v.rearrange(BY8));
+            v = v.add(v.rearrange(BY4));
+            v = v.add(v.rearrange(BY2));
+            return v.add(v.rearrange(BY1)).lane(0);
         }
     }
 
@@ -187,8 +233,8 @@ public abstract sealed class SimdKernels implements Kernels
         return fma ? Math.fma(a, b, c) : a * b + c;
     }
 
-    private static float sum(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
-        return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+    private float sum(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
+        return fold(a0.add(a1).add(a2.add(a3)));
     }
 
     // ---------------------------------------------------------------- reductions
