@@ -1,5 +1,8 @@
 package io.clipstream.detect;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.zip.DataFormatException;
 import org.HdrHistogram.DoubleHistogram;
 
 /**
@@ -215,5 +218,93 @@ public final class AdaptiveThreshold {
     /** The confidence parameter. */
     public double confidence() {
         return a;
+    }
+
+    // ------------------------------------------------------------------ state for snapshots
+
+    private static final int STATE_MAGIC = 0x434C5448; // "CLTH"
+
+    /**
+     * The complete state (parameters, interval, counters and both histograms, compressed) as bytes, for
+     * snapshots of the structures that own a threshold. Allocates.
+     */
+    public byte[] state() {
+        ByteBuffer a = ByteBuffer.allocate(all.getNeededByteBufferCapacity() + 64);
+        int allBytes = all.encodeIntoCompressedByteBuffer(a);
+        ByteBuffer b = ByteBuffer.allocate(block.getNeededByteBufferCapacity() + 64);
+        int blockBytes = block.encodeIntoCompressedByteBuffer(b);
+        ByteBuffer out = ByteBuffer.allocate(4 + 8 * 3 + 4 + 1 + 8 * 2 + 8 * 3 + 8 * 2 + 4 + allBytes + 4 + blockBytes)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        out.putInt(STATE_MAGIC).putDouble(p).putDouble(this.a).putDouble(changeQuantile).putInt(blockLength)
+                .put((byte) (detectChanges ? 1 : 0)).putDouble(lower).putDouble(upper).putLong(sinceRefresh)
+                .putLong(blockIndex).putLong(changes).putDouble(minRecorded).putDouble(maxRecorded);
+        out.putInt(allBytes).put(a.array(), 0, allBytes).putInt(blockBytes).put(b.array(), 0, blockBytes);
+        return out.array();
+    }
+
+    /**
+     * Restores a {@link #state()} of a threshold with the same parameters; on any error nothing changes.
+     *
+     * @throws IllegalArgumentException if the bytes are malformed or were written with other parameters
+     */
+    public void restoreState(byte[] bytes) {
+        try {
+            ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            if (in.getInt() != STATE_MAGIC) {
+                throw new IllegalArgumentException("not a threshold state");
+            }
+            double sp = in.getDouble();
+            double sa = in.getDouble();
+            double sq = in.getDouble();
+            int sb = in.getInt();
+            boolean sd = in.get() != 0;
+            if (sp != p || sa != a || sq != changeQuantile || sb != blockLength || sd != detectChanges) {
+                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "threshold state for "
+                        + "p=%s a=%s change quantile %s block %d changes %s, this threshold has p=%s a=%s change "
+                        + "quantile %s block %d changes %s", sp, sa, sq, sb, sd, p, a, changeQuantile, blockLength,
+                        detectChanges));
+            }
+            double lo = in.getDouble();
+            double hi = in.getDouble();
+            long since = in.getLong();
+            long bi = in.getLong();
+            long ch = in.getLong();
+            double minR = in.getDouble();
+            double maxR = in.getDouble();
+            DoubleHistogram h1 = decode(in);
+            DoubleHistogram h2 = decode(in);
+            if (in.hasRemaining()) {
+                throw new IllegalArgumentException(in.remaining() + " trailing bytes");
+            }
+            all.reset();
+            all.add(h1);
+            block.reset();
+            block.add(h2);
+            lower = lo;
+            upper = hi;
+            sinceRefresh = since;
+            blockIndex = bi;
+            changes = ch;
+            minRecorded = minR;
+            maxRecorded = maxR;
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new IllegalArgumentException("threshold state truncated", e);
+        }
+    }
+
+    private static DoubleHistogram decode(ByteBuffer in) {
+        int n = in.getInt();
+        if (n < 0 || n > in.remaining()) {
+            throw new IllegalArgumentException("threshold state: histogram of " + n + " bytes, " + in.remaining()
+                    + " left");
+        }
+        byte[] copy = new byte[n];
+        in.get(copy); // HdrHistogram's decoder reads the backing array from index 0: give it its own
+        ByteBuffer slice = ByteBuffer.wrap(copy);
+        try {
+            return DoubleHistogram.decodeFromCompressedByteBuffer(slice, RANGE);
+        } catch (DataFormatException | RuntimeException e) {
+            throw new IllegalArgumentException("threshold state: corrupt histogram: " + e.getMessage(), e);
+        }
     }
 }

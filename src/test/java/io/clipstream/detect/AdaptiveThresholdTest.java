@@ -151,4 +151,53 @@ class AdaptiveThresholdTest {
         assertThrows(IllegalArgumentException.class, () -> th.observe(Double.NaN));
         assertEquals(1, th.scoresSinceReset());
     }
+
+    @Test
+    void stateRestoresIntoAThresholdThatContinuesIdentically() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+        AdaptiveThreshold th = new AdaptiveThreshold(0.95, 0.05, true, 0.5, 1024);
+        for (int i = 0; i < 5000; i++) {
+            th.observe(Math.abs(r.nextGaussian()) * (i < 3000 ? 1 : 5));
+        }
+        byte[] state = th.state();
+        AdaptiveThreshold copy = new AdaptiveThreshold(0.95, 0.05, true, 0.5, 1024);
+        copy.restoreState(state);
+        assertEquals(th.lower(), copy.lower());
+        assertEquals(th.upper(), copy.upper());
+        assertEquals(th.changes(), copy.changes());
+        assertEquals(th.scoresSinceReset(), copy.scoresSinceReset());
+        for (int i = 0; i < 5000; i++) {
+            double s = Math.abs(r.nextGaussian()) * (i < 2000 ? 5 : 20);
+            assertEquals(th.decide(s), copy.decide(s), "decision " + i);
+            assertEquals(th.observe(s), copy.observe(s), "change " + i);
+            assertEquals(th.upper(), copy.upper(), "upper " + i);
+        }
+        assertEquals(th.changes(), copy.changes());
+    }
+
+    @Test
+    void badStateIsRefusedAndChangesNothing() {
+        AdaptiveThreshold th = new AdaptiveThreshold(0.9, 0.05, true, 0.5, 1024);
+        for (int i = 0; i < 2000; i++) {
+            th.observe(1 + (i % 100) / 10.0);
+        }
+        byte[] state = th.state();
+        AdaptiveThreshold other = new AdaptiveThreshold(0.95, 0.05, true, 0.5, 1024);
+        for (int i = 0; i < 500; i++) {
+            other.observe(i % 7);
+        }
+        double lo = other.lower();
+        double hi = other.upper();
+        long n = other.scoresSinceReset();
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> other.restoreState(state)).getMessage()
+                .contains("p=0.9"));
+        assertThrows(IllegalArgumentException.class,
+                () -> other.restoreState(java.util.Arrays.copyOf(state, state.length - 3)));
+        byte[] damaged = state.clone();
+        damaged[0] ^= 1;
+        assertThrows(IllegalArgumentException.class, () -> other.restoreState(damaged));
+        assertEquals(lo, other.lower());
+        assertEquals(hi, other.upper());
+        assertEquals(n, other.scoresSinceReset());
+    }
 }
