@@ -1,0 +1,759 @@
+package io.clipstream.ingest;
+
+import io.clipstream.ClipPolicy;
+import io.clipstream.StepSize;
+import io.clipstream.detect.AdaptiveThreshold;
+import io.clipstream.detect.Decision;
+import io.clipstream.internal.kernel.KernelProvider;
+import io.clipstream.internal.kernel.Kernels;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Clipped-SGD mean estimators and anomaly decisions for many entities (accounts, hosts, cards), keyed by a
+ * {@code long}, in off-heap memory fixed up front.
+ *
+ * <h2>Per key</h2>
+ * Each key owns a slot: its estimate {@code theta} (the robust mean of its samples), a sample count, the time it
+ * was last seen, and a tracker of the median of its scores. A sample {@code x} for key {@code k} is scored and
+ * applied in one fused kernel pass, exactly as {@link io.clipstream.MeanEstimator} does: the score is
+ * {@code ||x - theta||} before the step, and {@code theta <- theta - eta * clip(theta - x, lambda)}, with two
+ * differences that matter for entities that are seen a handful of times:
+ * <ul>
+ *   <li>warm start: a key's first sample becomes its estimate (score NaN, decision ABSTAIN), and the step is
+ *       {@code max(eta, 1/(n+1))} for the {@code n}-th sample, so a key's estimate is the plain running mean of its
+ *       first {@code 1/eta} samples (clipped) before the policy's constant step takes over;</li>
+ *   <li>the clip level is {@code multiplier x} the key's own tracked score quantile ({@link ClipPolicy#adaptive},
+ *       the default), a fixed level, or none. Only constant steps ({@link StepSize#constant},
+ *       {@link StepSize#halfLife}) are supported: a schedule per key would need a clock per key.</li>
+ * </ul>
+ *
+ * <h2>Decisions</h2>
+ * A key's score is divided by its own tracked median score: the result {@code level} says how unusual the
+ * sample is <em>for that key</em>, in units of the key's typical deviation. One {@link AdaptiveThreshold} per store
+ * (the quantile confidence sequence for the target quantile {@code p}, with its change test) decides on the
+ * levels of all keys. This pools evidence across keys, which a per-key threshold could not do in bounded memory
+ * (a quantile interval needs thousands of scores), and it is exact when the keys' score distributions differ by
+ * scale only; keys whose shapes differ are compared by their scale-free level. Until a key has {@code warmup}
+ * samples its decisions are ABSTAIN and its levels are kept out of the threshold.
+ *
+ * <h2>Memory and eviction</h2>
+ * {@link #memoryBytes()} is allocated at construction and never grows: a dense slot array of {@code maxKeys}
+ * slots ({@code 64 + 4d} bytes rounded up to 64) and an open-addressing index of 16-byte entries (key, slot) with
+ * linear probing at a load factor of at most 1/2 (capacity the power of two at or above {@code 2 maxKeys}), plus
+ * a free list. Keys leave the store in two ways, both counted in {@link #evictions()}:
+ * <ul>
+ *   <li><b>idle</b>: with {@link Builder#evictIdleAfter}, {@link #evictIdle} sweeps the index incrementally and
+ *       removes keys not seen for that long (the ingest agent calls it as it goes);</li>
+ *   <li><b>capacity</b>: a new key arriving when all {@code maxKeys} slots are taken evicts the least recently
+ *       seen of 8 randomly sampled keys (approximate LRU, as Redis does), so new entities are always admitted
+ *       and long-idle ones go first.</li>
+ * </ul>
+ *
+ * <h2>Bad input</h2>
+ * A sample of the wrong length or with a NaN or infinite value is refused with an
+ * {@link IllegalArgumentException} naming the index and value; nothing changes (no key is created, no state
+ * moves), and {@link #rejected()} counts it.
+ *
+ * <p><b>Not thread-safe</b>: one thread owns a store (the ingest pipeline gives each shard's agent its own).
+ * {@link #close()} frees the memory; any use after that fails.
+ */
+public final class KeyedStore implements AutoCloseable {
+
+    /** Bytes of a slot header: key, samples, last seen, tracker, anomalies, spare. */
+    static final int HEADER = 64;
+    static final long KEY = 0;
+    static final long SAMPLES = 8;
+    static final long LAST_SEEN = 16;
+    static final long TRACKER = 24;
+    static final long ANOMALIES = 32;
+    /** Index entry: key (8 bytes), slot + 1 (4 bytes; 0 = empty), spare (4 bytes). */
+    static final int ENTRY = 16;
+    /** Keys sampled for capacity eviction. */
+    static final int EVICTION_SAMPLES = 8;
+
+    final int dimension;
+    final int maxKeys;
+    final StepSize stepSize;
+    final ClipPolicy clip;
+    final double l2;
+    final double quantile;
+    final double confidence;
+    final int warmup;
+    final long idleNanos;
+    final int slotBytes;
+
+    private final float eta;
+    private final float mu;
+    private final double trackerUp;
+    private final double trackerDown;
+    private final double trackerQuantile;
+    private final double trackerRate;
+    /** 0 none, 1 fixed, 2 adaptive. */
+    private final int clipKind;
+    private final double clipValue;
+
+    private final Arena arena;
+    final MemorySegment slots;
+    private final MemorySegment index;
+    private final MemorySegment staging;
+    private final int[] free;
+    private int freeTop;
+    private final long mask;
+    private final Kernels kernels;
+    final AdaptiveThreshold threshold;
+
+    private int size;
+    private long samples;
+    private long rejected;
+    private long anomalies;
+    private long clipped;
+    private long evictions;
+    private long idleEvictions;
+    private long sweepCursor;
+    private long random = 0x9E3779B97F4A7C15L;
+    private double lastScore = Double.NaN;
+    private double lastLevel = Double.NaN;
+    private boolean lastChange;
+
+    private KeyedStore(Builder b, AdaptiveThreshold threshold) {
+        this.dimension = b.dimension;
+        this.maxKeys = b.maxKeys;
+        this.stepSize = b.stepSize;
+        this.clip = b.clip;
+        this.l2 = b.l2;
+        this.quantile = b.quantile;
+        this.confidence = b.confidence;
+        this.warmup = b.warmup;
+        this.idleNanos = b.idleNanos;
+        this.slotBytes = slotBytes(dimension);
+        this.eta = (float) stepSize.eta(0);
+        this.mu = (float) l2;
+        if (clip instanceof ClipPolicy.Adaptive a) {
+            clipKind = 2;
+            clipValue = a.multiplier();
+            trackerQuantile = a.quantile();
+            trackerRate = a.rate();
+        } else {
+            clipKind = clip instanceof ClipPolicy.Fixed ? 1 : 0;
+            clipValue = clip instanceof ClipPolicy.Fixed f ? f.level() : Double.POSITIVE_INFINITY;
+            trackerQuantile = ClipPolicy.DEFAULT_QUANTILE;
+            trackerRate = ClipPolicy.DEFAULT_RATE;
+        }
+        this.trackerUp = Math.exp(trackerRate * trackerQuantile);
+        this.trackerDown = Math.exp(-trackerRate * (1 - trackerQuantile));
+        this.kernels = b.kernels == null ? KernelProvider.kernels() : b.kernels;
+        long capacity = indexCapacity(maxKeys);
+        this.mask = capacity - 1;
+        this.arena = Arena.ofShared();
+        try {
+            this.slots = arena.allocate((long) maxKeys * slotBytes, 64);
+            this.index = arena.allocate(capacity * ENTRY, 64);
+            this.staging = arena.allocate(4L * dimension, 64);
+        } catch (OutOfMemoryError e) {
+            arena.close();
+            throw new IllegalArgumentException("cannot allocate " + memoryBytes(dimension, maxKeys)
+                    + " bytes for " + maxKeys + " keys of dimension " + dimension + ": " + e.getMessage(), e);
+        }
+        this.free = new int[maxKeys];
+        for (int i = 0; i < maxKeys; i++) {
+            free[i] = maxKeys - 1 - i;
+        }
+        this.freeTop = maxKeys;
+        this.threshold = threshold != null ? threshold
+                : new AdaptiveThreshold(quantile, confidence, true, 0.5, 1024);
+    }
+
+    /** A builder for stores of {@code dimension}-dimensional samples. */
+    public static Builder builder(int dimension) {
+        return new Builder(dimension);
+    }
+
+    /** Bytes of one key's slot for dimension {@code d}: a 64-byte header and the estimate, rounded up to 64. */
+    public static int slotBytes(int d) {
+        return HEADER + (int) ((4L * d + 63) & ~63L);
+    }
+
+    static long indexCapacity(int maxKeys) {
+        return Long.highestOneBit(Math.max(2, 2L * maxKeys - 1)) << 1;
+    }
+
+    /** The memory a store of {@code maxKeys} keys of dimension {@code d} allocates, in bytes. */
+    public static long memoryBytes(int d, int maxKeys) {
+        return (long) maxKeys * slotBytes(d) + indexCapacity(maxKeys) * ENTRY + 4L * maxKeys + 4L * d;
+    }
+
+    /** The largest {@code maxKeys} whose {@link #memoryBytes} fits in {@code budget} bytes (0 if none). */
+    public static int keysForBudget(int d, long budget) {
+        long lo = 0;
+        long hi = Integer.MAX_VALUE / 2;
+        while (lo < hi) {
+            long mid = (lo + hi + 1) >>> 1;
+            if (memoryBytes(d, (int) mid) <= budget) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return (int) lo;
+    }
+
+    // ------------------------------------------------------------------ hashing and the index
+
+    /** A strong 64-bit mix (Stafford's variant 13 of the MurmurHash3 finalizer): sequential keys spread out. */
+    static long mix(long key) {
+        long z = key;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    private long entry(long position) {
+        return position * ENTRY;
+    }
+
+    private int ref(long position) {
+        return index.get(ValueLayout.JAVA_INT, entry(position) + 8);
+    }
+
+    private long keyAt(long position) {
+        return index.get(ValueLayout.JAVA_LONG, entry(position));
+    }
+
+    /** The index position holding {@code key}, or {@code -(insertion position) - 1} if absent. */
+    private long find(long key) {
+        long p = mix(key) & mask;
+        while (true) {
+            int r = ref(p);
+            if (r == 0) {
+                return -p - 1;
+            }
+            if (keyAt(p) == key) {
+                return p;
+            }
+            p = (p + 1) & mask;
+        }
+    }
+
+    private long slotBase(int slot) {
+        return (long) slot * slotBytes;
+    }
+
+    /**
+     * Touches the index entry and, if present, the slot of {@code key}, so that a batch can start all its cache
+     * misses before processing any row (the loads are independent, so the core overlaps them).
+     */
+    long prefetch(long key) {
+        long p = find(key);
+        if (p < 0) {
+            return 0;
+        }
+        long base = slotBase(ref(p) - 1);
+        return slots.get(ValueLayout.JAVA_LONG, base + SAMPLES)
+                + Float.floatToRawIntBits(slots.get(ValueLayout.JAVA_FLOAT, base + HEADER));
+    }
+
+    /** Removes the entry at index position {@code p} (backward-shift deletion keeps every probe chain intact). */
+    private void deleteAt(long p) {
+        int slot = ref(p) - 1;
+        long i = p;
+        long j = (i + 1) & mask;
+        while (ref(j) != 0) {
+            long home = mix(keyAt(j)) & mask;
+            // move j back to i unless its home lies cyclically in (i, j]
+            if (((j - home) & mask) >= ((j - i) & mask)) {
+                MemorySegment.copy(index, entry(j), index, entry(i), ENTRY);
+                i = j;
+            }
+            j = (j + 1) & mask;
+        }
+        index.set(ValueLayout.JAVA_LONG, entry(i), 0);
+        index.set(ValueLayout.JAVA_INT, entry(i) + 8, 0);
+        free[freeTop++] = slot;
+        size--;
+    }
+
+    /** Inserts {@code key} at insertion position {@code -found - 1}, evicting if full; returns the new slot. */
+    private int insert(long key, long found, long now) {
+        long p = -found - 1;
+        if (freeTop == 0) {
+            evictOne();
+            p = -find(key) - 1; // the deletion may have shifted entries
+        }
+        int slot = free[--freeTop];
+        index.set(ValueLayout.JAVA_LONG, entry(p), key);
+        index.set(ValueLayout.JAVA_INT, entry(p) + 8, slot + 1);
+        long base = slotBase(slot);
+        for (long off = 0; off < HEADER; off += 8) {
+            slots.set(ValueLayout.JAVA_LONG, base + off, 0);
+        }
+        slots.set(ValueLayout.JAVA_LONG, base + KEY, key);
+        slots.set(ValueLayout.JAVA_LONG, base + LAST_SEEN, now);
+        slots.set(ValueLayout.JAVA_DOUBLE, base + TRACKER, Double.NaN);
+        size++;
+        return slot;
+    }
+
+    /** Capacity eviction: the least recently seen of {@link #EVICTION_SAMPLES} random keys (all slots are taken). */
+    private void evictOne() {
+        int victim = -1;
+        long oldest = Long.MAX_VALUE;
+        for (int s = 0; s < EVICTION_SAMPLES; s++) {
+            random ^= random << 13;
+            random ^= random >>> 7;
+            random ^= random << 17;
+            int slot = (int) Long.remainderUnsigned(random, maxKeys);
+            long seen = slots.get(ValueLayout.JAVA_LONG, slotBase(slot) + LAST_SEEN);
+            if (seen - oldest < 0 || victim < 0) {
+                oldest = seen;
+                victim = slot;
+            }
+        }
+        deleteAt(find(slots.get(ValueLayout.JAVA_LONG, slotBase(victim) + KEY)));
+        evictions++;
+    }
+
+    // ------------------------------------------------------------------ per sample
+
+    /**
+     * Scores {@code x} for {@code key}, decides, and applies the clipped step; creates the key if new.
+     *
+     * @param key the entity
+     * @param x the sample: {@code d} floats
+     * @param now the current time in nanoseconds (any monotonic origin, e.g. {@link System#nanoTime()}), for
+     *     idle eviction
+     * @return the decision; {@link #lastScore()} and {@link #lastLevel()} hold the score and level
+     * @throws IllegalArgumentException if {@code x} is null, has the wrong length, or holds a non-finite value
+     *     (nothing changes)
+     */
+    public Decision process(long key, float[] x, long now) {
+        if (x == null || x.length != dimension) {
+            rejected++;
+            throw new IllegalArgumentException(x == null ? "x must not be null"
+                    : "x has length " + x.length + ", expected " + dimension);
+        }
+        MemorySegment.copy(x, 0, staging, ValueLayout.JAVA_FLOAT, 0, dimension);
+        return process(key, staging, 0, now);
+    }
+
+    /**
+     * As {@link #process(long, float[], long)} with the sample at element {@code xIndex} of a native segment
+     * (heap segments work but are slower: the kernels are tuned for native memory).
+     */
+    public Decision process(long key, MemorySegment x, long xIndex, long now) {
+        if (x == null || xIndex < 0 || x.byteSize() / 4 - xIndex < dimension) {
+            rejected++;
+            throw new IllegalArgumentException(x == null ? "x must not be null" : "x must hold " + dimension
+                    + " floats from element " + xIndex + " but has " + x.byteSize() + " bytes");
+        }
+        long found = find(key);
+        int slot;
+        if (found < 0) {
+            long bad = kernels.firstNonFinite(x, xIndex, dimension);
+            if (bad >= 0) {
+                throw nonFinite(x, xIndex, bad);
+            }
+            slot = insert(key, found, now);
+            long base = slotBase(slot);
+            MemorySegment.copy(x, 4 * xIndex, slots, base + HEADER, 4L * dimension);
+            slots.set(ValueLayout.JAVA_LONG, base + SAMPLES, 1);
+            samples++;
+            lastScore = Double.NaN;
+            lastLevel = Double.NaN;
+            lastChange = false;
+            return Decision.ABSTAIN;
+        }
+        slot = ref(found) - 1;
+        long base = slotBase(slot);
+        long n = slots.get(ValueLayout.JAVA_LONG, base + SAMPLES);
+        double tracker = slots.get(ValueLayout.JAVA_DOUBLE, base + TRACKER);
+        float lambda = clipKind == 2 ? (tracker == tracker ? (float) Math.min(Float.MAX_VALUE,
+                Math.max(Float.MIN_VALUE, clipValue * tracker)) : Float.POSITIVE_INFINITY)
+                : (float) clipValue;
+        float step = Math.max(eta, 1f / (n + 1));
+        double score = kernels.clippedMeanStep(slots, (base + HEADER) >> 2, x, xIndex, dimension, step, lambda, mu);
+        if (score != score) {
+            long bad = kernels.firstNonFinite(x, xIndex, dimension);
+            throw nonFinite(x, xIndex, Math.max(0, bad));
+        }
+        samples++;
+        clipped += score > lambda ? 1 : 0;
+        slots.set(ValueLayout.JAVA_LONG, base + SAMPLES, n + 1);
+        slots.set(ValueLayout.JAVA_LONG, base + LAST_SEEN, now);
+        double level = score / tracker;
+        slots.set(ValueLayout.JAVA_DOUBLE, base + TRACKER, track(tracker, score));
+        lastScore = score;
+        lastChange = false;
+        if (n + 1 <= warmup || !(level == level)) {
+            lastLevel = level == level ? level : Double.NaN;
+            return Decision.ABSTAIN;
+        }
+        lastLevel = level;
+        Decision d = threshold.decide(level);
+        lastChange = threshold.observe(Math.min(level, Double.MAX_VALUE));
+        if (d == Decision.ANOMALY) {
+            anomalies++;
+            slots.set(ValueLayout.JAVA_LONG, base + ANOMALIES, slots.get(ValueLayout.JAVA_LONG, base + ANOMALIES) + 1);
+        }
+        return d;
+    }
+
+    /** The multiplicative quantile tracker (as the estimators' adaptive clip): up or down by a constant factor. */
+    private double track(double value, double v) {
+        if (!(value > 0)) {
+            return v > 0 || value != value ? v : value;
+        }
+        return v > value ? (value < Double.MAX_VALUE / trackerUp ? value * trackerUp : value) : value * trackerDown;
+    }
+
+    private IllegalArgumentException nonFinite(MemorySegment x, long xIndex, long bad) {
+        rejected++;
+        return new IllegalArgumentException("x[" + bad + "] is "
+                + x.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, xIndex + bad) + " (values must be finite)");
+    }
+
+    /**
+     * Examines up to {@code maxExamined} index entries from where the last sweep stopped and evicts keys not seen
+     * since {@code now - idle}; does nothing unless {@link Builder#evictIdleAfter} was set.
+     *
+     * @return the number of keys evicted
+     */
+    public int evictIdle(long now, int maxExamined) {
+        if (idleNanos <= 0 || size == 0) {
+            return 0;
+        }
+        int evicted = 0;
+        for (int k = 0; k < maxExamined; k++) {
+            long p = sweepCursor;
+            int r = ref(p);
+            if (r != 0 && now - slots.get(ValueLayout.JAVA_LONG, slotBase(r - 1) + LAST_SEEN) > idleNanos) {
+                deleteAt(p);
+                evicted++;
+                // an entry may have shifted into p: look at it again
+                continue;
+            }
+            sweepCursor = (p + 1) & mask;
+        }
+        evictions += evicted;
+        idleEvictions += evicted;
+        return evicted;
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    /** Whether {@code key} is in the store. */
+    public boolean contains(long key) {
+        return find(key) >= 0;
+    }
+
+    /** Copies the estimate of {@code key} into {@code dst}; returns false (and leaves dst) if the key is absent. */
+    public boolean estimate(long key, float[] dst) {
+        if (dst == null || dst.length < dimension) {
+            throw new IllegalArgumentException("dst must hold " + dimension + " floats");
+        }
+        long p = find(key);
+        if (p < 0) {
+            return false;
+        }
+        MemorySegment.copy(slots, ValueLayout.JAVA_FLOAT, slotBase(ref(p) - 1) + HEADER, dst, 0, dimension);
+        return true;
+    }
+
+    /** Samples applied for {@code key}, or 0 if absent. */
+    public long samples(long key) {
+        long p = find(key);
+        return p < 0 ? 0 : slots.get(ValueLayout.JAVA_LONG, slotBase(ref(p) - 1) + SAMPLES);
+    }
+
+    /** Anomalies decided for {@code key}, or 0 if absent. */
+    public long anomalies(long key) {
+        long p = find(key);
+        return p < 0 ? 0 : slots.get(ValueLayout.JAVA_LONG, slotBase(ref(p) - 1) + ANOMALIES);
+    }
+
+    /** Removes {@code key}; returns whether it was present (not counted as an eviction). */
+    public boolean remove(long key) {
+        long p = find(key);
+        if (p < 0) {
+            return false;
+        }
+        deleteAt(p);
+        return true;
+    }
+
+    /** The score of the last processed sample ({@code ||x - theta||} before the step; NaN for a key's first). */
+    public double lastScore() {
+        return lastScore;
+    }
+
+    /** The last sample's score over its key's tracked median score (NaN for a key's first two samples). */
+    public double lastLevel() {
+        return lastLevel;
+    }
+
+    /** Whether the last processed sample made the threshold's change test fire. */
+    public boolean lastChange() {
+        return lastChange;
+    }
+
+    /** Keys in the store. */
+    public int size() {
+        return size;
+    }
+
+    /** Samples applied (first samples of keys included). */
+    public long samples() {
+        return samples;
+    }
+
+    /** Samples refused (wrong length, non-finite). */
+    public long rejected() {
+        return rejected;
+    }
+
+    /** ANOMALY decisions. */
+    public long anomalies() {
+        return anomalies;
+    }
+
+    /** Steps whose gradient was clipped. */
+    public long clipped() {
+        return clipped;
+    }
+
+    /** Keys evicted (idle and capacity). */
+    public long evictions() {
+        return evictions;
+    }
+
+    /** Keys evicted for being idle. */
+    public long idleEvictions() {
+        return idleEvictions;
+    }
+
+    /** The threshold shared by all keys (for inspection; owned by the store's thread). */
+    public AdaptiveThreshold threshold() {
+        return threshold;
+    }
+
+    /** Dimension of the samples. */
+    public int dimension() {
+        return dimension;
+    }
+
+    /** The most keys the store holds. */
+    public int maxKeys() {
+        return maxKeys;
+    }
+
+    /** Bytes allocated off-heap and for the free list. */
+    public long memoryBytes() {
+        return memoryBytes(dimension, maxKeys);
+    }
+
+    /** Frees the memory. */
+    @Override
+    public void close() {
+        arena.close();
+    }
+
+    // ------------------------------------------------------------------ snapshot support
+
+    /** Visits every key's slot base offset in index order (for snapshots). */
+    interface SlotVisitor {
+        void visit(long slotBase);
+    }
+
+    void forEachSlot(SlotVisitor visitor) {
+        for (long p = 0; p <= mask; p++) {
+            int r = ref(p);
+            if (r != 0) {
+                visitor.visit(slotBase(r - 1));
+            }
+        }
+    }
+
+    /**
+     * Adds a key from a snapshot record: the key must be absent and the store not full.
+     *
+     * @throws IllegalStateException if the key is present or the store is full
+     */
+    void putRecord(long key, long keySamples, long lastSeen, double tracker, long keyAnomalies, MemorySegment params,
+                   long paramsOffset) {
+        long found = find(key);
+        if (found >= 0) {
+            throw new IllegalStateException("key " + key + " appears twice");
+        }
+        if (freeTop == 0) {
+            throw new IllegalStateException("more keys than the store's capacity of " + maxKeys);
+        }
+        int slot = insert(key, found, lastSeen);
+        long base = slotBase(slot);
+        slots.set(ValueLayout.JAVA_LONG, base + SAMPLES, keySamples);
+        slots.set(ValueLayout.JAVA_DOUBLE, base + TRACKER, tracker);
+        slots.set(ValueLayout.JAVA_LONG, base + ANOMALIES, keyAnomalies);
+        for (int i = 0; i < dimension; i++) {
+            slots.set(ValueLayout.JAVA_FLOAT_UNALIGNED, base + HEADER + 4L * i,
+                    params.get(LITTLE_ENDIAN_FLOAT, paramsOffset + 4L * i));
+        }
+    }
+
+    private static final ValueLayout.OfFloat LITTLE_ENDIAN_FLOAT =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    void restoreCounters(long samples, long rejected, long anomalies, long clipped, long evictions, long idle) {
+        this.samples = samples;
+        this.rejected = rejected;
+        this.anomalies = anomalies;
+        this.clipped = clipped;
+        this.evictions = evictions;
+        this.idleEvictions = idle;
+    }
+
+
+    // ------------------------------------------------------------------ builder
+
+    /** Configures a {@link KeyedStore}; every setter validates eagerly. */
+    public static final class Builder {
+        final int dimension;
+        int maxKeys = 1 << 16;
+        StepSize stepSize = StepSize.halfLife(300);
+        ClipPolicy clip = ClipPolicy.adaptive();
+        double l2;
+        double quantile = 0.99;
+        double confidence = 0.05;
+        int warmup = 16;
+        long idleNanos;
+        Kernels kernels;
+
+        private Builder(int dimension) {
+            if (dimension <= 0) {
+                throw new IllegalArgumentException("dimension must be > 0: " + dimension);
+            }
+            this.dimension = dimension;
+        }
+
+        /** The most keys held (default 65,536); the memory is {@link KeyedStore#memoryBytes(int, int)}. */
+        public Builder maxKeys(int n) {
+            if (n < 1 || n > 1 << 30) {
+                throw new IllegalArgumentException("maxKeys must be in [1, 2^30]: " + n);
+            }
+            this.maxKeys = n;
+            return this;
+        }
+
+        /** As many keys as fit in {@code bytes} (see {@link KeyedStore#keysForBudget}). */
+        public Builder memoryBudget(long bytes) {
+            int n = keysForBudget(dimension, bytes);
+            if (n < 1) {
+                throw new IllegalArgumentException("a budget of " + bytes + " bytes holds no key of dimension "
+                        + dimension + " (one key needs about " + memoryBytes(dimension, 1) + " bytes)");
+            }
+            return maxKeys(Math.min(n, 1 << 30));
+        }
+
+        /** A constant step: {@link StepSize#constant} or {@link StepSize#halfLife} (default half-life 300). */
+        public Builder stepSize(StepSize s) {
+            Objects.requireNonNull(s, "stepSize");
+            if (!(s instanceof StepSize.Constant || s instanceof StepSize.HalfLife)) {
+                throw new IllegalArgumentException("a keyed store supports constant steps only (constant or "
+                        + "halfLife), not " + s);
+            }
+            this.stepSize = s;
+            return this;
+        }
+
+        /** {@link ClipPolicy#adaptive} (default), {@link ClipPolicy#fixed} or {@link ClipPolicy#none}. */
+        public Builder clip(ClipPolicy c) {
+            Objects.requireNonNull(c, "clip");
+            if (c instanceof ClipPolicy.RollingQuantile) {
+                throw new IllegalArgumentException("a keyed store does not support rollingQuantile clipping "
+                        + "(it would need a window per key); use adaptive, fixed or none");
+            }
+            this.clip = c;
+            return this;
+        }
+
+        /** The L2 coefficient {@code mu >= 0} (default 0). */
+        public Builder l2(double mu) {
+            if (!(mu >= 0 && Double.isFinite(mu))) {
+                throw new IllegalArgumentException("l2 must be finite and >= 0: " + mu);
+            }
+            this.l2 = mu;
+            return this;
+        }
+
+        /** The threshold's target quantile {@code p} of the keys' levels (default 0.99). */
+        public Builder quantile(double p) {
+            if (!(p > 0 && p < 1)) {
+                throw new IllegalArgumentException("quantile p must be in (0, 1): " + p);
+            }
+            this.quantile = p;
+            return this;
+        }
+
+        /** The threshold's confidence parameter {@code a} (default 0.05). */
+        public Builder confidence(double a) {
+            if (!(a > 0 && a < 1)) {
+                throw new IllegalArgumentException("confidence a must be in (0, 1): " + a);
+            }
+            this.confidence = a;
+            return this;
+        }
+
+        /** Samples a key needs before its decisions count (default 16; at least 2). */
+        public Builder warmup(int n) {
+            if (n < 2) {
+                throw new IllegalArgumentException("warmup must be >= 2 samples: " + n);
+            }
+            this.warmup = n;
+            return this;
+        }
+
+        /** Evict keys not seen for this long (default: never; capacity eviction still applies). */
+        public Builder evictIdleAfter(Duration idle) {
+            Objects.requireNonNull(idle, "idle");
+            if (idle.isNegative() || idle.isZero()) {
+                throw new IllegalArgumentException("idle time must be > 0: " + idle);
+            }
+            this.idleNanos = idle.toNanos();
+            return this;
+        }
+
+        Builder copy() {
+            Builder b = new Builder(dimension);
+            b.maxKeys = maxKeys;
+            b.stepSize = stepSize;
+            b.clip = clip;
+            b.l2 = l2;
+            b.quantile = quantile;
+            b.confidence = confidence;
+            b.warmup = warmup;
+            b.idleNanos = idleNanos;
+            b.kernels = kernels;
+            return b;
+        }
+
+        Builder kernels(Kernels k) {
+            this.kernels = k;
+            return this;
+        }
+
+        /** Allocates the store. */
+        public KeyedStore build() {
+            return new KeyedStore(this, null);
+        }
+
+        KeyedStore build(AdaptiveThreshold threshold) {
+            return new KeyedStore(this, threshold);
+        }
+
+        /** The dimension. */
+        public int dimension() {
+            return dimension;
+        }
+    }
+}
