@@ -1,0 +1,526 @@
+package io.clipstream.ingest;
+
+import io.clipstream.detect.AdaptiveThreshold;
+import io.clipstream.internal.kernel.KernelProvider;
+import io.clipstream.internal.kernel.Kernels;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
+import org.agrona.concurrent.status.CountersReader;
+
+/**
+ * Many producer threads, many entities, one or more estimator threads: samples {@code (key, tag, x)} go through
+ * an Agrona many-to-one ring per shard to that shard's agent, which owns a {@link KeyedStore} and hands each
+ * result to a {@link ResultSink}.
+ *
+ * <pre>{@code
+ * IngestPipeline pipeline = IngestPipeline.builder(KeyedStore.builder(16).maxKeys(1_000_000))
+ *         .shards(1)
+ *         .sink((key, tag, score, level, decision) -> { if (decision == Decision.ANOMALY) alert(key); })
+ *         .start();
+ * if (!pipeline.offer(accountId, requestId, features)) { ... full: shed load, retry or count ... }
+ * ...
+ * pipeline.close(); // drains what was accepted
+ * }</pre>
+ *
+ * <h2>Threads</h2>
+ * Any number of producer threads may call {@link #offer}; {@link #publisher()} gives a thread its own handle
+ * (also for zero-copy claims). A key always goes to the same shard ({@code hash(key)}), so each key has a single
+ * writer and its samples are processed in the order each producer offered them. Each shard's agent runs on its
+ * own daemon thread ({@code clipstream-shard-<i>}) under an Agrona {@link AgentRunner} with the configured
+ * {@link IdleStrategy}; the sink is called on those threads (with several shards, concurrently, unless
+ * {@link Builder#sinks} gives each shard its own).
+ *
+ * <h2>Backpressure and loss</h2>
+ * {@code offer} returns false when the shard's ring is full and counts a drop; it never blocks and never loses a
+ * sample silently: every offer ends as processed, rejected or dropped ({@link IngestMetrics}). {@link #close()}
+ * stops new offers, waits for in-flight ones, drains the rings, and then stops the agents.
+ *
+ * <h2>JVM flags (JDK 25)</h2>
+ * Agrona 2.x uses {@code jdk.internal.misc.Unsafe}: run with
+ * {@code --add-opens java.base/jdk.internal.misc=ALL-UNNAMED} (the clipstream jar's manifest declares it for
+ * {@code java -jar}), plus clipstream's own {@code --add-modules jdk.incubator.vector
+ * --enable-native-access=ALL-UNNAMED}.
+ */
+public final class IngestPipeline implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(IngestPipeline.class.getName());
+    private static final Pattern SNAPSHOT_FILE = Pattern.compile("shard-(\\d+)-of-(\\d+)\\.ckeys");
+
+    final int dimension;
+    final BadSamplePolicy badSamples;
+    final Kernels kernels;
+    final Shard[] shards;
+    private final IngestMetrics metrics;
+    private final CountersManager countersManager;
+    private final List<Publisher> publishers = new CopyOnWriteArrayList<>();
+    private final ThreadLocal<Publisher> threadPublisher = ThreadLocal.withInitial(this::publisher);
+    private final Builder config;
+    volatile boolean closed;
+    private boolean started;
+
+    private IngestPipeline(Builder b, KeyedStore[] stores) {
+        this.config = b;
+        this.dimension = b.store.dimension;
+        this.badSamples = b.badSamples;
+        this.kernels = b.store.kernels == null ? KernelProvider.kernels() : b.store.kernels;
+        int n = stores.length;
+        int metricsCount = IngestMetrics.NAMES.length * n;
+        UnsafeBuffer meta = new UnsafeBuffer(ByteBuffer.allocateDirect(metricsCount * CountersReader.METADATA_LENGTH));
+        UnsafeBuffer values = new UnsafeBuffer(ByteBuffer.allocateDirect(metricsCount * CountersReader.COUNTER_LENGTH));
+        this.countersManager = new CountersManager(meta, values);
+        AtomicCounter[][] counters = new AtomicCounter[n][IngestMetrics.NAMES.length];
+        for (int s = 0; s < n; s++) {
+            for (int m = 0; m < IngestMetrics.NAMES.length; m++) {
+                counters[s][m] = countersManager.newCounter("clipstream shard " + s + " " + IngestMetrics.NAMES[m]);
+            }
+        }
+        this.metrics = new IngestMetrics(counters, countersManager);
+        int ringCapacity = b.ringCapacity > 0 ? b.ringCapacity : defaultRingCapacity(dimension);
+        int minimum = minimumRingCapacity(dimension);
+        if (ringCapacity < minimum) {
+            throw new IllegalArgumentException("ring capacity " + ringCapacity + " bytes is too small for samples of "
+                    + "dimension " + dimension + ": at least " + minimum + " bytes (eight records)");
+        }
+        this.shards = new Shard[n];
+        ErrorHandler errors = b.errorHandler != null ? b.errorHandler
+                : e -> LOG.log(System.Logger.Level.WARNING, "clipstream ingest: " + e, e);
+        try {
+            for (int s = 0; s < n; s++) {
+                shards[s] = new Shard(s, n, stores[s], ringCapacity, b.batch, counters[s], b.sinks.apply(s), errors,
+                        b.clock);
+                counters[s][IngestMetrics.KEYS].set(stores[s].size());
+                counters[s][IngestMetrics.SAMPLES].set(stores[s].samples());
+                counters[s][IngestMetrics.ANOMALIES].set(stores[s].anomalies());
+                counters[s][IngestMetrics.EVICTIONS].set(stores[s].evictions());
+            }
+        } catch (RuntimeException e) {
+            for (Shard s : shards) {
+                if (s != null) {
+                    s.arena.close();
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** Agrona caps a message at an eighth of the ring: the smallest power of two holding eight records. */
+    static int minimumRingCapacity(int d) {
+        long record = align8(8 + Shard.ROW_OFFSET + 4L * d);
+        long min = Long.highestOneBit(Math.max(1024, 8 * record) - 1) << 1;
+        if (min > 1 << 30) {
+            throw new IllegalArgumentException("dimension " + d + " is too large for a ring buffer");
+        }
+        return (int) min;
+    }
+
+    static int defaultRingCapacity(int d) {
+        long record = align8(8 + Shard.ROW_OFFSET + 4L * d);
+        long wanted = Math.min(64L << 20, 16_384 * record);
+        return (int) Math.max(minimumRingCapacity(d), Long.highestOneBit(Math.max(1, wanted - 1)) << 1);
+    }
+
+    private static int align8(long v) {
+        return (int) ((v + 7) & ~7L);
+    }
+
+    /** A builder around the configuration of the per-shard stores. */
+    public static Builder builder(KeyedStore.Builder store) {
+        return new Builder(store);
+    }
+
+    private void startAgents() {
+        for (Shard s : shards) {
+            AgentRunner runner = new AgentRunner(config.idleStrategy.get(), config.errorHandler != null
+                    ? config.errorHandler : e -> LOG.log(System.Logger.Level.WARNING, "clipstream ingest: " + e, e),
+                    null, s);
+            s.runner = runner;
+            AgentRunner.startOnThread(runner, r -> {
+                Thread t = new Thread(r, s.roleName());
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        started = true;
+    }
+
+    /** The shard that owns {@code key}: the high half of the key's hash, mapped onto the shard count. */
+    public int shardOf(long key) {
+        return (int) (((KeyedStore.mix(key) >>> 32) * shards.length) >>> 32);
+    }
+
+    Shard shardFor(long key) {
+        return shards[shardOf(key)];
+    }
+
+    /** A new publisher for the calling thread (see {@link Publisher}). */
+    public Publisher publisher() {
+        Publisher p = new Publisher(this);
+        publishers.add(p);
+        return p;
+    }
+
+    /**
+     * Publishes a sample through the calling thread's own publisher (created on its first call).
+     *
+     * @see Publisher#offer(long, long, float[])
+     */
+    public boolean offer(long key, long tag, float[] x) {
+        return threadPublisher.get().offer(key, tag, x);
+    }
+
+    /** @see Publisher#offer(long, long, MemorySegment, long) */
+    public boolean offer(long key, long tag, MemorySegment x, long index) {
+        return threadPublisher.get().offer(key, tag, x, index);
+    }
+
+    /** The live counters. */
+    public IngestMetrics metrics() {
+        return metrics;
+    }
+
+    /** The number of shards. */
+    public int shards() {
+        return shards.length;
+    }
+
+    /** The sample dimension. */
+    public int dimension() {
+        return dimension;
+    }
+
+    /**
+     * Waits until every sample published before this call has been processed.
+     *
+     * @return false if {@code timeout} passed first
+     */
+    public boolean awaitProcessed(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long[] targets = new long[shards.length];
+        for (int s = 0; s < shards.length; s++) {
+            targets[s] = shards[s].ring.producerPosition();
+        }
+        for (int s = 0; s < shards.length; s++) {
+            while (shards[s].processedPosition() < targets[s]) {
+                if (System.nanoTime() - deadline > 0) {
+                    return false;
+                }
+                Thread.onSpinWait();
+                Thread.yield();
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Writes a snapshot of every shard's store into {@code dir} ({@code shard-<i>-of-<n>.ckeys}, each written to a
+     * temporary file and moved into place when complete). Each shard's agent writes its own file between two
+     * batches, so every key's state is consistent; samples keep arriving in the rings meanwhile (and are dropped,
+     * counted, if a ring fills during the pause). Existing snapshot files in {@code dir} are replaced.
+     *
+     * @return completes with the files when all shards are written, or exceptionally with the first failure
+     * @throws IOException if {@code dir} cannot be created
+     * @throws IllegalStateException if the pipeline is closed or a snapshot is already in progress
+     */
+    public CompletableFuture<List<Path>> snapshot(Path dir) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("the pipeline is closed");
+        }
+        Files.createDirectories(dir);
+        for (Shard s : shards) {
+            if (s.snapshot.get() != null) {
+                throw new IllegalStateException("a snapshot is already in progress");
+            }
+        }
+        List<CompletableFuture<Path>> parts = new ArrayList<>();
+        for (Shard s : shards) {
+            Path file = dir.resolve(String.format(Locale.ROOT, "shard-%03d-of-%03d.ckeys", s.id, shards.length));
+            CompletableFuture<Path> done = new CompletableFuture<>();
+            s.snapshot.set(new Shard.SnapshotRequest(file, done));
+            parts.add(done);
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
+                .thenApply(v -> parts.stream().map(CompletableFuture::join).toList());
+    }
+
+    /**
+     * Starts a pipeline from a snapshot directory written by {@link #snapshot}. The store configuration must
+     * match the snapshot's (dimension, step, clip, l2, p, a, warmup); {@code maxKeys} may differ if the keys fit,
+     * and so may the number of shards: keys are redistributed by hash. With the same number of shards the
+     * thresholds and counters continue exactly; with another, each shard's threshold starts afresh and the
+     * restored counters are credited to shard 0. Idle times carry over (as ages). On any error nothing is started
+     * and all memory is freed.
+     *
+     * @throws IOException if the directory holds no complete snapshot, a file is corrupt or truncated, or the
+     *     configuration does not match (the message names the file and the problem)
+     */
+    public static IngestPipeline restore(Builder b, Path dir) throws IOException {
+        List<Path> files = new ArrayList<>();
+        int oldShards = -1;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "shard-*-of-*.ckeys")) {
+            for (Path p : ds) {
+                Matcher m = SNAPSHOT_FILE.matcher(p.getFileName().toString());
+                if (!m.matches()) {
+                    continue;
+                }
+                int of = Integer.parseInt(m.group(2));
+                if (oldShards >= 0 && of != oldShards) {
+                    throw new IOException(dir + ": snapshot files of " + oldShards + " and " + of + " shards mixed");
+                }
+                oldShards = of;
+                files.add(p);
+            }
+        }
+        if (files.isEmpty()) {
+            throw new IOException(dir + ": no snapshot files (shard-<i>-of-<n>.ckeys)");
+        }
+        if (files.size() != oldShards) {
+            throw new IOException(dir + ": " + files.size() + " snapshot files for " + oldShards + " shards");
+        }
+        files.sort(null);
+        KeyedStore[] stores = new KeyedStore[b.shards];
+        try {
+            KeyedStore.Builder storeConfig = b.shardConfig();
+            for (int s = 0; s < stores.length; s++) {
+                stores[s] = storeConfig.build();
+            }
+            KeyedSnapshot.Header expected = KeyedSnapshot.Header.of(stores[0], 0, stores.length);
+            long now = b.clock.nanoTime();
+            long[] totals = new long[6];
+            List<byte[]> thresholds = new ArrayList<>();
+            List<long[]> counters = new ArrayList<>();
+            for (int i = 0; i < files.size(); i++) {
+                Path f = files.get(i);
+                KeyedSnapshot.Contents c;
+                try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+                    c = KeyedSnapshot.read(ch, f.toString(), (key, samples, age, tracker, anomalies, params, off) -> {
+                        KeyedStore target = stores[shardOf(key, stores.length)];
+                        target.putRecord(key, samples, now - age, tracker, anomalies, params, off);
+                    });
+                } catch (IllegalStateException e) {
+                    throw new IOException(f + ": " + e.getMessage(), e);
+                }
+                if (c.header().shard() != i) {
+                    throw new IOException(f + ": holds shard " + c.header().shard() + ", expected " + i);
+                }
+                List<String> diff = c.header().differences(expected);
+                if (!diff.isEmpty()) {
+                    throw new IOException(f + ": the snapshot's configuration differs: " + String.join("; ", diff));
+                }
+                for (int k = 0; k < 6; k++) {
+                    totals[k] += c.counters()[k];
+                }
+                thresholds.add(c.threshold());
+                counters.add(c.counters());
+            }
+            if (oldShards == stores.length) {
+                for (int s = 0; s < stores.length; s++) {
+                    try {
+                        stores[s].threshold.restoreState(thresholds.get(s));
+                    } catch (IllegalArgumentException e) {
+                        throw new IOException(files.get(s) + ": " + e.getMessage(), e);
+                    }
+                    long[] k = counters.get(s);
+                    stores[s].restoreCounters(k[0], k[1], k[2], k[3], k[4], k[5]);
+                }
+            } else {
+                stores[0].restoreCounters(totals[0], totals[1], totals[2], totals[3], totals[4], totals[5]);
+            }
+            IngestPipeline p = new IngestPipeline(b, stores);
+            p.startAgents();
+            return p;
+        } catch (IOException | RuntimeException e) {
+            for (KeyedStore s : stores) {
+                if (s != null) {
+                    s.close();
+                }
+            }
+            throw e;
+        }
+    }
+
+    static int shardOf(long key, int shards) {
+        return (int) (((KeyedStore.mix(key) >>> 32) * shards) >>> 32);
+    }
+
+    /**
+     * Stops accepting offers, waits for in-flight offers and open claims, drains the rings (everything accepted is
+     * processed and reaches the sink), stops the agents and frees the memory. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Publisher p : publishers) {
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (p.inFlight && System.nanoTime() - deadline < 0) {
+                Thread.onSpinWait();
+            }
+            if (p.inFlight) {
+                LOG.log(System.Logger.Level.WARNING, "clipstream ingest: a publisher kept a claim open for 10 s; "
+                        + "closing without it");
+            }
+        }
+        if (started) {
+            for (Shard s : shards) {
+                while (!s.drained() && !s.runner.isClosed()) {
+                    Thread.onSpinWait();
+                    Thread.yield();
+                }
+            }
+            for (Shard s : shards) {
+                s.runner.close();
+            }
+        }
+        for (Shard s : shards) {
+            s.store.close();
+            s.arena.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ builder
+
+    /** Configures an {@link IngestPipeline}. */
+    public static final class Builder {
+        final KeyedStore.Builder store;
+        int shards = 1;
+        int ringCapacity;
+        int batch = 64;
+        Supplier<IdleStrategy> idleStrategy = () -> new BackoffIdleStrategy(100, 10, 1_000, 100_000);
+        BadSamplePolicy badSamples = BadSamplePolicy.THROW;
+        IntFunction<ResultSink> sinks = s -> ResultSink.NONE;
+        ErrorHandler errorHandler;
+        NanoClock clock = new SystemNanoClock();
+
+        private Builder(KeyedStore.Builder store) {
+            this.store = Objects.requireNonNull(store, "store");
+        }
+
+        /**
+         * Shards (agents, each with its own thread, ring and store of {@code maxKeys / shards} keys, rounded up).
+         * Default 1.
+         */
+        public Builder shards(int n) {
+            if (n < 1 || n > 256) {
+                throw new IllegalArgumentException("shards must be in [1, 256]: " + n);
+            }
+            this.shards = n;
+            return this;
+        }
+
+        /**
+         * Bytes of each shard's ring, a power of two holding at least eight records (default: room for about
+         * 16,384 samples, at most 64 MiB).
+         */
+        public Builder ringCapacity(int bytes) {
+            if (bytes < 1024 || Integer.bitCount(bytes) != 1) {
+                throw new IllegalArgumentException("ring capacity must be a power of two >= 1024: " + bytes);
+            }
+            this.ringCapacity = bytes;
+            return this;
+        }
+
+        /** Records an agent drains per duty cycle (default 64). */
+        public Builder batch(int n) {
+            if (n < 1 || n > 1 << 16) {
+                throw new IllegalArgumentException("batch must be in [1, 65536]: " + n);
+            }
+            this.batch = n;
+            return this;
+        }
+
+        /**
+         * The agents' idle strategy, one instance per shard (default {@code BackoffIdleStrategy}: spin, yield,
+         * then park 1-100 microseconds). {@code BusySpinIdleStrategy} gives the lowest latency at the cost of a
+         * core per shard.
+         */
+        public Builder idleStrategy(Supplier<IdleStrategy> s) {
+            this.idleStrategy = Objects.requireNonNull(s, "idleStrategy");
+            return this;
+        }
+
+        /** What offers do with bad samples (default {@link BadSamplePolicy#THROW}). */
+        public Builder badSamples(BadSamplePolicy p) {
+            this.badSamples = Objects.requireNonNull(p, "badSamples");
+            return this;
+        }
+
+        /** One sink for all shards (called concurrently from the shards' threads when there are several). */
+        public Builder sink(ResultSink sink) {
+            Objects.requireNonNull(sink, "sink");
+            this.sinks = s -> sink;
+            return this;
+        }
+
+        /** A sink per shard, created once at start. */
+        public Builder sinks(IntFunction<ResultSink> perShard) {
+            this.sinks = Objects.requireNonNull(perShard, "sinks");
+            return this;
+        }
+
+        /** Receives exceptions from sinks and agents (default: logged as warnings). */
+        public Builder errorHandler(ErrorHandler h) {
+            this.errorHandler = Objects.requireNonNull(h, "errorHandler");
+            return this;
+        }
+
+        /** The clock for idle times (default {@code System.nanoTime()}). */
+        public Builder clock(NanoClock c) {
+            this.clock = Objects.requireNonNull(c, "clock");
+            return this;
+        }
+
+        KeyedStore.Builder shardConfig() {
+            int perShard = (int) Math.min(1 << 30, (store.maxKeys + (long) shards - 1) / shards);
+            return store.copy().maxKeys(perShard);
+        }
+
+        /** Allocates the shards and starts the agents. */
+        public IngestPipeline start() {
+            KeyedStore[] stores = new KeyedStore[shards];
+            KeyedStore.Builder shardConfig = shardConfig();
+            try {
+                for (int s = 0; s < shards; s++) {
+                    stores[s] = shardConfig.build();
+                }
+                IngestPipeline p = new IngestPipeline(this, stores);
+                p.startAgents();
+                return p;
+            } catch (RuntimeException e) {
+                for (KeyedStore s : stores) {
+                    if (s != null) {
+                        s.close();
+                    }
+                }
+                throw e;
+            }
+        }
+    }
+}

@@ -1,0 +1,412 @@
+package io.clipstream.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.clipstream.StepSize;
+import io.clipstream.detect.Decision;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.agrona.concurrent.CachedNanoClock;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Producers, shards, backpressure, order, snapshots under load, bad samples, eviction, shutdown. */
+class IngestPipelineTest {
+
+    static final int D = 8;
+
+    /** The {@code seq}-th sample of {@code key}: deterministic, so a reference can replay any key. */
+    static float[] sampleFor(long key, long seq) {
+        SplittableRandom r = new SplittableRandom(key * 1_000_003L + seq);
+        float[] x = new float[D];
+        for (int i = 0; i < D; i++) {
+            x[i] = (float) (key % 17 + (1 + key % 5) * r.nextGaussian());
+        }
+        return x;
+    }
+
+    /** Records, per key, the tags in the order the sink saw them; one instance per shard (single thread). */
+    static final class OrderSink implements ResultSink {
+        final Map<Long, Long> lastTag = new HashMap<>();
+        long results;
+        long outOfOrder;
+
+        @Override
+        public void onResult(long key, long tag, double score, double level, Decision decision) {
+            results++;
+            Long last = lastTag.put(key, tag);
+            if (last != null && last >= tag) {
+                outOfOrder++;
+            }
+        }
+    }
+
+    /** Runs {@code producers} threads, each offering {@code each} samples over its own keys, without retrying. */
+    static long[] produce(IngestPipeline p, int producers, int each, int keysPerProducer) throws InterruptedException {
+        long[] accepted = new long[producers];
+        List<Thread> threads = new ArrayList<>();
+        CountDownLatch start = new CountDownLatch(1);
+        for (int t = 0; t < producers; t++) {
+            int id = t;
+            threads.add(Thread.ofPlatform().start(() -> {
+                Publisher pub = p.publisher();
+                try {
+                    start.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = 0; i < each; i++) {
+                    long key = id * 1000L + i % keysPerProducer;
+                    if (pub.offer(key, ((long) id << 40) | i, sampleFor(key, i))) {
+                        accepted[id]++;
+                    }
+                }
+            }));
+        }
+        start.countDown();
+        for (Thread th : threads) {
+            th.join();
+        }
+        return accepted;
+    }
+
+    static void checkAccounting(IngestPipeline p, List<OrderSink> sinks, long offered, long accepted) {
+        IngestMetrics m = p.metrics();
+        long results = sinks.stream().mapToLong(s -> s.results).sum();
+        assertEquals(accepted, m.samples(), "every accepted sample processed: " + m);
+        assertEquals(results, m.samples(), "every processed sample reached the sink");
+        assertEquals(offered, m.samples() + m.dropped() + m.rejected(), "samples + dropped + rejected = offers: " + m);
+        assertEquals(0, sinks.stream().mapToLong(s -> s.outOfOrder).sum(), "per-key order");
+    }
+
+    @Test
+    void producersShardsNothingLostOrderKept() throws Exception {
+        List<OrderSink> sinks = new ArrayList<>();
+        IngestPipeline p = IngestPipeline.builder(KeyedStore.builder(D).maxKeys(10_000)).shards(2)
+                .sinks(s -> {
+                    OrderSink sink = new OrderSink();
+                    sinks.add(sink);
+                    return sink;
+                }).start();
+        long[] accepted = produce(p, 4, 100_000, 50);
+        p.close();
+        long total = 0;
+        for (long a : accepted) {
+            total += a;
+        }
+        checkAccounting(p, sinks, 400_000, total);
+        // a key exists once one of its samples got through (with 4 producers on 2 cores most offers may be dropped)
+        assertEquals(sinks.stream().mapToLong(s -> s.lastTag.size()).sum(), p.metrics().keys());
+        assertTrue(p.metrics().shard(0, "samples") > 0 && p.metrics().shard(1, "samples") > 0, "both shards used");
+        assertEquals(0, p.metrics().errors());
+    }
+
+    /** A tiny ring and a slow sink: most offers are dropped, and every one is still accounted for. */
+    @Test
+    void aFullRingDropsVisiblyAndLosesNothingAccepted() throws Exception {
+        List<OrderSink> sinks = new ArrayList<>();
+        IngestPipeline p = IngestPipeline.builder(KeyedStore.builder(D).maxKeys(1000)).ringCapacity(1024)
+                .sinks(s -> {
+                    OrderSink inner = new OrderSink();
+                    sinks.add(inner);
+                    return (key, tag, score, level, decision) -> {
+                        long until = System.nanoTime() + 20_000;
+                        while (System.nanoTime() < until) {
+                            Thread.onSpinWait();
+                        }
+                        inner.onResult(key, tag, score, level, decision);
+                    };
+                }).start();
+        long[] accepted = produce(p, 3, 20_000, 10);
+        p.close();
+        long total = accepted[0] + accepted[1] + accepted[2];
+        checkAccounting(p, sinks, 60_000, total);
+        assertTrue(p.metrics().dropped() > 10_000, "the ring was full most of the time: " + p.metrics());
+    }
+
+    /** Replays {@code n} samples of {@code key} into a fresh store and returns its estimate. */
+    static float[] reference(KeyedStore.Builder config, long key, long n) {
+        // same maxKeys as the pipeline's stores: the kernels take a different (equally exact) path for small segments
+        try (KeyedStore s = config.copy().build()) {
+            for (long i = 0; i < n; i++) {
+                s.process(key, sampleFor(key, i), 0);
+            }
+            float[] e = new float[D];
+            s.estimate(key, e);
+            return e;
+        }
+    }
+
+    static void offerUntilAccepted(Publisher pub, long key, long seq) {
+        while (!pub.offer(key, seq, sampleFor(key, seq))) {
+            Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * A snapshot taken while two producers are running restores (into the same and into a different number of
+     * shards) to stores whose every key equals a replay of exactly the samples it had seen, and which then continue
+     * to the same state as a pipeline that never stopped.
+     */
+    @Test
+    void snapshotUnderLoadRestoresAndContinues(@TempDir Path dir) throws Exception {
+        KeyedStore.Builder config = KeyedStore.builder(D).maxKeys(1000);
+        IngestPipeline p = IngestPipeline.builder(config).shards(2).start();
+        int keysPerProducer = 20;
+        int perKey = 3000;
+        CountDownLatch halfway = new CountDownLatch(2);
+        List<Thread> producers = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+            int id = t;
+            producers.add(Thread.ofPlatform().start(() -> {
+                Publisher pub = p.publisher();
+                for (int seq = 0; seq < perKey; seq++) {
+                    if (seq == perKey / 2) {
+                        halfway.countDown();
+                    }
+                    for (int k = 0; k < keysPerProducer; k++) {
+                        offerUntilAccepted(pub, id * 1000L + k, seq);
+                    }
+                }
+            }));
+        }
+        assertTrue(halfway.await(60, TimeUnit.SECONDS));
+        List<Path> files = p.snapshot(dir).get(60, TimeUnit.SECONDS);
+        for (Thread th : producers) {
+            th.join();
+        }
+        assertEquals(2, files.size());
+        assertTrue(p.awaitProcessed(Duration.ofSeconds(60)));
+        Map<Long, float[]> finalState = new HashMap<>();
+        for (int t = 0; t < 2; t++) {
+            for (int k = 0; k < keysPerProducer; k++) {
+                long key = t * 1000L + k;
+                float[] e = new float[D];
+                assertTrue(p.shardFor(key).store.estimate(key, e));
+                finalState.put(key, e);
+            }
+        }
+        p.close();
+
+        for (int shards : new int[] {2, 3}) {
+            IngestPipeline q = IngestPipeline.restore(IngestPipeline.builder(config).shards(shards), dir);
+            try {
+                assertEquals(40, q.metrics().keys());
+                Map<Long, Long> seen = new HashMap<>();
+                for (long key : finalState.keySet()) {
+                    KeyedStore store = q.shardFor(key).store;
+                    long n = store.samples(key);
+                    assertTrue(n >= 1 && n <= perKey, "key " + key + " had " + n + " samples");
+                    float[] e = new float[D];
+                    store.estimate(key, e);
+                    assertArrayEquals(reference(config, key, n), e, "key " + key + " at the snapshot");
+                    seen.put(key, n);
+                }
+                Publisher pub = q.publisher();
+                for (var e : seen.entrySet()) {
+                    for (long seq = e.getValue(); seq < perKey; seq++) {
+                        offerUntilAccepted(pub, e.getKey(), seq);
+                    }
+                }
+                assertTrue(q.awaitProcessed(Duration.ofSeconds(60)));
+                for (var e : finalState.entrySet()) {
+                    float[] got = new float[D];
+                    q.shardFor(e.getKey()).store.estimate(e.getKey(), got);
+                    assertArrayEquals(e.getValue(), got, "key " + e.getKey() + " after continuing");
+                }
+            } finally {
+                q.close();
+            }
+        }
+    }
+
+    @Test
+    void restoreRefusesMismatchesAndDamage(@TempDir Path dir) throws Exception {
+        KeyedStore.Builder config = KeyedStore.builder(D).maxKeys(100);
+        try (IngestPipeline p = IngestPipeline.builder(config).shards(2).start()) {
+            for (long key = 0; key < 50; key++) {
+                p.offer(key, 0, sampleFor(key, 0));
+            }
+            assertTrue(p.awaitProcessed(Duration.ofSeconds(10)));
+            p.snapshot(dir).get(10, TimeUnit.SECONDS);
+        }
+        IOException dim = assertThrows(IOException.class,
+                () -> IngestPipeline.restore(IngestPipeline.builder(KeyedStore.builder(D + 1)), dir));
+        assertTrue(dim.getMessage().contains("dimension 8 (snapshot) vs 9 (configured)"), dim.getMessage());
+        IOException step = assertThrows(IOException.class, () -> IngestPipeline.restore(
+                IngestPipeline.builder(KeyedStore.builder(D).stepSize(StepSize.halfLife(10))), dir));
+        assertTrue(step.getMessage().contains("step halfLife(300.0) (snapshot) vs halfLife(10.0) (configured)"),
+                step.getMessage());
+        IOException small = assertThrows(IOException.class,
+                () -> IngestPipeline.restore(IngestPipeline.builder(KeyedStore.builder(D).maxKeys(20)), dir));
+        assertTrue(small.getMessage().contains("more keys than the store's capacity"), small.getMessage());
+
+        Path file = dir.resolve("shard-001-of-002.ckeys");
+        byte[] original = Files.readAllBytes(file);
+        byte[] bad = original.clone();
+        bad[200] ^= 1;
+        Files.write(file, bad);
+        IOException corrupt = assertThrows(IOException.class,
+                () -> IngestPipeline.restore(IngestPipeline.builder(config), dir));
+        assertTrue(corrupt.getMessage().contains("shard-001-of-002.ckeys: checksum mismatch"), corrupt.getMessage());
+        Files.delete(file);
+        IOException missing = assertThrows(IOException.class,
+                () -> IngestPipeline.restore(IngestPipeline.builder(config), dir));
+        assertTrue(missing.getMessage().endsWith("1 snapshot files for 2 shards"), missing.getMessage());
+        Files.write(file, original);
+        try (IngestPipeline ok = IngestPipeline.restore(IngestPipeline.builder(config).shards(2), dir)) {
+            assertEquals(50, ok.metrics().keys());
+        }
+        IOException none = assertThrows(IOException.class,
+                () -> IngestPipeline.restore(IngestPipeline.builder(config), dir.resolve("..").resolve("nothing")));
+        assertTrue(none.getMessage() != null);
+    }
+
+    @Test
+    void badSamplesAreRefusedPerPolicyWithoutDisturbingOthers() throws Exception {
+        Map<Long, Long> results = new ConcurrentHashMap<>();
+        try (IngestPipeline p = IngestPipeline.builder(KeyedStore.builder(D)).sink((key, tag, s, l, d) ->
+                results.merge(key, 1L, Long::sum)).start()) {
+            assertEquals("key 5: sample has length 3, expected 8", assertThrows(IllegalArgumentException.class,
+                    () -> p.offer(5, 0, new float[3])).getMessage());
+            float[] nan = sampleFor(5, 0);
+            nan[2] = Float.NaN;
+            assertEquals("key 5: sample[2] is NaN (values must be finite)",
+                    assertThrows(IllegalArgumentException.class, () -> p.offer(5, 0, nan)).getMessage());
+            assertThrows(IllegalArgumentException.class, () -> p.offer(5, 0, (float[]) null));
+            for (int i = 0; i < 100; i++) {
+                assertTrue(p.offer(6, i, sampleFor(6, i)));
+            }
+            assertTrue(p.awaitProcessed(Duration.ofSeconds(10)));
+            assertEquals(3, p.metrics().rejected());
+            assertEquals(100, p.metrics().samples());
+            assertEquals(null, results.get(5L));
+            float[] e = new float[D];
+            p.shardFor(6).store.estimate(6, e);
+            assertArrayEquals(reference(KeyedStore.builder(D), 6, 100), e);
+        }
+        try (IngestPipeline p = IngestPipeline.builder(KeyedStore.builder(D)).badSamples(BadSamplePolicy.COUNT)
+                .start()) {
+            float[] inf = sampleFor(5, 0);
+            inf[7] = Float.NEGATIVE_INFINITY;
+            assertFalse(p.offer(5, 0, inf));
+            assertFalse(p.offer(5, 0, new float[9]));
+            assertTrue(p.offer(5, 0, sampleFor(5, 0)));
+            assertTrue(p.awaitProcessed(Duration.ofSeconds(10)));
+            assertEquals(2, p.metrics().rejected());
+            assertEquals(1, p.metrics().samples());
+            assertEquals(0, p.metrics().dropped());
+        }
+    }
+
+    @Test
+    void zeroCopyClaimsCommitAndAbort() throws Exception {
+        AtomicLong tags = new AtomicLong();
+        IngestPipeline p = IngestPipeline.builder(KeyedStore.builder(D)).sink((key, tag, s, l, d) ->
+                tags.addAndGet(tag)).start();
+        Publisher pub = p.publisher();
+        assertTrue(pub.claim(42, 1));
+        assertThrows(IllegalStateException.class, () -> pub.claim(43, 2), "one claim at a time");
+        pub.put(sampleFor(42, 0), 0);
+        pub.set(3, 1.5f);
+        assertThrows(IndexOutOfBoundsException.class, () -> pub.set(D, 1f));
+        assertTrue(pub.commit());
+        assertTrue(pub.claim(42, 10));
+        pub.abort();
+        assertTrue(pub.claim(42, 100));
+        for (int i = 0; i < D; i++) {
+            pub.segment().setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, pub.index() + i, i);
+        }
+        assertTrue(pub.commit());
+        assertTrue(pub.claim(42, 1000));
+        pub.put(sampleFor(42, 1), 0);
+        pub.set(0, Float.NaN);
+        assertEquals("key 42: sample[0] is NaN (values must be finite)",
+                assertThrows(IllegalArgumentException.class, pub::commit).getMessage());
+        assertThrows(IllegalStateException.class, pub::commit, "the bad claim is gone");
+        assertTrue(p.awaitProcessed(Duration.ofSeconds(10)));
+        assertEquals(101, tags.get(), "the committed records, and only them");
+        float[] e = new float[D];
+        p.shardFor(42).store.estimate(42, e);
+        float[] first = sampleFor(42, 0);
+        first[3] = 1.5f;
+        for (int i = 0; i < D; i++) {
+            assertEquals((first[i] + i) / 2, e[i], 1e-5f, "mean of the two committed samples");
+        }
+        p.close();
+        assertEquals("the pipeline is closed", assertThrows(IllegalStateException.class,
+                () -> p.offer(1, 0, sampleFor(1, 0))).getMessage());
+        assertEquals(2, p.metrics().samples());
+        assertEquals(1, p.metrics().rejected());
+    }
+
+    @Test
+    void sinkExceptionsAreCountedAndProcessingContinues() throws Exception {
+        AtomicLong reported = new AtomicLong();
+        try (IngestPipeline p = IngestPipeline.builder(KeyedStore.builder(D)).errorHandler(e -> reported.incrementAndGet())
+                .sink((key, tag, s, l, d) -> {
+                    if (tag % 10 == 0) {
+                        throw new IllegalStateException("sink failure " + tag);
+                    }
+                }).start()) {
+            for (int i = 0; i < 1000; i++) {
+                assertTrue(p.offer(i % 7, i, sampleFor(i % 7, i)));
+            }
+            assertTrue(p.awaitProcessed(Duration.ofSeconds(10)));
+            assertEquals(1000, p.metrics().samples());
+            assertEquals(100, p.metrics().errors());
+            assertEquals(100, reported.get());
+        }
+    }
+
+    @Test
+    void idleKeysAreEvictedByTheAgent() throws Exception {
+        CachedNanoClock clock = new CachedNanoClock();
+        clock.update(0);
+        try (IngestPipeline p = IngestPipeline.builder(KeyedStore.builder(D).evictIdleAfter(Duration.ofSeconds(1)))
+                .clock(clock).start()) {
+            for (long key = 0; key < 100; key++) {
+                p.offer(key, 0, sampleFor(key, 0));
+            }
+            assertTrue(p.awaitProcessed(Duration.ofSeconds(10)));
+            assertEquals(100, p.metrics().keys());
+            clock.update(500_000_000L);
+            for (long key = 0; key < 30; key++) {
+                p.offer(key, 1, sampleFor(key, 1));
+            }
+            assertTrue(p.awaitProcessed(Duration.ofSeconds(10)));
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            for (long t = 1_200_000_000L; p.metrics().evictions() < 70 && System.nanoTime() < deadline; t += 2_000_000) {
+                clock.update(t); // the agent sweeps a slice of the index per millisecond of its clock
+                Thread.sleep(1);
+            }
+            assertEquals(70, p.metrics().evictions());
+            assertEquals(30, p.metrics().keys());
+        }
+    }
+
+    @Test
+    void configurationIsValidated() {
+        KeyedStore.Builder big = KeyedStore.builder(10_000);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> IngestPipeline.builder(big).ringCapacity(1024)
+                .start()).getMessage().contains("too small for samples of dimension 10000"));
+        assertThrows(IllegalArgumentException.class, () -> IngestPipeline.builder(big).ringCapacity(3000));
+        assertThrows(IllegalArgumentException.class, () -> IngestPipeline.builder(big).shards(0));
+        assertThrows(IllegalArgumentException.class, () -> IngestPipeline.builder(big).batch(0));
+    }
+}
