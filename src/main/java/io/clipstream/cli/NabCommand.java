@@ -27,35 +27,36 @@ final class NabCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "output directory (created if needed)")
     Path out;
 
-    @Option(names = "--window", description = "recent values per window (default: ${DEFAULT-VALUE})")
+    @Option(names = "--window", description = "recent values the autoregression sees (default: ${DEFAULT-VALUE})")
     int window = Nab.Settings.defaults().window();
 
-    @Option(names = "--model", description = "model of the window: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
-    Nab.Model model = Nab.Settings.defaults().model();
+    @Option(names = "--no-seasonal", description = "no seasonal model (values 1, 2 and 7 days earlier)")
+    boolean noSeasonal;
 
-    @Option(names = "--ar-step", description = "normalised step of the autoregression (default: ${DEFAULT-VALUE})")
-    double arStep = Nab.Settings.defaults().arStep();
+    @Option(names = "--no-level", description = "do not score the distance from the running location")
+    boolean noLevel;
 
-    @Option(names = "--mean-half-life", description = "half-life in rows of the window mean (default: ${DEFAULT-VALUE})")
-    double meanHalfLife = Nab.Settings.defaults().meanHalfLife();
-
-    @Option(names = "--norm-half-life",
-            description = "half-life in rows of the robust location and scale (default: ${DEFAULT-VALUE})")
-    double normHalfLife = Nab.Settings.defaults().normHalfLife();
-
-    @Option(names = "--smoothing", description = "raw scores averaged before the tail mapping (default: ${DEFAULT-VALUE})")
+    @Option(names = "--smoothing",
+            description = "rows over which model errors are also averaged; 0: none (default: ${DEFAULT-VALUE})")
     int smoothing = Nab.Settings.defaults().smoothing();
 
-    @Option(names = "--history", description = "recent raw scores the tail model uses (default: ${DEFAULT-VALUE})")
+    @Option(names = "--history", description = "recent raw scores per tail model (default: ${DEFAULT-VALUE})")
     int history = Nab.Settings.defaults().history();
 
-    @Option(names = "--tail-quantile",
-            description = "quantile above which an exponential tail is fitted (default: ${DEFAULT-VALUE})")
-    double tailQuantile = Nab.Settings.defaults().tailQuantile();
+    @Option(names = "--second-weight",
+            description = "weight of the second most surprised channel (default: ${DEFAULT-VALUE})")
+    double secondWeight = Nab.Settings.defaults().secondWeight();
 
     @Option(names = "--suppress",
-            description = "rows after a score during which no lower score is emitted (default: ${DEFAULT-VALUE})")
+            description = "rows after a reported surprise during which only larger ones count (default: ${DEFAULT-VALUE})")
     int suppress = Nab.Settings.defaults().suppress();
+
+    @Option(names = "--margin",
+            description = "decades by which a surprise must exceed a recent one (default: ${DEFAULT-VALUE})")
+    double margin = Nab.Settings.defaults().margin();
+
+    @Option(names = "--prior", description = "use the configuration fixed before any NAB score was computed")
+    boolean prior;
 
     @Option(names = "--no-progress", description = "no progress bar on stderr")
     boolean noProgress;
@@ -64,8 +65,8 @@ final class NabCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Nab.Settings s;
         try {
-            s = new Nab.Settings(window, model, arStep, meanHalfLife, normHalfLife, smoothing, history, tailQuantile,
-                    suppress);
+            s = prior ? Nab.Settings.prior() : new Nab.Settings(window, !noSeasonal, !noLevel, smoothing, history,
+                    secondWeight, suppress, margin);
         } catch (IllegalArgumentException e) {
             throw new Main.UserException("nab: " + e.getMessage());
         }

@@ -11,6 +11,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -27,44 +30,34 @@ import java.util.stream.Stream;
  */
 public final class Nab {
 
-    /** What is fitted to the sliding window of recent values. */
-    public enum Model {
-        /** A linear autoregression by clipped SGD: predicts the value from the window; score = |residual|. */
-        AR,
-        /** A clipped-SGD mean of the window vectors; score = distance of the current window to it. */
-        MEAN,
-        /** Both; the row's surprise is the larger of the two. */
-        BOTH
-    }
-
     /**
      * Settings; one configuration for every file.
      *
-     * @param window number of recent values in the window (the AR model's lags; the mean model's dimension)
-     * @param model what is fitted to the window
-     * @param arStep constant (normalised) step of the autoregression
-     * @param meanHalfLife half-life in rows of the mean model
-     * @param normHalfLife half-life in rows of the robust location and scale used to normalise values
-     * @param smoothing number of recent raw scores averaged before the tail mapping (1: none)
-     * @param history number of recent raw scores the tail model compares a score against
-     * @param tailQuantile the level above which the tail model fits an exponential tail
-     * @param suppress rows after an emitted surprise during which lower or equal surprises are emitted as 0
+     * @param window number of recent values the autoregression sees
+     * @param seasonal whether to run the seasonal model (values one day, two days and one week earlier)
+     * @param level whether to score the value's distance from the running location
+     * @param smoothing if above 1, the autoregression's and the seasonal model's errors are also scored as means over
+     *     this many rows (sustained deviations); 0 or 1 for none
+     * @param history number of recent raw scores each channel's tail model compares a new one with
+     * @param secondWeight the row's surprise is the largest channel surprise plus this times the second largest
+     * @param suppress rows after an emitted surprise during which a surprise is emitted only if it exceeds it
+     * @param margin by how much (decades) a surprise must exceed one emitted in the last {@code suppress} rows
      */
-    public record Settings(int window, Model model, double arStep, double meanHalfLife, double normHalfLife,
-                           int smoothing, int history, double tailQuantile, int suppress) {
+    public record Settings(int window, boolean seasonal, boolean level, int smoothing, int history,
+                           double secondWeight, int suppress, double margin) {
 
         /**
-         * The configuration written down before any NAB score was computed (the brief's suggestions taken
-         * literally: AR over 16 lags with the library's default step, normalisation over a half-life of 1,000
-         * rows, tail probability against the last 2,000 raw scores, 100 rows of suppression).
+         * The configuration written down before any NAB score was computed: the brief's suggestions taken
+         * literally, an autoregression over 16 lags with the library's default step, the tail probability of its
+         * error among the last 2,000, 100 rows of suppression; no seasonal model, no level, no smoothing.
          */
         public static Settings prior() {
-            return new Settings(16, Model.AR, 0.05, 300, 1000, 1, 2000, 0.9, 100);
+            return new Settings(16, false, false, 0, 2000, 0, 100, 0);
         }
 
         /** The default configuration. */
         public static Settings defaults() {
-            return prior();
+            return new Settings(8, true, true, 32, 2000, 0.5, 500, 1);
         }
 
         /** Validates. */
@@ -72,41 +65,50 @@ public final class Nab {
             if (window < 1 || window > 10_000) {
                 throw new IllegalArgumentException("window must be in [1, 10000]: " + window);
             }
-            if (model == null) {
-                throw new IllegalArgumentException("model must not be null");
-            }
-            if (!(arStep > 0 && arStep <= 1)) {
-                throw new IllegalArgumentException("AR step must be in (0, 1]: " + arStep);
-            }
-            if (!(meanHalfLife >= 1 && Double.isFinite(meanHalfLife))) {
-                throw new IllegalArgumentException("mean half-life must be finite and >= 1: " + meanHalfLife);
-            }
-            if (!(normHalfLife >= 1 && Double.isFinite(normHalfLife))) {
-                throw new IllegalArgumentException("normalisation half-life must be finite and >= 1: " + normHalfLife);
-            }
-            if (smoothing < 1 || smoothing > 10_000) {
-                throw new IllegalArgumentException("smoothing must be in [1, 10000]: " + smoothing);
+            if (smoothing < 0 || smoothing > 100_000) {
+                throw new IllegalArgumentException("smoothing must be in [0, 100000]: " + smoothing);
             }
             if (history < MIN_HISTORY || history > 1_000_000) {
                 throw new IllegalArgumentException("history must be in [" + MIN_HISTORY + ", 1000000]: " + history);
             }
-            if (!(tailQuantile >= 0.5 && tailQuantile < 1)) {
-                throw new IllegalArgumentException("tail quantile must be in [0.5, 1): " + tailQuantile);
+            if (!(secondWeight >= 0 && secondWeight <= 1)) {
+                throw new IllegalArgumentException("second weight must be in [0, 1]: " + secondWeight);
             }
-            if (suppress < 0) {
-                throw new IllegalArgumentException("suppress must be >= 0: " + suppress);
+            if (suppress < 0 || suppress > 1_000_000) {
+                throw new IllegalArgumentException("suppress must be in [0, 1000000]: " + suppress);
+            }
+            if (!(margin >= 0 && margin <= 100)) {
+                throw new IllegalArgumentException("margin must be in [0, 100]: " + margin);
             }
         }
     }
 
-    /** Raw scores needed before the tail model says anything (scores are 0 until then). */
+    /** Raw scores a tail model needs before it says anything (surprises are 0 until then). */
     static final int MIN_HISTORY = 64;
 
-    /** Surprise (in decades of tail probability) that maps to an anomaly score of 0.5. */
+    /** The tail model fits an exponential tail to the raw scores above this quantile of its history. */
+    static final double TAIL_QUANTILE = 0.9;
+
+    /** Surprise (decades of tail probability) that maps to an anomaly score of 0.5. */
     static final double HALF_SCORE_SURPRISE = 4;
 
     /** Largest surprise, in decades (a tail probability of 10^-300). */
     static final double MAX_SURPRISE = 300;
+
+    /** Half-life in rows of the robust location and scale that normalise the values. */
+    static final double NORM_HALF_LIFE = 1000;
+
+    /** The seasonal model sees {@code 2 k + 1} values around each seasonal lag, {@code k = SEASON_LAGS}. */
+    static final int SEASON_LAGS = 2;
+
+    /** Seasonal lags in days. */
+    static final int[] SEASON_DAYS = {1, 2, 7};
+
+    /** Timestamp differences looked at to find the sampling interval. */
+    static final int INTERVAL_SAMPLES = 16;
+
+    /** Largest daily period in rows (one day of one-second data). */
+    static final int MAX_PERIOD = 86_400;
 
     private Nab() {
     }
@@ -114,88 +116,166 @@ public final class Nab {
     // ------------------------------------------------------------------ the detector
 
     /**
-     * The streaming detector for one series; {@link #next(double)} returns the anomaly score of each value in turn.
+     * The streaming detector for one series; {@link #next(long, double)} returns the anomaly score of each value in
+     * turn.
      */
     public static final class Detector {
         private final Settings settings;
         private final int w;
-        private final double[] recent;
+        private double[] recent;
         private long seen;
-        private double origin = Double.NaN;
+        private double origin;
         private final MeanEstimator location;
         private final MeanEstimator deviation;
         private final LinearRegression ar;
-        private final MeanEstimator mean;
-        private final float[] features;
-        private final float[] point;
-        private final float[] window;
-        private final Scorer arScorer;
-        private final Scorer meanScorer;
+        private LinearRegression seasonal;
+        private final float[] arFeatures;
+        private float[] seasonalFeatures;
+        private final float[] point = new float[1];
+        /** Channels: 0 AR error, 1 seasonal error, 2 level, 3 smoothed AR error, 4 smoothed seasonal error. */
+        private final Channel[] channels = new Channel[5];
         private final double[] emitted;
+        private final long[] deltas = new long[INTERVAL_SAMPLES];
+        private int deltaCount;
+        private long lastTime;
+        private int period;
 
         /** A detector with the given settings. */
         public Detector(Settings s) {
             this.settings = s;
             this.w = s.window();
-            this.recent = new double[w];
-            this.location = MeanEstimator.builder(1).stepSize(StepSize.halfLife(s.normHalfLife())).build();
-            this.deviation = MeanEstimator.builder(1).stepSize(StepSize.halfLife(s.normHalfLife())).build();
-            boolean useAr = s.model() != Model.MEAN;
-            boolean useMean = s.model() != Model.AR;
-            this.ar = useAr ? LinearRegression.builder(w + 1).stepSize(StepSize.constant(s.arStep())).build() : null;
-            this.mean = useMean ? MeanEstimator.builder(w).stepSize(StepSize.halfLife(s.meanHalfLife())).build() : null;
-            this.features = new float[w + 1];
-            this.point = new float[1];
-            this.window = new float[w];
-            this.arScorer = useAr ? new Scorer(s) : null;
-            this.meanScorer = useMean ? new Scorer(s) : null;
+            this.recent = new double[w + 1];
+            this.location = MeanEstimator.builder(1).stepSize(StepSize.halfLife(NORM_HALF_LIFE)).build();
+            this.deviation = MeanEstimator.builder(1).stepSize(StepSize.halfLife(NORM_HALF_LIFE)).build();
+            this.ar = LinearRegression.builder(w + 1).build();
+            this.arFeatures = new float[w + 1];
+            boolean smooth = s.smoothing() > 1;
+            channels[0] = new Channel(s.history(), 1);
+            channels[1] = s.seasonal() ? new Channel(s.history(), 1) : null;
+            channels[2] = s.level() ? new Channel(s.history(), 1) : null;
+            channels[3] = smooth ? new Channel(s.history(), s.smoothing()) : null;
+            channels[4] = smooth && s.seasonal() ? new Channel(s.history(), s.smoothing()) : null;
             this.emitted = new double[Math.max(1, s.suppress())];
         }
 
+        /** The daily period in rows (0 until known, and when the sampling interval is over half a day). */
+        public int period() {
+            return period;
+        }
+
         /**
-         * Consumes the next value and returns its anomaly score in {@code [0, 1]}.
+         * Consumes the next row and returns its anomaly score in {@code [0, 1]}.
          *
+         * @param epochSecond the row's timestamp in seconds (only differences matter: they give the daily period)
+         * @param value the row's value
          * @throws IllegalArgumentException if the value is not finite (nothing changes)
          */
-        public double next(double value) {
+        public double next(long epochSecond, double value) {
             if (!Double.isFinite(value)) {
                 throw new IllegalArgumentException("value is " + value + " (values must be finite)");
             }
             if (seen == 0) {
                 origin = value;
+            } else {
+                observeTime(epochSecond);
             }
-            // values relative to the first one, so that the location estimate (which starts at 0) starts close
+            lastTime = epochSecond;
+            // relative to the first value, so that the location estimate (which starts at 0) starts close
             double v = value - origin;
             double center = corrected(location);
             double scale = Math.max(corrected(deviation), 1e-9 * Math.max(1, Math.abs(v)));
-            double surprise = 0;
+            double y = (v - center) / scale;
+            double arError = Double.NaN;
+            double seasonalError = Double.NaN;
             if (seen >= w) {
-                double y = (v - center) / scale;
                 for (int j = 0; j < w; j++) {
-                    features[j] = (float) ((recent[(int) ((seen - 1 - j) % w)] - center) / scale);
+                    arFeatures[j] = (float) ((lag(j + 1) - center) / scale);
                 }
-                if (ar != null) {
-                    features[w] = 1;
-                    double r = ar.update(features, (float) y);
-                    surprise = Math.max(surprise, arScorer.surprise(r));
+                arFeatures[w] = 1;
+                arError = ar.update(arFeatures, (float) y);
+            }
+            if (seasonal != null && seen >= period + SEASON_LAGS) {
+                int f = 0;
+                for (int days : SEASON_DAYS) {
+                    for (int j = -SEASON_LAGS; j <= SEASON_LAGS; j++) {
+                        long back = (long) days * period + j;
+                        // until that many days have passed, the latest whole day before stands in
+                        while (back > seen) {
+                            back -= period;
+                        }
+                        seasonalFeatures[f++] = (float) ((lag(back) - center) / scale);
+                    }
                 }
-                if (mean != null) {
-                    // the window that ends at this value
-                    window[0] = (float) y;
-                    System.arraycopy(features, 0, window, 1, w - 1);
-                    double d = mean.update(window);
-                    surprise = Math.max(surprise, meanScorer.surprise(d));
+                seasonalFeatures[f] = 1;
+                seasonalError = seasonal.update(seasonalFeatures, (float) y);
+            }
+            double first = 0;
+            double second = 0;
+            for (int c = 0; c < channels.length; c++) {
+                Channel ch = channels[c];
+                double raw = switch (c) {
+                    case 0, 3 -> arError;
+                    case 1, 4 -> seasonalError;
+                    default -> Math.abs(y);
+                };
+                if (ch == null || raw != raw) {
+                    continue;
+                }
+                double surprise = ch.surprise(raw);
+                if (surprise > first) {
+                    second = first;
+                    first = surprise;
+                } else if (surprise > second) {
+                    second = surprise;
                 }
             }
             point[0] = (float) v;
-            double dev = Math.abs(v - center);
             location.update(point);
-            point[0] = (float) dev;
+            point[0] = (float) Math.abs(v - center);
             deviation.update(point);
-            recent[(int) (seen % w)] = v;
-            double out = suppress(surprise);
+            recent[(int) (seen % recent.length)] = v;
+            double out = suppress(first + settings.secondWeight() * second);
             seen++;
             return out / (out + HALF_SCORE_SURPRISE);
+        }
+
+        /** The value {@code back >= 1} rows before the current one (relative to the origin). */
+        private double lag(long back) {
+            return recent[(int) ((seen - back) % recent.length)];
+        }
+
+        /**
+         * Finds the sampling interval (the median of the first {@link #INTERVAL_SAMPLES} positive timestamp
+         * differences) and from it the daily period in rows; then starts the seasonal model and widens the ring of
+         * recent values to a week.
+         */
+        private void observeTime(long t) {
+            if (deltaCount == INTERVAL_SAMPLES || !settings.seasonal()) {
+                return;
+            }
+            long d = t - lastTime;
+            if (d <= 0) {
+                return;
+            }
+            deltas[deltaCount++] = d;
+            if (deltaCount < INTERVAL_SAMPLES) {
+                return;
+            }
+            long[] sorted = deltas.clone();
+            Arrays.sort(sorted);
+            long rows = Math.round(86_400.0 / sorted[INTERVAL_SAMPLES / 2]);
+            if (rows < 2 || rows > MAX_PERIOD) {
+                return;
+            }
+            period = (int) rows;
+            int longest = SEASON_DAYS[SEASON_DAYS.length - 1];
+            double[] wider = new double[Math.max(w + 1, longest * period + SEASON_LAGS + 1)];
+            for (long back = 1; back <= Math.min(seen, recent.length); back++) {
+                wider[(int) ((seen - back) % wider.length)] = lag(back);
+            }
+            recent = wider;
+            seasonalFeatures = new float[SEASON_DAYS.length * (2 * SEASON_LAGS + 1) + 1];
+            seasonal = LinearRegression.builder(seasonalFeatures.length).build();
         }
 
         /**
@@ -211,7 +291,10 @@ public final class Nab {
             return point[0] / -Math.expm1(n * Math.log1p(-e.stepSize()));
         }
 
-        /** Emits {@code surprise} unless a surprise at least as large was emitted in the last {@code suppress} rows. */
+        /**
+         * Emits {@code surprise} unless a surprise was emitted in the last {@code suppress} rows and this one does not
+         * exceed it by {@code margin}; 0 otherwise.
+         */
         private double suppress(double surprise) {
             int s = settings.suppress();
             if (s == 0) {
@@ -221,36 +304,36 @@ public final class Nab {
             for (double e : emitted) {
                 recentMax = Math.max(recentMax, e);
             }
-            double out = surprise > recentMax ? surprise : 0;
+            double out = surprise > recentMax + (recentMax > 0 ? settings.margin() : 0) ? surprise : 0;
             emitted[(int) (seen % s)] = out;
             return out;
         }
     }
 
     /**
-     * Turns raw scores into surprises: {@code -log10} of the probability of a raw score at least as large under the
-     * recent raw scores (the last {@code history}, before the current one), empirical up to their
-     * {@code tailQuantile}-quantile and an exponential tail fitted to the excesses beyond it.
+     * One channel: a raw score stream (optionally as a running mean over {@code smoothing} rows) turned into
+     * surprises by a {@link TailModel} over its last {@code history} values.
      */
-    static final class Scorer {
+    static final class Channel {
         private final int smoothing;
         private final double[] last;
-        private double lastSum;
+        private double sum;
         private long count;
         private final TailModel tail;
 
-        Scorer(Settings s) {
-            this.smoothing = s.smoothing();
-            this.last = new double[smoothing];
-            this.tail = new TailModel(s.history(), s.tailQuantile());
+        Channel(int history, int smoothing) {
+            this.smoothing = Math.max(1, smoothing);
+            this.last = new double[this.smoothing];
+            this.tail = new TailModel(history, TAIL_QUANTILE);
         }
 
+        /** The surprise of {@code raw} (or of the mean of the last {@code smoothing} raw scores); then records it. */
         double surprise(double raw) {
             int k = (int) (count % smoothing);
-            lastSum += raw - last[k];
+            sum += raw - last[k];
             last[k] = raw;
             count++;
-            double score = count < smoothing ? lastSum / count : lastSum / smoothing;
+            double score = sum / Math.min(count, smoothing);
             double s = tail.surprise(score);
             tail.add(score);
             return s;
@@ -330,13 +413,23 @@ public final class Nab {
     }
 
     /** Scores a whole series (row by row, causally). */
-    public static double[] score(double[] values, Settings s) {
+    public static double[] score(long[] epochSeconds, double[] values, Settings s) {
         Detector d = new Detector(s);
         double[] out = new double[values.length];
         for (int i = 0; i < values.length; i++) {
-            out[i] = d.next(values[i]);
+            out[i] = d.next(epochSeconds[i], values[i]);
         }
         return out;
+    }
+
+    /**
+     * Seconds since 1970-01-01T00:00 of an ISO local date-time ({@code 2014-04-10 07:15:00}, a {@code T} instead of
+     * the space, optional fractional seconds).
+     *
+     * @throws java.time.format.DateTimeParseException if it is not one
+     */
+    public static long epochSeconds(String timestamp) {
+        return LocalDateTime.parse(timestamp.strip().replace(' ', 'T')).toEpochSecond(ZoneOffset.UTC);
     }
 
     // ------------------------------------------------------------------ files
@@ -347,9 +440,11 @@ public final class Nab {
      * @param relative its path under the data directory ({@code category/file.csv})
      * @param timestamps the timestamp column, as written
      * @param valueText the value column, as written
+     * @param epochSeconds the timestamps, parsed
      * @param values the values
      */
-    public record Series(Path relative, List<String> timestamps, List<String> valueText, double[] values) {
+    public record Series(Path relative, List<String> timestamps, List<String> valueText, long[] epochSeconds,
+                         double[] values) {
     }
 
     /**
@@ -391,6 +486,7 @@ public final class Nab {
         List<String> timestamps = new ArrayList<>(lines.size());
         List<String> valueText = new ArrayList<>(lines.size());
         double[] values = new double[lines.size()];
+        long[] times = new long[lines.size()];
         int n = 0;
         for (int i = first + 1; i < lines.size(); i++) {
             String line = lines.get(i);
@@ -403,8 +499,12 @@ public final class Nab {
                         + " columns but found " + cells.length);
             }
             String ts = cells[tsColumn].strip();
-            if (ts.isEmpty()) {
-                throw new IOException(relative + ": line " + (i + 1) + ": empty timestamp");
+            long t;
+            try {
+                t = epochSeconds(ts);
+            } catch (DateTimeParseException e) {
+                throw new IOException(relative + ": line " + (i + 1) + ": not a timestamp (yyyy-MM-dd HH:mm:ss): '"
+                        + abbreviate(ts) + "'");
             }
             String text = cells[valueColumn].strip();
             double v;
@@ -419,12 +519,13 @@ public final class Nab {
             }
             timestamps.add(ts);
             valueText.add(text);
+            times[n] = t;
             values[n++] = v;
         }
         if (n == 0) {
             throw new IOException(relative + ": no data rows");
         }
-        return new Series(relative, timestamps, valueText, Arrays.copyOf(values, n));
+        return new Series(relative, timestamps, valueText, Arrays.copyOf(times, n), Arrays.copyOf(values, n));
     }
 
     private static String abbreviate(String s) {
@@ -496,7 +597,7 @@ public final class Nab {
         }
         long rows = 0;
         for (Series series : all) {
-            double[] scores = score(series.values(), s);
+            double[] scores = score(series.epochSeconds(), series.values(), s);
             write(out.resolve(series.relative()), series, scores);
             rows += scores.length;
             progress.accept(rows);
