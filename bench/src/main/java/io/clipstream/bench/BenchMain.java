@@ -26,7 +26,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * Main class of {@code benchmarks.jar}.
  *
  * <ul>
- *   <li>With arguments: JMH's own command line ({@link org.openjdk.jmh.Main}), so every JMH option works
+ *   <li>{@code rcf-comparison [options]}: {@link RcfComparison} (detection quality and throughput beside AWS Random
+ *       Cut Forest), not JMH.</li>
+ *   <li>With other arguments: JMH's own command line ({@link org.openjdk.jmh.Main}), so every JMH option works
  *       ({@code -prof gc}, {@code -f 1}, {@code -p dim=1024}, a benchmark regex, {@code -h}).</li>
  *   <li>Without arguments: the standard suite through the JMH Runner API, one JMH run per {@link Part} (three
  *       for {@code estimator}), then Markdown tables on stdout (also written to
@@ -67,6 +69,10 @@ public final class BenchMain {
     }
 
     public static void main(String[] args) throws IOException {
+        if (args.length > 0 && args[0].equals("rcf-comparison")) {
+            RcfComparison.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         if (args.length > 0) {
             org.openjdk.jmh.Main.main(args);
             return;
