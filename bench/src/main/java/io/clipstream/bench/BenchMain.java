@@ -57,6 +57,9 @@ public final class BenchMain {
      */
     static final List<String> ESTIMATOR_DIMS = List.of("16", "1024", "65536");
     static final List<String> ESTIMATOR_TASKS = List.of("MEAN", "LINEAR", "LOGISTIC", "SOFTMAX");
+    /** The detector part's dims and tasks ({@link DetectorProcessBenchmark}). */
+    static final List<String> DETECTOR_DIMS = List.of("16", "256", "1024");
+    static final List<String> DETECTOR_TASKS = List.of("MEAN", "LOGISTIC");
 
     /** The fork JVM flags of every benchmark (the {@code @Fork} annotations carry the same list). */
     static final List<String> FORK_FLAGS = List.of("--add-modules", "jdk.incubator.vector",
@@ -195,7 +198,10 @@ public final class BenchMain {
                         Map.of("dim", ESTIMATOR_DIMS, "impl", List.of("SCALAR", "SIMD"), "task", ESTIMATOR_TASKS))),
                 1),
         DISTANCES("DistancesBenchmark\\.(distances|dots)",
-                Map.of("dim", List.of("16", "64", "256", "1000", "1024", "4096"), "impl", List.of("SCALAR", "SIMD")));
+                Map.of("dim", List.of("16", "64", "256", "1000", "1024", "4096"), "impl", List.of("SCALAR", "SIMD"))),
+        /** {@code AnomalyDetector.process} vs the bare estimator update, on a stationary stream (0 B/op expected). */
+        DETECTOR(List.of(Run.of("", "DetectorProcessBenchmark\\.(detectorProcess|estimatorUpdate)", 2,
+                Map.of("dim", DETECTOR_DIMS, "task", DETECTOR_TASKS))), 0);
 
         final List<Run> runs;
         final List<String> extraJvmArgs;
@@ -220,7 +226,7 @@ public final class BenchMain {
 
         /** Number of (benchmark, parameters) configurations, for the time estimate. */
         int configurations(Config config) {
-            if (runs.size() > 1) {
+            if (runs.size() > 1 || runs.getFirst().methods() > 1) {
                 return runs.stream().mapToInt(run -> run.configurations(config)).sum();
             }
             Map<String, List<String>> params = runs.getFirst().params();
