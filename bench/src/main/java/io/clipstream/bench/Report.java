@@ -42,6 +42,7 @@ final class Report {
         report.distances();
         report.estimators();
         report.detector();
+        report.rcfPeer();
         return report.out.toString();
     }
 
@@ -217,6 +218,37 @@ final class Report {
             }
         }
         out.append('\n');
+    }
+
+    private void rcfPeer() {
+        if (!parts.containsKey(Part.RCF)) {
+            return;
+        }
+        title("(x) Detector vs AWS Random Cut Forest 4.4.0 (defaults: 50 trees x 256 samples, shingle 1), per sample",
+                Part.RCF);
+        note("The demo's stream (" + RcfPeerBenchmark.SAMPLES + " samples, 5% anomalies, drift, two jumps), read in "
+                + "order. clipstream: `AnomalyDetector.process` (p = 0.9, a = 0.05); RCF: `getAnomalyScore` + "
+                + "`update`; TRCF: `ThresholdedRandomCutForest.process` (B/op includes the fresh `double[d]` input, "
+                + "8 d + 16 B). samples/s = 1e9 / ns; RCF / clipstream = time ratio from the same run.");
+        row("dim", "clipstream ns", "RCF ns", "TRCF ns", "clipstream samples/s", "RCF samples/s", "TRCF samples/s",
+                "RCF / clipstream", "TRCF / clipstream", "B/op clipstream / RCF / TRCF");
+        separator(10);
+        for (String dim : BenchMain.RCF_DIMS) {
+            RunResult clip = find(Part.RCF, "clipstreamDetector", "dim", dim);
+            RunResult rcf = find(Part.RCF, "rcfScoreAndUpdate", "dim", dim);
+            RunResult trcf = find(Part.RCF, "thresholdedRcf", "dim", dim);
+            dataRow(1, dim, score(clip), score(rcf), score(trcf), perSecond(clip), perSecond(rcf), perSecond(trcf),
+                    ratio(rcf, clip), ratio(trcf, clip), allocations(clip, rcf, trcf));
+        }
+        out.append('\n');
+    }
+
+    /** Operations per second from ns per operation. */
+    private static String perSecond(RunResult r) {
+        if (r == null) {
+            return MISSING;
+        }
+        return String.format(Locale.ROOT, "%,.0f", 1e9 / r.getPrimaryResult().getScore());
     }
 
     private static final Map<String, String> ESTIMATOR_NAMES = Map.of(
