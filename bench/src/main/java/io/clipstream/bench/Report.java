@@ -504,8 +504,8 @@ final class Report {
         if (slower == null || faster == null) {
             return MISSING;
         }
-        return String.format(Locale.ROOT, "%.2fx", slower.getPrimaryResult().getScore()
-                / faster.getPrimaryResult().getScore());
+        double r = slower.getPrimaryResult().getScore() / faster.getPrimaryResult().getScore();
+        return String.format(Locale.ROOT, r >= 100 ? "%.0fx" : "%.2fx", r);
     }
 
     private static String share(RunResult roofline, RunResult measured) {
