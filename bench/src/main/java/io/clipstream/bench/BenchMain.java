@@ -26,7 +26,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * Main class of {@code benchmarks.jar}.
  *
  * <ul>
- *   <li>With arguments: JMH's own command line ({@link org.openjdk.jmh.Main}), so every JMH option works
+ *   <li>{@code rcf-comparison [options]}: {@link RcfComparison} (detection quality and throughput beside AWS Random
+ *       Cut Forest), not JMH.</li>
+ *   <li>With other arguments: JMH's own command line ({@link org.openjdk.jmh.Main}), so every JMH option works
  *       ({@code -prof gc}, {@code -f 1}, {@code -p dim=1024}, a benchmark regex, {@code -h}).</li>
  *   <li>Without arguments: the standard suite through the JMH Runner API, one JMH run per {@link Part} (three
  *       for {@code estimator}), then Markdown tables on stdout (also written to
@@ -38,10 +40,11 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * of about 14 minutes: 1 fork, two 750 ms warm-up and two 250 ms measurement iterations), {@code bench.forks}
  * (default 3; 1 for the estimator part unless set), {@code bench.warmups} (2), {@code bench.iterations} (3),
  * {@code bench.time} (iteration length, 1s), {@code bench.parts} (comma-separated part names, default all but
- * {@code distances}), {@code bench.dims} (comma-separated dims: run only those of each part's dims),
+ * {@code distances} and {@code rcf}), {@code bench.dims} (comma-separated dims: run only those of each part's dims),
  * {@code bench.resultDir} (default {@code target}).
- * The default suite takes about 50 minutes on 2 cores (106 configurations x 3 forks plus the estimator part's
- * 108 configurations x 1 fork, ~7 s per fork).
+ * The default suite takes about 55 minutes on 2 cores (118 configurations x 3 forks plus the estimator part's
+ * 108 configurations x 1 fork, ~7 s per fork); the opt-in {@code rcf} part adds 9 configurations with at least
+ * 4 x 2 s of warm-up each (about 7 minutes at 3 forks).
  */
 public final class BenchMain {
 
@@ -55,10 +58,22 @@ public final class BenchMain {
      */
     static final List<String> ESTIMATOR_DIMS = List.of("16", "1024", "65536");
     static final List<String> ESTIMATOR_TASKS = List.of("MEAN", "LINEAR", "LOGISTIC", "SOFTMAX");
+    /** The detector part's dims and tasks ({@link DetectorProcessBenchmark}). */
+    static final List<String> DETECTOR_DIMS = List.of("16", "256", "1024");
+    static final List<String> DETECTOR_TASKS = List.of("MEAN", "LOGISTIC");
+    /** The dims of the opt-in {@code rcf} part ({@link RcfPeerBenchmark}). */
+    static final List<String> RCF_DIMS = List.of("16", "64", "256");
 
     /** The fork JVM flags of every benchmark (the {@code @Fork} annotations carry the same list). */
     static final List<String> FORK_FLAGS = List.of("--add-modules", "jdk.incubator.vector",
             "--enable-native-access=ALL-UNNAMED", "-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch");
+
+    /**
+     * Random Cut Forest at d = 256 (~0.7 ms per sample) was still 1.5-8x slower than its steady state after 2-3 s
+     * of warm-up on this machine (few calls, so C2 compiles late); the rcf part warms up for at least 4 x 2 s.
+     */
+    private static final int RCF_MIN_WARMUPS = 4;
+    private static final int RCF_MIN_WARMUP_SECONDS = 2;
 
     /** Fork overhead measured on the 2-core machine (JVM start, 2 GiB pre-touch, set-up), for the estimate. */
     private static final double FORK_OVERHEAD_SECONDS = 2.0;
@@ -67,6 +82,10 @@ public final class BenchMain {
     }
 
     public static void main(String[] args) throws IOException {
+        if (args.length > 0 && args[0].equals("rcf-comparison")) {
+            RcfComparison.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         if (args.length > 0) {
             org.openjdk.jmh.Main.main(args);
             return;
@@ -110,8 +129,10 @@ public final class BenchMain {
             ChainedOptionsBuilder options = new OptionsBuilder()
                     .include(run.include())
                     .forks(forks)
-                    .warmupIterations(config.warmups())
-                    .warmupTime(config.warmupTime())
+                    .warmupIterations(part == Part.RCF ? Math.max(config.warmups(), RCF_MIN_WARMUPS)
+                            : config.warmups())
+                    .warmupTime(part == Part.RCF && Config.seconds(config.warmupTime()) < RCF_MIN_WARMUP_SECONDS
+                            ? TimeValue.seconds(RCF_MIN_WARMUP_SECONDS) : config.warmupTime())
                     .measurementIterations(config.iterations())
                     .measurementTime(config.time())
                     .jvmArgs(FORK_FLAGS.toArray(String[]::new))
@@ -189,7 +210,13 @@ public final class BenchMain {
                         Map.of("dim", ESTIMATOR_DIMS, "impl", List.of("SCALAR", "SIMD"), "task", ESTIMATOR_TASKS))),
                 1),
         DISTANCES("DistancesBenchmark\\.(distances|dots)",
-                Map.of("dim", List.of("16", "64", "256", "1000", "1024", "4096"), "impl", List.of("SCALAR", "SIMD")));
+                Map.of("dim", List.of("16", "64", "256", "1000", "1024", "4096"), "impl", List.of("SCALAR", "SIMD"))),
+        /** {@code AnomalyDetector.process} vs the bare estimator update, on a stationary stream (0 B/op expected). */
+        DETECTOR(List.of(Run.of("", "DetectorProcessBenchmark\\.(detectorProcess|estimatorUpdate)", 2,
+                Map.of("dim", DETECTOR_DIMS, "task", DETECTOR_TASKS))), 0),
+        /** Opt-in: the detector beside AWS Random Cut Forest 4.4.0 (score + update, and thresholded). */
+        RCF(List.of(Run.of("", "RcfPeerBenchmark\\.(clipstreamDetector|rcfScoreAndUpdate|thresholdedRcf)", 3,
+                Map.of("dim", RCF_DIMS))), 0);
 
         final List<Run> runs;
         final List<String> extraJvmArgs;
@@ -214,7 +241,7 @@ public final class BenchMain {
 
         /** Number of (benchmark, parameters) configurations, for the time estimate. */
         int configurations(Config config) {
-            if (runs.size() > 1) {
+            if (runs.size() > 1 || runs.getFirst().methods() > 1) {
                 return runs.stream().mapToInt(run -> run.configurations(config)).sum();
             }
             Map<String, List<String>> params = runs.getFirst().params();
@@ -252,6 +279,7 @@ public final class BenchMain {
             if (partNames.isEmpty()) {
                 parts.addAll(Arrays.asList(Part.values()));
                 parts.remove(Part.DISTANCES);
+                parts.remove(Part.RCF);
             } else {
                 for (String name : partNames.split(",")) {
                     parts.add(Part.valueOf(name.trim().toUpperCase(Locale.ROOT)));
@@ -300,7 +328,7 @@ public final class BenchMain {
                     warmupTime, iterations, time, seconds / 60);
         }
 
-        private static double seconds(TimeValue time) {
+        static double seconds(TimeValue time) {
             return time.convertTo(TimeUnit.MILLISECONDS) / 1000.0;
         }
     }

@@ -1,0 +1,84 @@
+package io.clipstream.bench;
+
+import io.clipstream.Task;
+import io.clipstream.experiments.Demo;
+import io.clipstream.synthetic.SyntheticStream;
+import io.clipstream.synthetic.SyntheticStream.Corruption;
+import io.clipstream.synthetic.SyntheticStream.Tail;
+
+/**
+ * A pre-generated copy of the demo's default anomaly stream ({@link Demo.Settings#defaults()}) at any dimension and
+ * length, so that clipstream and its peers read exactly the same samples and generation stays out of every timed
+ * region: Student-t(3) elliptical noise of unit scale per coordinate (noise radius {@code sqrt(d)}), 5% anomalies
+ * at 10 radii +-50% in one fixed direction, drift of 2e-5 radii per sample, jumps of 10 radii at 35% and 70% of
+ * the stream (the demo's 70,000 and 140,000 of 200,000), seed 7 unless given.
+ *
+ * <p>{@link #stationary} is the same stream without drift and change points (for allocation measurements: a change
+ * event of the detector allocates).
+ *
+ * @param dimension sample dimension
+ * @param samples number of samples
+ * @param data the samples, row-major ({@code samples x dimension})
+ * @param anomaly whether each sample is an anomaly (the stream's ground truth)
+ */
+record DetectionStream(int dimension, int samples, float[] data, boolean[] anomaly) {
+
+    /** The demo's stream with its seed. */
+    static DetectionStream demo(int dimension, int samples) {
+        return demo(dimension, samples, Demo.Settings.defaults().seed());
+    }
+
+    /** The demo's stream, change points scaled to {@code samples}. */
+    static DetectionStream demo(int dimension, int samples, long seed) {
+        Demo.Settings s = Demo.Settings.defaults();
+        long[] changePoints = new long[s.changePoints().length];
+        for (int i = 0; i < changePoints.length; i++) {
+            changePoints[i] = Math.round((double) s.changePoints()[i] * samples / s.samples());
+        }
+        return generate(dimension, samples, seed, s.driftPerSample(), changePoints);
+    }
+
+    /** The demo's stream without drift or change points. */
+    static DetectionStream stationary(int dimension, int samples, long seed) {
+        return generate(dimension, samples, seed, 0, new long[0]);
+    }
+
+    private static DetectionStream generate(int d, int n, long seed, double drift, long[] changePoints) {
+        Demo.Settings s = Demo.Settings.defaults();
+        double radius = Math.sqrt(d);
+        // the same builder calls as Demo.run
+        SyntheticStream stream = SyntheticStream.builder(Task.MEAN, d).tail(Tail.STUDENT_T, 3)
+                .corruption(s.anomalyFraction(), Corruption.FAR_FIXED)
+                .corruptionDistance(s.anomalyDistance() * radius).corruptionSpread(0.5)
+                .drift(drift * radius).changePoints(s.jump() * radius, changePoints)
+                .offset(0).seed(seed).build();
+        float[] data = new float[Math.multiplyExact(n, d)];
+        boolean[] anomaly = new boolean[n];
+        for (int t = 0; t < n; t++) {
+            anomaly[t] = stream.next(data, t * d);
+        }
+        return new DetectionStream(d, n, data, anomaly);
+    }
+
+    /** Copies sample {@code t} into {@code x}. */
+    void copy(int t, float[] x) {
+        System.arraycopy(data, t * dimension, x, 0, dimension);
+    }
+
+    /** Copies sample {@code t} into {@code x}, widened to double. */
+    void copy(int t, double[] x) {
+        int base = t * dimension;
+        for (int i = 0; i < dimension; i++) {
+            x[i] = data[base + i];
+        }
+    }
+
+    /** Number of anomalies. */
+    int anomalies() {
+        int n = 0;
+        for (boolean a : anomaly) {
+            n += a ? 1 : 0;
+        }
+        return n;
+    }
+}
