@@ -8,7 +8,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.Objects;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -93,24 +92,19 @@ public abstract sealed class SimdKernels implements Kernels
     public abstract VectorSpecies<Float> species();
 
     /**
-     * The sum of the lanes in a fixed order: add the upper half onto the lower half, then the upper half of that,
-     * down to lane 0 (a pairwise tree), with constant shuffles. {@code reduceLanes(ADD)} leaves the order to the
+     * The sum of the lanes in a fixed order: the pairwise tree that adds the upper half onto the lower half, then
+     * the upper half of that, down to lane 0, written as scalar adds of extracted lanes. {@code reduceLanes(ADD)} leaves the order to the
      * implementation, and it differs between the interpreter (lane by lane) and C2 (a tree at 128 bits): the same
      * estimator then gave different last bits before and after JIT compilation, so a snapshot restored in a fresh
-     * JVM did not continue bit-identically. Lane-wise adds and shuffles are exact in every tier.
+     * JVM did not continue bit-identically. Scalar float adds are exact in every tier. (A first version used
+     * {@code rearrange} with constant rotation shuffles: same order, but C2 did not intrinsify it here and it
+     * allocated ~30 bytes per reduction and ran ~100x slower.)
      */
     abstract float fold(FloatVector v);
-
-    static VectorShuffle<Float> rotate(VectorSpecies<Float> species, int by) {
-        return VectorShuffle.iota(species, by, 1, true);
-    }
 
     /** 128-bit vectors (4 floats). */
     static final class Bits128 extends SimdKernels {
         private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_128;
-
-        private static final VectorShuffle<Float> HALF = rotate(SPECIES, 2);
-        private static final VectorShuffle<Float> QUARTER = rotate(SPECIES, 1);
 
         Bits128(boolean fma) {
             super(fma);
@@ -123,18 +117,13 @@ public abstract sealed class SimdKernels implements Kernels
 
         @Override
         float fold(FloatVector v) {
-            v = v.add(v.rearrange(HALF));
-            return v.add(v.rearrange(QUARTER)).lane(0);
+            return (v.lane(0) + v.lane(2)) + (v.lane(1) + v.lane(3));
         }
     }
 
     /** 256-bit vectors (8 floats). */
     static final class Bits256 extends SimdKernels {
         private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_256;
-
-        private static final VectorShuffle<Float> BY4 = rotate(SPECIES, 4);
-        private static final VectorShuffle<Float> BY2 = rotate(SPECIES, 2);
-        private static final VectorShuffle<Float> BY1 = rotate(SPECIES, 1);
 
         Bits256(boolean fma) {
             super(fma);
@@ -147,20 +136,14 @@ public abstract sealed class SimdKernels implements Kernels
 
         @Override
         float fold(FloatVector v) {
-            v = v.add(v.rearrange(BY4));
-            v = v.add(v.rearrange(BY2));
-            return v.add(v.rearrange(BY1)).lane(0);
+            return ((v.lane(0) + v.lane(4)) + (v.lane(2) + v.lane(6)))
+                    + ((v.lane(1) + v.lane(5)) + (v.lane(3) + v.lane(7)));
         }
     }
 
     /** 512-bit vectors (16 floats). */
     static final class Bits512 extends SimdKernels {
         private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_512;
-
-        private static final VectorShuffle<Float> BY8 = rotate(SPECIES, 8);
-        private static final VectorShuffle<Float> BY4 = rotate(SPECIES, 4);
-        private static final VectorShuffle<Float> BY2 = rotate(SPECIES, 2);
-        private static final VectorShuffle<Float> BY1 = rotate(SPECIES, 1);
 
         Bits512(boolean fma) {
             super(fma);
@@ -173,10 +156,10 @@ public abstract sealed class SimdKernels implements Kernels
 
         @Override
         float fold(FloatVector v) {
-            v = v.add(v.rearrange(BY8));
-            v = v.add(v.rearrange(BY4));
-            v = v.add(v.rearrange(BY2));
-            return v.add(v.rearrange(BY1)).lane(0);
+            return (((v.lane(0) + v.lane(8)) + (v.lane(4) + v.lane(12)))
+                    + ((v.lane(2) + v.lane(10)) + (v.lane(6) + v.lane(14))))
+                    + (((v.lane(1) + v.lane(9)) + (v.lane(5) + v.lane(13)))
+                    + ((v.lane(3) + v.lane(11)) + (v.lane(7) + v.lane(15))));
         }
     }
 
