@@ -26,6 +26,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * Main class of {@code benchmarks.jar}.
  *
  * <ul>
+ *   <li>{@code end-to-end [options]}: {@link EndToEndLatency} (ingestion latency at a fixed offered rate, the
+ *       maximum sustainable rate), not JMH.</li>
  *   <li>{@code rcf-comparison [options]}: {@link RcfComparison} (detection quality and throughput beside AWS Random
  *       Cut Forest), not JMH.</li>
  *   <li>With other arguments: JMH's own command line ({@link org.openjdk.jmh.Main}), so every JMH option works
@@ -82,6 +84,10 @@ public final class BenchMain {
     }
 
     public static void main(String[] args) throws IOException {
+        if (args.length > 0 && args[0].equals("end-to-end")) {
+            EndToEndLatency.main(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         if (args.length > 0 && args[0].equals("rcf-comparison")) {
             RcfComparison.main(Arrays.copyOfRange(args, 1, args.length));
             return;
