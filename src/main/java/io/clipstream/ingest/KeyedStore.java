@@ -243,17 +243,42 @@ public final class KeyedStore implements AutoCloseable {
     }
 
     /**
-     * Touches the index entry and, if present, the slot of {@code key}, so that a batch can start all its cache
-     * misses before processing any row (the loads are independent, so the core overlaps them).
+     * A hint for batches: starts the cache misses of {@code keys[from .. from + n)} before any of them is
+     * processed, so that the core overlaps them instead of waiting for each key's index entry and then its slot
+     * in turn. Two passes: the keys' home index entries first (independent loads), then, with those in cache, the
+     * slots they point to (independent again). Changes nothing; worth it when the store is larger than the
+     * caches and a batch of keys is known in advance (the ingestion shards call it for every batch).
+     *
+     * @return a value derived from the loaded bytes (callers may ignore it)
      */
-    long prefetch(long key) {
+    public long prefetch(long[] keys, int from, int n) {
+        java.util.Objects.checkFromIndexSize(from, n, keys.length);
+        long t = 0;
+        for (int i = from; i < from + n; i++) {
+            t += index.get(ValueLayout.JAVA_LONG, entry(mix(keys[i]) & mask));
+        }
+        for (int i = from; i < from + n; i++) {
+            t += prefetch(keys[i]);
+        }
+        prefetched = t;
+        return t;
+    }
+
+    /** Written by {@link #prefetch(long[], int, int)} so that its loads are not dead code. */
+    @SuppressWarnings("unused")
+    private long prefetched;
+
+    private long prefetch(long key) {
         long p = find(key);
         if (p < 0) {
             return 0;
         }
         long base = slotBase(ref(p) - 1);
-        return slots.get(ValueLayout.JAVA_LONG, base + SAMPLES)
-                + Float.floatToRawIntBits(slots.get(ValueLayout.JAVA_FLOAT, base + HEADER));
+        long t = slots.get(ValueLayout.JAVA_LONG, base + SAMPLES);
+        for (long off = HEADER; off < slotBytes; off += 64) {
+            t += slots.get(ValueLayout.JAVA_INT, base + off);
+        }
+        return t;
     }
 
     /** Removes the entry at index position {@code p} (backward-shift deletion keeps every probe chain intact). */

@@ -58,7 +58,7 @@ final class Shard implements Agent, MessageHandler {
     private final long[] tags;
     private int count;
     private long lastSweep;
-    /** Written by {@link #prefetch} so the touching loads are not dead code. */
+    /** Written from {@link KeyedStore#prefetch} so the touching loads are not dead code. */
     long touched;
     final AtomicReference<SnapshotRequest> snapshot = new AtomicReference<>();
     /**
@@ -140,11 +140,7 @@ final class Shard implements Agent, MessageHandler {
 
     private void process() {
         int n = count;
-        long t = 0;
-        for (int i = 0; i < n; i++) {
-            t += store.prefetch(keys[i]);
-        }
-        touched = t;
+        touched = store.prefetch(keys, 0, n);
         long now = clock.nanoTime();
         long rowFloats = rowBytes >> 2;
         for (int i = 0; i < n; i++) {

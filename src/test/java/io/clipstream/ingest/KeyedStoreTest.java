@@ -192,6 +192,33 @@ class KeyedStoreTest {
 
     /** A full store admits every new key; recently seen keys survive, the evicted ones are counted. */
     @Test
+    void prefetchChangesNothingAndChecksItsRange() {
+        int d = 20;
+        SplittableRandom r = new SplittableRandom(8);
+        try (KeyedStore a = KeyedStore.builder(d).maxKeys(64).build();
+             KeyedStore b = KeyedStore.builder(d).maxKeys(64).build()) {
+            long[] keys = new long[16];
+            for (int i = 0; i < 5_000; i++) {
+                keys[i & 15] = r.nextInt(100); // some keys absent, some evicted: prefetch must not care
+                if ((i & 15) == 15) {
+                    a.prefetch(keys, 0, 16);
+                    a.prefetch(keys, 3, 5);
+                }
+                float[] x = sample(r, d, 1);
+                assertEquals(b.process(keys[i & 15], x, i), a.process(keys[i & 15], x, i));
+            }
+            for (long key = 0; key < 100; key++) {
+                float[] ea = new float[d];
+                float[] eb = new float[d];
+                assertEquals(b.estimate(key, eb), a.estimate(key, ea));
+                assertArrayEquals(eb, ea);
+            }
+            assertThrows(IndexOutOfBoundsException.class, () -> a.prefetch(keys, 10, 7));
+            assertThrows(IndexOutOfBoundsException.class, () -> a.prefetch(keys, -1, 2));
+        }
+    }
+
+    @Test
     void capacityEvictionKeepsRecentKeys() {
         int max = 1000;
         try (KeyedStore store = KeyedStore.builder(4).maxKeys(max).build()) {

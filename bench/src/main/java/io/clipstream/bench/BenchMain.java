@@ -83,7 +83,7 @@ public final class BenchMain {
     private BenchMain() {
     }
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) throws IOException, InterruptedException {
         if (args.length > 0 && args[0].equals("end-to-end")) {
             EndToEndLatency.main(Arrays.copyOfRange(args, 1, args.length));
             return;

@@ -39,7 +39,7 @@ public final class EndToEndLatency {
     }
 
     record Settings(double rate, int seconds, int warmupSeconds, int dim, int keys, int shards, boolean sweep,
-                    double maxP99Micros, Path json) {
+                    double maxP99Micros, Path json, String idle) {
     }
 
     record Result(double rate, long offered, long recorded, long dropped, long p50, long p90, long p99, long p999,
@@ -49,8 +49,10 @@ public final class EndToEndLatency {
         }
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) throws IOException, InterruptedException {
         Settings s = parse(args);
+        Hiccups hiccups = hiccups(s.seconds());
+        System.err.println(hiccups);
         List<Result> results = new ArrayList<>();
         Result first = run(s, s.rate());
         results.add(first);
@@ -65,9 +67,9 @@ public final class EndToEndLatency {
                 results.add(r);
             }
         }
-        String table = table(s, results, maxRate);
+        String table = table(s, results, maxRate) + "\n" + hiccups.describe() + "\n";
         System.out.println(table);
-        write(s, results, maxRate);
+        write(s, results, maxRate, hiccups);
         System.out.println("JSON: " + s.json().toAbsolutePath());
     }
 
@@ -78,6 +80,7 @@ public final class EndToEndLatency {
         IngestPipeline p = IngestPipeline.builder(KeyedStore.builder(s.dim()).maxKeys(s.keys()))
                 .shards(s.shards())
                 .ringCapacity(1 << 22)
+                .idleStrategy(idleStrategy(s.idle()))
                 .sink((key, tag, score, level, decision) -> {
                     if (tag >= measureFrom[0]) {
                         h.recordValue(Math.min(highest, System.nanoTime() - tag));
@@ -158,6 +161,15 @@ public final class EndToEndLatency {
                 + System.getProperty("java.vm.vendor") + "); kernels: " + io.clipstream.internal.kernel.KernelProvider.kernels();
     }
 
+    static java.util.function.Supplier<org.agrona.concurrent.IdleStrategy> idleStrategy(String name) {
+        return switch (name) {
+            case "spin" -> org.agrona.concurrent.BusySpinIdleStrategy::new;
+            case "yield" -> org.agrona.concurrent.YieldingIdleStrategy::new;
+            case "backoff" -> () -> new org.agrona.concurrent.BackoffIdleStrategy(100, 10, 1_000, 100_000);
+            default -> throw new IllegalArgumentException("--idle must be spin, yield or backoff: " + name);
+        };
+    }
+
     private static long agentThreadId() {
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             if (t.getName().startsWith("clipstream-shard-0")) {
@@ -170,8 +182,8 @@ public final class EndToEndLatency {
     static String table(Settings s, List<Result> results, Double maxRate) {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "### End-to-end latency, producer offer -> sink (d = %d, %,d keys, "
-                + "%d shard(s), %d s measured after %d s warm-up)%n%n", s.dim(), s.keys(), s.shards(), s.seconds(),
-                s.warmupSeconds()));
+                + "%d shard(s), agent idle strategy %s, %d s measured after %d s warm-up)%n%n", s.dim(), s.keys(),
+                s.shards(), s.idle(), s.seconds(), s.warmupSeconds()));
         b.append("- ").append(jdk()).append('\n');
         b.append("- ").append(MachineInfo.read().describe()).append("\n\n");
         b.append("| offered /s | samples | dropped | p50 us | p90 us | p99 us | p99.9 us | p99.99 us | max us | "
@@ -190,7 +202,51 @@ public final class EndToEndLatency {
         return b.toString();
     }
 
-    static void write(Settings s, List<Result> results, Double maxRate) throws IOException {
+    /**
+     * The platform's own stalls, measured before the runs: two threads (one per core here, as producer and agent)
+     * spin on {@code nanoTime} for the measured duration and count the gaps between consecutive reads longer than
+     * 20 us: time the thread did not run (preemption, hypervisor steal, interrupts), as jHiccup measures it. A
+     * sample sent or processed during such a gap waits for it, so these gaps bound the tail from below.
+     */
+    record Hiccups(int seconds, long gaps, double stalledMillis, double maxMillis) {
+        String describe() {
+            return String.format(Locale.ROOT, "Platform stalls measured first (2 threads spinning on nanoTime for %d s "
+                    + "each): %d gaps > 20 us, %.1f ms stalled in all (%.3f%% of the time), longest %.2f ms. A sample "
+                    + "that meets a stall waits for it, so a p99 below the stall length needs stalls to cover well "
+                    + "under 1%% of the samples.", seconds, gaps, stalledMillis, 100 * stalledMillis / (seconds * 2e3),
+                    maxMillis);
+        }
+    }
+
+    static Hiccups hiccups(int seconds) throws InterruptedException {
+        long[][] out = new long[2][3];
+        Thread[] threads = new Thread[2];
+        for (int t = 0; t < 2; t++) {
+            long[] o = out[t];
+            threads[t] = new Thread(() -> {
+                long end = System.nanoTime() + seconds * 1_000_000_000L;
+                long last = System.nanoTime();
+                while (last < end) {
+                    long now = System.nanoTime();
+                    long gap = now - last;
+                    if (gap > 20_000) {
+                        o[0]++;
+                        o[1] += gap;
+                        o[2] = Math.max(o[2], gap);
+                    }
+                    last = now;
+                }
+            });
+            threads[t].start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        return new Hiccups(seconds, out[0][0] + out[1][0], (out[0][1] + out[1][1]) / 1e6,
+                Math.max(out[0][2], out[1][2]) / 1e6);
+    }
+
+    static void write(Settings s, List<Result> results, Double maxRate, Hiccups h) throws IOException {
         if (s.json().getParent() != null) {
             Files.createDirectories(s.json().getParent());
         }
@@ -202,8 +258,15 @@ public final class EndToEndLatency {
             g.writeNumberField("dim", s.dim());
             g.writeNumberField("keys", s.keys());
             g.writeNumberField("shards", s.shards());
+            g.writeStringField("idleStrategy", s.idle());
             g.writeNumberField("measuredSeconds", s.seconds());
             g.writeNumberField("warmupSeconds", s.warmupSeconds());
+            g.writeObjectFieldStart("platformStalls");
+            g.writeNumberField("seconds", h.seconds());
+            g.writeNumberField("gapsOver20us", h.gaps());
+            g.writeNumberField("stalledMillis", h.stalledMillis());
+            g.writeNumberField("longestMillis", h.maxMillis());
+            g.writeEndObject();
             g.writeArrayFieldStart("runs");
             for (Result r : results) {
                 g.writeStartObject();
@@ -247,6 +310,7 @@ public final class EndToEndLatency {
         boolean sweep = false;
         double maxP99 = 1000;
         Path json = Path.of("target/end-to-end.json");
+        String idle = "backoff";
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--sweep")) {
@@ -255,7 +319,7 @@ public final class EndToEndLatency {
             }
             if (a.equals("--help") || a.equals("-h")) {
                 System.out.println("end-to-end [--rate N] [--seconds S] [--warmup S] [--dim D] [--keys K] [--shards N]"
-                        + " [--sweep] [--max-p99-us U] [--json FILE]");
+                        + " [--sweep] [--max-p99-us U] [--json FILE] [--idle spin|yield|backoff]");
                 System.exit(0);
             }
             if (i + 1 >= args.length) {
@@ -271,12 +335,14 @@ public final class EndToEndLatency {
                 case "--shards" -> shards = Integer.parseInt(v);
                 case "--max-p99-us" -> maxP99 = Double.parseDouble(v);
                 case "--json" -> json = Path.of(v);
+                case "--idle" -> idle = v;
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
         if (!(rate > 0) || seconds < 1 || warmup < 0 || dim < 1 || keys < 1 || shards < 1) {
             throw new IllegalArgumentException("rate, seconds, dim, keys and shards must be positive");
         }
-        return new Settings(rate, seconds, warmup, dim, keys, shards, sweep, maxP99, json);
+        idleStrategy(idle);
+        return new Settings(rate, seconds, warmup, dim, keys, shards, sweep, maxP99, json, idle);
     }
 }

@@ -13,6 +13,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -32,7 +33,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * entries, then the slots), it reads and writes back the same cache lines one update must touch, at the same
  * random positions, with no arithmetic: one index line, then every line of one slot ({@link
  * KeyedStore#slotBytes}). {@code randomTouch / keyedUpdate} is the share of this memory-latency bound the store
- * reaches. {@code keys = 1024} (cache-resident) shows the arithmetic cost alone.
+ * reaches. {@code keys = 1024} (cache-resident) shows the arithmetic cost alone. {@link #keyedUpdateBatch} is the
+ * shard's way: prefetch a batch's keys, then process it.
  *
  * <p>Every key is created and given {@value #PRIMING} samples in set-up (warm-up 2 in the store, so the measured
  * updates take the decision path). Samples rotate through 4096 Gaussian rows in native memory.
@@ -48,6 +50,7 @@ public class KeyedUpdateBenchmark {
 
     static final int ROWS = 4096;
     static final int PRIMING = 3;
+    static final int BATCH = 64;
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
 
     @Param({"16", "64"})
@@ -63,6 +66,8 @@ public class KeyedUpdateBenchmark {
     private long indexEntries;
     private long slotsBase;
     private int slotBytes;
+    private final long[] batchKeys = new long[BATCH];
+    private final long[] batchRows = new long[BATCH];
     private long counter;
     private long now;
 
@@ -109,6 +114,26 @@ public class KeyedUpdateBenchmark {
         long key = ((z >>> 32) * keys) >>> 32;
         long row = z & (ROWS - 1);
         return store.process(key, samples, row * dim, now++);
+    }
+
+    /**
+     * A batch of {@value #BATCH} random keys the way an ingestion shard runs it: {@link KeyedStore#prefetch} over
+     * the batch's keys (all index misses, then all slot misses, overlapped), then one {@code process} per row.
+     * Time per row.
+     */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long keyedUpdateBatch() {
+        for (int i = 0; i < BATCH; i++) {
+            long z = nextRandom();
+            batchKeys[i] = ((z >>> 32) * keys) >>> 32;
+            batchRows[i] = z & (ROWS - 1);
+        }
+        long t = store.prefetch(batchKeys, 0, BATCH);
+        for (int i = 0; i < BATCH; i++) {
+            t += store.process(batchKeys[i], samples, batchRows[i] * dim, now++).ordinal();
+        }
+        return t;
     }
 
     @Benchmark
