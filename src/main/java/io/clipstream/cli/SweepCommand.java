@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
 
 /** The robustness sweep (also {@code mvn -q -DskipTests package exec:exec@sweep}). */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
-        description = {"Compares clipped SGD, plain SGD, 1/t and Huber-loss SGD over corruption (0-40%), tail and",
+        description = {"Compares clipped SGD, plain SGD, 1/t and Huber-loss SGD over corruption (0-40%%), tail and",
             "drift on synthetic streams; writes sweep.csv, sweep.svg and sweep.md into --out."})
 final class SweepCommand implements Callable<Integer> {
 
