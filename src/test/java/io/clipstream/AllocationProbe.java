@@ -24,6 +24,10 @@ public final class AllocationProbe {
         LogisticRegression log = LogisticRegression.builder(256).buildLogistic();
         SoftmaxRegression soft = SoftmaxRegression.builder(256, 4).build();
         java.lang.foreign.MemorySegment segment = Fixtures.segment(x);
+        // a long vector too: C2 compiles long loops differently (a reduction helper that was not inlined there
+        // boxed a vector per call, 96 B, while d = 256 stayed clean)
+        MeanEstimator big = MeanEstimator.builder(65_536).build();
+        java.lang.foreign.MemorySegment bigX = Fixtures.segment(Fixtures.gaussian(r, 65_536, 1));
         byte[] snapshot = new byte[mean.snapshotSize()];
         int[] round = {0};
         Runnable all = () -> {
@@ -37,6 +41,7 @@ public final class AllocationProbe {
             log.update(distinct, 1);
             soft.update(x, 3);
             mean.writeSnapshot(snapshot, 0);
+            big.update(bigX, 0);
         };
         System.out.println("bytes/round=" + Fixtures.steadyAllocationPerRun(all, 1, 60));
     }

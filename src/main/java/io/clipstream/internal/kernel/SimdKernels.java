@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.Objects;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -91,17 +92,6 @@ public abstract sealed class SimdKernels implements Kernels
     /** The vector shape: a {@code static final} constant of the concrete subclass. */
     public abstract VectorSpecies<Float> species();
 
-    /**
-     * The sum of the lanes in a fixed order: the pairwise tree that adds the upper half onto the lower half, then
-     * the upper half of that, down to lane 0, written as scalar adds of extracted lanes. {@code reduceLanes(ADD)} leaves the order to the
-     * implementation, and it differs between the interpreter (lane by lane) and C2 (a tree at 128 bits): the same
-     * estimator then gave different last bits before and after JIT compilation, so a snapshot restored in a fresh
-     * JVM did not continue bit-identically. Scalar float adds are exact in every tier. (A first version used
-     * {@code rearrange} with constant rotation shuffles: same order, but C2 did not intrinsify it here and it
-     * allocated ~30 bytes per reduction and ran ~100x slower.)
-     */
-    abstract float fold(FloatVector v);
-
     /** 128-bit vectors (4 floats). */
     static final class Bits128 extends SimdKernels {
         private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_128;
@@ -115,10 +105,6 @@ public abstract sealed class SimdKernels implements Kernels
             return SPECIES;
         }
 
-        @Override
-        float fold(FloatVector v) {
-            return (v.lane(0) + v.lane(2)) + (v.lane(1) + v.lane(3));
-        }
     }
 
     /** 256-bit vectors (8 floats). */
@@ -134,11 +120,6 @@ public abstract sealed class SimdKernels implements Kernels
             return SPECIES;
         }
 
-        @Override
-        float fold(FloatVector v) {
-            return ((v.lane(0) + v.lane(4)) + (v.lane(2) + v.lane(6)))
-                    + ((v.lane(1) + v.lane(5)) + (v.lane(3) + v.lane(7)));
-        }
     }
 
     /** 512-bit vectors (16 floats). */
@@ -154,13 +135,6 @@ public abstract sealed class SimdKernels implements Kernels
             return SPECIES;
         }
 
-        @Override
-        float fold(FloatVector v) {
-            return (((v.lane(0) + v.lane(8)) + (v.lane(4) + v.lane(12)))
-                    + ((v.lane(2) + v.lane(10)) + (v.lane(6) + v.lane(14))))
-                    + (((v.lane(1) + v.lane(9)) + (v.lane(5) + v.lane(13)))
-                    + ((v.lane(3) + v.lane(11)) + (v.lane(7) + v.lane(15))));
-        }
     }
 
     @Override
@@ -216,9 +190,16 @@ public abstract sealed class SimdKernels implements Kernels
         return fma ? Math.fma(a, b, c) : a * b + c;
     }
 
-    private float sum(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
-        return fold(a0.add(a1).add(a2.add(a3)));
-    }
+    // SUM ORDER. Every reduction adds its four accumulators lane-wise and then sums the lanes of the result in a
+    // fixed order, the pairwise tree that adds the upper half onto the lower half down to lane 0, spelt out at the
+    // site as scalar adds of extracted lanes. reduceLanes(ADD) leaves the order to the implementation, and it
+    // differs between the interpreter (lane by lane) and C2 (a tree at 128 and 256 bits): an estimator then gave
+    // different last bits before and after JIT compilation, and a snapshot restored in a fresh JVM did not continue
+    // bit-identically (KernelDeterminismTest). Scalar float adds are exact in every tier. The tree is written out
+    // at every site instead of in a helper on purpose: a vector passed to a method C2 does not inline is boxed, and
+    // a helper this size is not inlined where C2 judges the call cold (an OSR compile of a long loop): helpers cost
+    // 96 bytes per reduction at d = 65536 and far more inside large callers (AllocationProbe). v.length() is a
+    // constant of the vector's class, so C2 keeps one branch.
 
     // ---------------------------------------------------------------- reductions
 
@@ -254,7 +235,16 @@ public abstract sealed class SimdKernels implements Kernels
             long o = (long) i << 2;
             acc0 = mulAdd(load(a, aBase + o), load(b, bBase + o), acc0);
         }
-        float sum = sum(acc0, acc1, acc2, acc3);
+        FloatVector totalV = acc0.add(acc1).add(acc2.add(acc3)); // sum: see SUM ORDER
+        float sum = totalV.length() == 16
+                ? ((((totalV.lane(0) + totalV.lane(8)) + (totalV.lane(4) + totalV.lane(12)))
+                        + ((totalV.lane(2) + totalV.lane(10)) + (totalV.lane(6) + totalV.lane(14))))
+                        + (((totalV.lane(1) + totalV.lane(9)) + (totalV.lane(5) + totalV.lane(13)))
+                        + ((totalV.lane(3) + totalV.lane(11)) + (totalV.lane(7) + totalV.lane(15)))))
+                : totalV.length() == 8
+                ? (((totalV.lane(0) + totalV.lane(4)) + (totalV.lane(2) + totalV.lane(6)))
+                        + ((totalV.lane(1) + totalV.lane(5)) + (totalV.lane(3) + totalV.lane(7))))
+                : ((totalV.lane(0) + totalV.lane(2)) + (totalV.lane(1) + totalV.lane(3)));
         assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             long o = (long) i << 2;
@@ -292,7 +282,16 @@ public abstract sealed class SimdKernels implements Kernels
             FloatVector v = load(a, aBase + ((long) i << 2));
             acc0 = mulAdd(v, v, acc0);
         }
-        float sum = sum(acc0, acc1, acc2, acc3);
+        FloatVector totalV = acc0.add(acc1).add(acc2.add(acc3)); // sum: see SUM ORDER
+        float sum = totalV.length() == 16
+                ? ((((totalV.lane(0) + totalV.lane(8)) + (totalV.lane(4) + totalV.lane(12)))
+                        + ((totalV.lane(2) + totalV.lane(10)) + (totalV.lane(6) + totalV.lane(14))))
+                        + (((totalV.lane(1) + totalV.lane(9)) + (totalV.lane(5) + totalV.lane(13)))
+                        + ((totalV.lane(3) + totalV.lane(11)) + (totalV.lane(7) + totalV.lane(15)))))
+                : totalV.length() == 8
+                ? (((totalV.lane(0) + totalV.lane(4)) + (totalV.lane(2) + totalV.lane(6)))
+                        + ((totalV.lane(1) + totalV.lane(5)) + (totalV.lane(3) + totalV.lane(7))))
+                : ((totalV.lane(0) + totalV.lane(2)) + (totalV.lane(1) + totalV.lane(3)));
         assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             float v = a.get(FLOAT, aBase + ((long) i << 2));
@@ -334,7 +333,16 @@ public abstract sealed class SimdKernels implements Kernels
             FloatVector d = load(a, aBase + o).sub(load(b, bBase + o));
             acc0 = mulAdd(d, d, acc0);
         }
-        float sum = sum(acc0, acc1, acc2, acc3);
+        FloatVector totalV = acc0.add(acc1).add(acc2.add(acc3)); // sum: see SUM ORDER
+        float sum = totalV.length() == 16
+                ? ((((totalV.lane(0) + totalV.lane(8)) + (totalV.lane(4) + totalV.lane(12)))
+                        + ((totalV.lane(2) + totalV.lane(10)) + (totalV.lane(6) + totalV.lane(14))))
+                        + (((totalV.lane(1) + totalV.lane(9)) + (totalV.lane(5) + totalV.lane(13)))
+                        + ((totalV.lane(3) + totalV.lane(11)) + (totalV.lane(7) + totalV.lane(15)))))
+                : totalV.length() == 8
+                ? (((totalV.lane(0) + totalV.lane(4)) + (totalV.lane(2) + totalV.lane(6)))
+                        + ((totalV.lane(1) + totalV.lane(5)) + (totalV.lane(3) + totalV.lane(7))))
+                : ((totalV.lane(0) + totalV.lane(2)) + (totalV.lane(1) + totalV.lane(3)));
         assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             long o = (long) i << 2;
@@ -484,7 +492,16 @@ public abstract sealed class SimdKernels implements Kernels
             FloatVector d = mulAdd(load(t, tBase + o), negK, load(x, xBase + o));
             acc0 = mulAdd(d, d, acc0);
         }
-        float sum = sum(acc0, acc1, acc2, acc3);
+        FloatVector totalV = acc0.add(acc1).add(acc2.add(acc3)); // sum: see SUM ORDER
+        float sum = totalV.length() == 16
+                ? ((((totalV.lane(0) + totalV.lane(8)) + (totalV.lane(4) + totalV.lane(12)))
+                        + ((totalV.lane(2) + totalV.lane(10)) + (totalV.lane(6) + totalV.lane(14))))
+                        + (((totalV.lane(1) + totalV.lane(9)) + (totalV.lane(5) + totalV.lane(13)))
+                        + ((totalV.lane(3) + totalV.lane(11)) + (totalV.lane(7) + totalV.lane(15)))))
+                : totalV.length() == 8
+                ? (((totalV.lane(0) + totalV.lane(4)) + (totalV.lane(2) + totalV.lane(6)))
+                        + ((totalV.lane(1) + totalV.lane(5)) + (totalV.lane(3) + totalV.lane(7))))
+                : ((totalV.lane(0) + totalV.lane(2)) + (totalV.lane(1) + totalV.lane(3)));
         assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             long o = (long) i << 2;
@@ -527,7 +544,16 @@ public abstract sealed class SimdKernels implements Kernels
             FloatVector d = mulAdd(load(t, tBase + o), negK, load(x, xBase + o));
             acc0 = mulAdd(d, d, acc0);
         }
-        float sum = sum(acc0, acc1, acc2, acc3);
+        FloatVector totalV = acc0.add(acc1).add(acc2.add(acc3)); // sum: see SUM ORDER
+        float sum = totalV.length() == 16
+                ? ((((totalV.lane(0) + totalV.lane(8)) + (totalV.lane(4) + totalV.lane(12)))
+                        + ((totalV.lane(2) + totalV.lane(10)) + (totalV.lane(6) + totalV.lane(14))))
+                        + (((totalV.lane(1) + totalV.lane(9)) + (totalV.lane(5) + totalV.lane(13)))
+                        + ((totalV.lane(3) + totalV.lane(11)) + (totalV.lane(7) + totalV.lane(15)))))
+                : totalV.length() == 8
+                ? (((totalV.lane(0) + totalV.lane(4)) + (totalV.lane(2) + totalV.lane(6)))
+                        + ((totalV.lane(1) + totalV.lane(5)) + (totalV.lane(3) + totalV.lane(7))))
+                : ((totalV.lane(0) + totalV.lane(2)) + (totalV.lane(1) + totalV.lane(3)));
         assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             long o = (long) i << 2;
@@ -713,9 +739,36 @@ public abstract sealed class SimdKernels implements Kernels
             xx0 = mulAdd(x0, x0, xx0);
             ww0 = mulAdd(w0, w0, ww0);
         }
-        float m = sum(m0, m1, m2, m3);
-        float xx = sum(xx0, xx1, xx2, xx3);
-        float ww = sum(ww0, ww1, ww2, ww3);
+        FloatVector mV = m0.add(m1).add(m2.add(m3)); // sum: see SUM ORDER
+        float m = mV.length() == 16
+                ? ((((mV.lane(0) + mV.lane(8)) + (mV.lane(4) + mV.lane(12)))
+                        + ((mV.lane(2) + mV.lane(10)) + (mV.lane(6) + mV.lane(14))))
+                        + (((mV.lane(1) + mV.lane(9)) + (mV.lane(5) + mV.lane(13)))
+                        + ((mV.lane(3) + mV.lane(11)) + (mV.lane(7) + mV.lane(15)))))
+                : mV.length() == 8
+                ? (((mV.lane(0) + mV.lane(4)) + (mV.lane(2) + mV.lane(6)))
+                        + ((mV.lane(1) + mV.lane(5)) + (mV.lane(3) + mV.lane(7))))
+                : ((mV.lane(0) + mV.lane(2)) + (mV.lane(1) + mV.lane(3)));
+        FloatVector xxV = xx0.add(xx1).add(xx2.add(xx3)); // sum: see SUM ORDER
+        float xx = xxV.length() == 16
+                ? ((((xxV.lane(0) + xxV.lane(8)) + (xxV.lane(4) + xxV.lane(12)))
+                        + ((xxV.lane(2) + xxV.lane(10)) + (xxV.lane(6) + xxV.lane(14))))
+                        + (((xxV.lane(1) + xxV.lane(9)) + (xxV.lane(5) + xxV.lane(13)))
+                        + ((xxV.lane(3) + xxV.lane(11)) + (xxV.lane(7) + xxV.lane(15)))))
+                : xxV.length() == 8
+                ? (((xxV.lane(0) + xxV.lane(4)) + (xxV.lane(2) + xxV.lane(6)))
+                        + ((xxV.lane(1) + xxV.lane(5)) + (xxV.lane(3) + xxV.lane(7))))
+                : ((xxV.lane(0) + xxV.lane(2)) + (xxV.lane(1) + xxV.lane(3)));
+        FloatVector wwV = ww0.add(ww1).add(ww2.add(ww3)); // sum: see SUM ORDER
+        float ww = wwV.length() == 16
+                ? ((((wwV.lane(0) + wwV.lane(8)) + (wwV.lane(4) + wwV.lane(12)))
+                        + ((wwV.lane(2) + wwV.lane(10)) + (wwV.lane(6) + wwV.lane(14))))
+                        + (((wwV.lane(1) + wwV.lane(9)) + (wwV.lane(5) + wwV.lane(13)))
+                        + ((wwV.lane(3) + wwV.lane(11)) + (wwV.lane(7) + wwV.lane(15)))))
+                : wwV.length() == 8
+                ? (((wwV.lane(0) + wwV.lane(4)) + (wwV.lane(2) + wwV.lane(6)))
+                        + ((wwV.lane(1) + wwV.lane(5)) + (wwV.lane(3) + wwV.lane(7))))
+                : ((wwV.lane(0) + wwV.lane(2)) + (wwV.lane(1) + wwV.lane(3)));
         assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             long o = (long) i << 2;
@@ -899,7 +952,8 @@ public abstract sealed class SimdKernels implements Kernels
             FloatVector v = load(a, aBase + ((long) i << 2));
             acc0 = acc0.add(v.sub(v));
         }
-        boolean finite = sum(acc0, acc1, acc2, acc3) == 0f;
+        // any order will do here: the sum is 0 exactly when every lane of every accumulator is 0
+        boolean finite = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD) == 0f;
         assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             finite &= Float.isFinite(a.get(FLOAT, aBase + ((long) i << 2)));
