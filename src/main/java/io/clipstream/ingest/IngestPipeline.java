@@ -218,9 +218,13 @@ public final class IngestPipeline implements AutoCloseable {
      * Waits until every sample published before this call has been processed.
      *
      * @return false if {@code timeout} passed first
+     * @throws IllegalStateException after {@link #close()} (which itself processes everything accepted)
      */
     public boolean awaitProcessed(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
+        if (closed) {
+            throw new IllegalStateException("the pipeline is closed (close() has processed everything accepted)");
+        }
         long[] targets = new long[shards.length];
         for (int s = 0; s < shards.length; s++) {
             targets[s] = shards[s].ring.producerPosition();
@@ -252,17 +256,22 @@ public final class IngestPipeline implements AutoCloseable {
             throw new IllegalStateException("the pipeline is closed");
         }
         Files.createDirectories(dir);
-        for (Shard s : shards) {
-            if (s.snapshot.get() != null) {
-                throw new IllegalStateException("a snapshot is already in progress");
-            }
-        }
         List<CompletableFuture<Path>> parts = new ArrayList<>();
+        List<Shard.SnapshotRequest> placed = new ArrayList<>();
         for (Shard s : shards) {
             Path file = dir.resolve(String.format(Locale.ROOT, "shard-%03d-of-%03d.ckeys", s.id, shards.length));
-            CompletableFuture<Path> done = new CompletableFuture<>();
-            s.snapshot.set(new Shard.SnapshotRequest(file, done));
-            parts.add(done);
+            Shard.SnapshotRequest request = new Shard.SnapshotRequest(file, new CompletableFuture<>());
+            if (!s.snapshot.compareAndSet(null, request)) {
+                // another snapshot is in progress: withdraw what this call placed (unless an agent took it)
+                for (int i = 0; i < placed.size(); i++) {
+                    if (shards[i].snapshot.compareAndSet(placed.get(i), null)) {
+                        placed.get(i).done().cancel(false);
+                    }
+                }
+                throw new IllegalStateException("a snapshot is already in progress");
+            }
+            placed.add(request);
+            parts.add(request.done());
         }
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
                 .thenApply(v -> parts.stream().map(CompletableFuture::join).toList());
@@ -374,10 +383,18 @@ public final class IngestPipeline implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        synchronized (closeLock) { // a second caller waits until the first has finished, then returns
+            if (closed) {
+                return;
+            }
+            closed = true;
+            closeOnce();
         }
-        closed = true;
+    }
+
+    private final Object closeLock = new Object();
+
+    private void closeOnce() {
         for (Publisher p : publishers) {
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (p.inFlight && System.nanoTime() - deadline < 0) {

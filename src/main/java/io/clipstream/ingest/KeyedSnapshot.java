@@ -252,7 +252,7 @@ final class KeyedSnapshot {
             if (n == 0) {
                 break;
             }
-            if (n < 0 || (long) n * record > CHUNK_BYTES * 2L || records + n > keys) {
+            if (n < 0 || (n > 1 && (long) n * record > CHUNK_BYTES * 2L) || records + n > keys) {
                 throw new IOException(name + ": implausible chunk of " + n + " records after " + records);
             }
             int bytes = n * record;

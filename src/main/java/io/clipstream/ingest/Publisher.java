@@ -92,7 +92,14 @@ public final class Publisher {
             }
             s.buffer.putLong(at, key);
             s.buffer.putLong(at + 8, tag);
-            MemorySegment.copy(x, 4 * index, s.ringSegment, at + Shard.ROW_OFFSET, 4L * dimension);
+            try {
+                MemorySegment.copy(x, 4 * index, s.ringSegment, at + Shard.ROW_OFFSET, 4L * dimension);
+            } catch (RuntimeException | Error e) {
+                // e.g. a segment of a closed arena or another thread's confined one: give the record back, or
+                // the agent could never read past it
+                s.ring.abort(at);
+                throw e;
+            }
             return finish(s, at, key);
         } finally {
             inFlight = false;

@@ -154,7 +154,8 @@ final class Shard implements Agent, MessageHandler {
             }
             try {
                 sink.onResult(keys[i], tags[i], store.lastScore(), store.lastLevel(), d);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // an Error too: rethrown, it would stop this agent and strand the rest of the batch and the ring
                 counters[IngestMetrics.ERRORS].increment();
                 errors.onError(e);
             }
@@ -206,5 +207,10 @@ final class Shard implements Agent, MessageHandler {
     @Override
     public void onClose() {
         publishCounters();
+        SnapshotRequest pending = snapshot.getAndSet(null);
+        if (pending != null) {
+            pending.done().completeExceptionally(new IllegalStateException("the pipeline closed before shard " + id
+                    + " wrote its snapshot"));
+        }
     }
 }

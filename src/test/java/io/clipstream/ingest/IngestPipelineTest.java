@@ -363,15 +363,66 @@ class IngestPipelineTest {
                     if (tag % 10 == 0) {
                         throw new IllegalStateException("sink failure " + tag);
                     }
+                    if (tag % 10 == 5) {
+                        throw new AssertionError("an Error from the sink " + tag); // must not stop the agent
+                    }
                 }).start()) {
             for (int i = 0; i < 1000; i++) {
                 assertTrue(p.offer(i % 7, i, sampleFor(i % 7, i)));
             }
             assertTrue(p.awaitProcessed(Duration.ofSeconds(10)));
             assertEquals(1000, p.metrics().samples());
-            assertEquals(100, p.metrics().errors());
-            assertEquals(100, reported.get());
+            assertEquals(200, p.metrics().errors());
+            assertEquals(200, reported.get());
         }
+    }
+
+    @Test
+    void aSegmentThatCannotBeReadLeavesNothingInTheRing() throws Exception {
+        try (IngestPipeline p = IngestPipeline.builder(KeyedStore.builder(D)).start()) {
+            java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
+            java.lang.foreign.MemorySegment gone = arena.allocate(4L * D);
+            arena.close();
+            assertThrows(IllegalStateException.class, () -> p.offer(3, 0, gone, 0));
+            for (int i = 0; i < 100; i++) {
+                assertTrue(p.offer(3, i, sampleFor(3, i)));
+            }
+            assertTrue(p.awaitProcessed(Duration.ofSeconds(10)), "the failed offer left no record behind");
+            assertEquals(100, p.metrics().samples());
+        }
+    }
+
+    @Test
+    void aSecondConcurrentSnapshotIsRefusedAndTheFirstCompletes(@TempDir Path dir) throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch blocked = new CountDownLatch(1);
+        try (IngestPipeline p = IngestPipeline.builder(KeyedStore.builder(D).maxKeys(1000))
+                .sink((key, tag, s, l, d) -> {
+                    if (tag == 99) { // hold the agent inside a batch, so it cannot take a snapshot request
+                        blocked.countDown();
+                        try {
+                            release.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                }).start()) {
+            for (int i = 0; i < 100; i++) {
+                assertTrue(p.offer(i % 50, i, sampleFor(i % 50, i)));
+            }
+            assertTrue(blocked.await(10, TimeUnit.SECONDS));
+            var first = p.snapshot(dir.resolve("a"));
+            assertTrue(assertThrows(IllegalStateException.class, () -> p.snapshot(dir.resolve("b"))).getMessage()
+                    .contains("in progress"));
+            assertFalse(first.isDone());
+            release.countDown();
+            assertEquals(1, first.get(30, TimeUnit.SECONDS).size());
+            assertFalse(Files.exists(dir.resolve("b").resolve("shard-000-of-001.ckeys")));
+        }
+        IngestPipeline closed = IngestPipeline.builder(KeyedStore.builder(D)).start();
+        closed.close();
+        closed.close(); // idempotent
+        assertThrows(IllegalStateException.class, () -> closed.awaitProcessed(Duration.ofSeconds(1)));
     }
 
     @Test
