@@ -395,19 +395,25 @@ public final class IngestPipeline implements AutoCloseable {
     private final Object closeLock = new Object();
 
     private void closeOnce() {
+        java.util.Set<Shard> stuck = new java.util.HashSet<>();
         for (Publisher p : publishers) {
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (p.inFlight && System.nanoTime() - deadline < 0) {
                 Thread.onSpinWait();
             }
-            if (p.inFlight) {
-                LOG.log(System.Logger.Level.WARNING, "clipstream ingest: a publisher kept a claim open for 10 s; "
-                        + "closing without it");
+            Shard held = p.abandon();
+            if (held != null) {
+                // its record can never be read past: do not wait for that shard, and do not free its memory
+                // (the publisher may still write into the record; it can no longer commit it)
+                stuck.add(held);
+                LOG.log(System.Logger.Level.WARNING, "clipstream ingest: a publisher kept a claim open for 10 s "
+                        + "while closing; shard " + held.id + " is stopped without draining and its memory is "
+                        + "not freed");
             }
         }
         if (started) {
             for (Shard s : shards) {
-                while (!s.drained() && !s.runner.isClosed()) {
+                while (!stuck.contains(s) && !s.drained() && !s.runner.isClosed()) {
                     Thread.onSpinWait();
                     Thread.yield();
                 }
@@ -417,8 +423,10 @@ public final class IngestPipeline implements AutoCloseable {
             }
         }
         for (Shard s : shards) {
-            s.store.close();
-            s.arena.close();
+            if (!stuck.contains(s)) {
+                s.store.close();
+                s.arena.close();
+            }
         }
     }
 

@@ -23,7 +23,7 @@ public final class Publisher {
     private final BadSamplePolicy policy;
     /** True between entering an offer or claim and leaving it; close() waits until it is false. */
     volatile boolean inFlight;
-    private Shard claimed;
+    private volatile Shard claimed; // volatile: close() reads it from another thread (abandon())
     private int claimIndex = -1;
     private long claimKey;
 
@@ -151,9 +151,38 @@ public final class Publisher {
     }
 
     private void requireClaim() {
+        if (abandoned) {
+            claimed = null;
+            claimIndex = -1;
+            abandoned = false;
+            inFlight = false;
+            throw new IllegalStateException("the pipeline closed while this claim was open (over 10 s); the sample "
+                    + "was not published");
+        }
         if (claimIndex < 0) {
             throw new IllegalStateException("no open claim");
         }
+    }
+
+    /** Set by close() when this publisher held a claim past its wait: the claim may no longer touch the ring. */
+    private volatile boolean abandoned;
+
+    /**
+     * Called by close() after its wait: if this publisher is still inside a claim, marks it abandoned and returns
+     * the claimed record's shard; otherwise null. (A claim that the owner commits in the same instant may still
+     * land in the ring unprocessed; claims held across close() are a caller error, and this only keeps close()
+     * from hanging on them.)
+     */
+    Shard abandon() {
+        if (!inFlight) {
+            return null;
+        }
+        Shard s = claimed;
+        if (s == null) {
+            return null; // inside offer(): it finishes without blocking
+        }
+        abandoned = true;
+        return s;
     }
 
     /** The ring memory holding the claimed record's values (native floats, native byte order). */

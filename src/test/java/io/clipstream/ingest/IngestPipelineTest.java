@@ -426,6 +426,19 @@ class IngestPipelineTest {
     }
 
     @Test
+    void closeDoesNotHangOnAClaimHeldOpenAcrossIt() throws Exception {
+        IngestPipeline p = IngestPipeline.builder(KeyedStore.builder(D)).start();
+        Publisher pub = p.publisher();
+        assertTrue(pub.claim(1, 0));
+        long t0 = System.nanoTime();
+        p.close(); // waits 10 s for the claim, then gives up on that shard instead of spinning forever
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertTrue(seconds >= 9 && seconds < 30, "close took " + seconds + " s");
+        assertTrue(assertThrows(IllegalStateException.class, pub::commit).getMessage().contains("not published"));
+        assertThrows(IllegalStateException.class, () -> pub.claim(2, 0)); // closed
+    }
+
+    @Test
     void idleKeysAreEvictedByTheAgent() throws Exception {
         CachedNanoClock clock = new CachedNanoClock();
         clock.update(0);
