@@ -9,7 +9,7 @@
 #
 # Environment: JAVA25 (a JDK 25 home, required), HSDIS (directory holding hsdis-amd64.so, from
 # build-hsdis.sh), CLASSES (the library's classes, default target/classes), DRIVE (directory to compile
-# Drive.java into, default $TMPDIR/native-notes-drive or /tmp/native-notes-drive). Run from the repository root.
+# Drive.java into, default native-notes-drive under $TMPDIR, or the system temporary directory). Run from the repository root.
 set -eu
 if [ $# -lt 5 ]; then
     sed -n '2,13p' "$0" >&2

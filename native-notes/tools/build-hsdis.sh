@@ -3,8 +3,8 @@
 # over the capstone library) into the directory given as the only argument.
 #
 #   sudo apt-get install gcc libcapstone-dev      # Debian/Ubuntu; capstone 4.x or 5.x
-#   native-notes/tools/build-hsdis.sh /tmp/hsdis
-#   LD_LIBRARY_PATH=/tmp/hsdis java -XX:+UnlockDiagnosticVMOptions -XX:+PrintAssembly ...
+#   native-notes/tools/build-hsdis.sh "$HOME/hsdis"
+#   LD_LIBRARY_PATH="$HOME/hsdis" java -XX:+UnlockDiagnosticVMOptions -XX:+PrintAssembly ...
 #
 # HotSpot looks for hsdis-amd64.so on the library path (and in the JDK's lib/ directory); the plugin links
 # libcapstone dynamically, so the runtime package (libcapstone4 or 5) must stay installed.
