@@ -83,12 +83,8 @@ public final class AdaptiveThreshold {
      * @throws IllegalArgumentException if a parameter is out of range
      */
     public AdaptiveThreshold(double p, double a, boolean detectChanges, double changeQuantile, int blockLength) {
-        if (!(p > 0 && p < 1)) {
-            throw new IllegalArgumentException("quantile p must be in (0, 1): " + p);
-        }
-        if (!(a > 0 && a < 1)) {
-            throw new IllegalArgumentException("confidence a must be in (0, 1): " + a);
-        }
+        checkQuantile(p);
+        checkConfidence(a);
         if (!(changeQuantile > 0 && changeQuantile < 1)) {
             throw new IllegalArgumentException("change quantile must be in (0, 1): " + changeQuantile);
         }
@@ -100,6 +96,32 @@ public final class AdaptiveThreshold {
         this.detectChanges = detectChanges;
         this.changeQuantile = changeQuantile;
         this.blockLength = blockLength;
+    }
+
+    /**
+     * Validates a target quantile for the builders that configure thresholds.
+     *
+     * @return {@code p}
+     * @throws IllegalArgumentException unless {@code 0 < p < 1}
+     */
+    public static double checkQuantile(double p) {
+        if (!(p > 0 && p < 1)) {
+            throw new IllegalArgumentException("quantile p must be in (0, 1): " + p);
+        }
+        return p;
+    }
+
+    /**
+     * Validates a confidence parameter for the builders that configure thresholds.
+     *
+     * @return {@code a}
+     * @throws IllegalArgumentException unless {@code 0 < a < 1}
+     */
+    public static double checkConfidence(double a) {
+        if (!(a > 0 && a < 1)) {
+            throw new IllegalArgumentException("confidence a must be in (0, 1): " + a);
+        }
+        return a;
     }
 
     /** The decision for {@code score} against the current interval. */

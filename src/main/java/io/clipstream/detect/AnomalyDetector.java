@@ -314,19 +314,13 @@ public final class AnomalyDetector {
 
         /** The target quantile {@code p} in (0, 1) (default 0.99): scores above it are anomalies. */
         public Builder quantile(double p) {
-            if (!(p > 0 && p < 1)) {
-                throw new IllegalArgumentException("quantile p must be in (0, 1): " + p);
-            }
-            this.quantile = p;
+            this.quantile = AdaptiveThreshold.checkQuantile(p);
             return this;
         }
 
         /** The confidence parameter {@code a} in (0, 1) (default 0.05). */
         public Builder confidence(double a) {
-            if (!(a > 0 && a < 1)) {
-                throw new IllegalArgumentException("confidence a must be in (0, 1): " + a);
-            }
-            this.confidence = a;
+            this.confidence = AdaptiveThreshold.checkConfidence(a);
             return this;
         }
 

@@ -713,19 +713,13 @@ public final class KeyedStore implements AutoCloseable {
 
         /** The threshold's target quantile {@code p} of the keys' levels (default 0.99). */
         public Builder quantile(double p) {
-            if (!(p > 0 && p < 1)) {
-                throw new IllegalArgumentException("quantile p must be in (0, 1): " + p);
-            }
-            this.quantile = p;
+            this.quantile = AdaptiveThreshold.checkQuantile(p);
             return this;
         }
 
         /** The threshold's confidence parameter {@code a} (default 0.05). */
         public Builder confidence(double a) {
-            if (!(a > 0 && a < 1)) {
-                throw new IllegalArgumentException("confidence a must be in (0, 1): " + a);
-            }
-            this.confidence = a;
+            this.confidence = AdaptiveThreshold.checkConfidence(a);
             return this;
         }
 
