@@ -34,12 +34,23 @@ public record EstimatorConfig(Task task, int dimension, int classes, StepSize st
         if ((long) classes * dimension > MAX_PARAMETERS) {
             throw new IllegalArgumentException("classes * dimension must be <= 2^28: " + classes + " * " + dimension);
         }
-        if (!(l2 >= 0 && Double.isFinite(l2))) {
-            throw new IllegalArgumentException("l2 must be finite and >= 0: " + l2);
-        }
+        checkL2(l2);
         if (normalizeSteps && (task == Task.MEAN || task == Task.CUSTOM)) {
             throw new IllegalArgumentException("normalizeSteps applies to linear, logistic and softmax models only");
         }
+    }
+
+    /**
+     * Validates an L2 coefficient (shared by every builder that takes one, so the rule and message agree).
+     *
+     * @return {@code mu}
+     * @throws IllegalArgumentException unless {@code mu} is finite and {@code >= 0}
+     */
+    public static double checkL2(double mu) {
+        if (!(mu >= 0 && Double.isFinite(mu))) {
+            throw new IllegalArgumentException("l2 must be finite and >= 0: " + mu);
+        }
+        return mu;
     }
 
     /** Number of parameters: {@code classes * dimension}. */

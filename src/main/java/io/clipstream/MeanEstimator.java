@@ -291,10 +291,7 @@ public final class MeanEstimator extends Estimator {
 
         /** The L2 coefficient {@code mu >= 0} (default 0), which shrinks the estimate towards 0. */
         public Builder l2(double mu) {
-            if (!(mu >= 0 && Double.isFinite(mu))) {
-                throw new IllegalArgumentException("l2 must be finite and >= 0: " + mu);
-            }
-            this.l2 = mu;
+            this.l2 = EstimatorConfig.checkL2(mu);
             return this;
         }
 

@@ -2,6 +2,7 @@ package io.clipstream.ingest;
 
 import io.clipstream.ClipPolicy;
 import io.clipstream.StepSize;
+import io.clipstream.EstimatorConfig;
 import io.clipstream.detect.AdaptiveThreshold;
 import io.clipstream.detect.Decision;
 import io.clipstream.internal.kernel.KernelProvider;
@@ -704,10 +705,7 @@ public final class KeyedStore implements AutoCloseable {
 
         /** The L2 coefficient {@code mu >= 0} (default 0). */
         public Builder l2(double mu) {
-            if (!(mu >= 0 && Double.isFinite(mu))) {
-                throw new IllegalArgumentException("l2 must be finite and >= 0: " + mu);
-            }
-            this.l2 = mu;
+            this.l2 = EstimatorConfig.checkL2(mu);
             return this;
         }
 
