@@ -24,7 +24,7 @@ import jdk.incubator.vector.FloatVector;
  * Detection quality and throughput of clipstream's {@link AnomalyDetector} beside AWS Random Cut Forest 4.4.0 on
  * the same seeded stream ({@link DetectionStream#demo}: the demo's default stream, shortened) at several
  * dimensions; writes a Markdown report. Run through the bench jar on JDK 25:
- * {@code mvn -q -f bench/pom.xml package exec:exec -Dbench.args="rcf-comparison"} (arguments after the word go to
+ * {@code mvn -q -DskipTests -pl bench -am package exec:exec@bench -Dbench.args="rcf-comparison"} (arguments after the word go to
  * this class), or {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar
  * io.clipstream.bench.RcfComparison [options]} with a JDK 25 {@code java}.
  *

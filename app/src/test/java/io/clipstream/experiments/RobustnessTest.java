@@ -1,9 +1,9 @@
-package io.clipstream;
+package io.clipstream.experiments;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.clipstream.experiments.Method;
-import io.clipstream.experiments.Run;
+import io.clipstream.MeanEstimator;
+import io.clipstream.Task;
 import io.clipstream.synthetic.SyntheticStream;
 import io.clipstream.synthetic.SyntheticStream.Corruption;
 import io.clipstream.synthetic.SyntheticStream.Tail;

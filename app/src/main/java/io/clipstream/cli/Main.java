@@ -13,7 +13,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * The main job, {@code target/clipstream.jar}: {@code java --add-modules jdk.incubator.vector -jar clipstream.jar
+ * The main job, {@code app/target/clipstream.jar}: {@code java --add-modules jdk.incubator.vector -jar clipstream.jar
  * [command]}. With no command it runs the demo. Exit codes: 0 success, 1 a data or input error (one line on
  * stderr), 2 a usage error (one line and a hint to use {@code --help}).
  */
