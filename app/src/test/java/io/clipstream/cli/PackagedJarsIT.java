@@ -1,0 +1,60 @@
+package io.clipstream.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarFile;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packaged artifacts, as a user gets them (run by failsafe after {@code package}): the library jar carries
+ * only the library and names its module and version; the main job's jar prints its version with {@code -V}.
+ */
+class PackagedJarsIT {
+
+    private static final String VERSION = System.getProperty("clipstream.version");
+    private static final Path APP_JAR = Path.of(System.getProperty("clipstream.appJar", "target/clipstream.jar"));
+    private static final Path LIBRARY_JAR = Path.of(System.getProperty("clipstream.libraryJar", "missing"));
+
+    @Test
+    void theLibraryJarHoldsOnlyTheLibrary() throws IOException {
+        assertTrue(Files.isRegularFile(LIBRARY_JAR), "library jar not built: " + LIBRARY_JAR);
+        try (JarFile jar = new JarFile(LIBRARY_JAR.toFile())) {
+            Attributes main = jar.getManifest().getMainAttributes();
+            assertEquals("io.clipstream", main.getValue("Automatic-Module-Name"));
+            assertEquals(VERSION, main.getValue("Implementation-Version"));
+            List<String> foreign = new ArrayList<>();
+            jar.stream().map(e -> e.getName()).filter(n -> n.endsWith(".class")).forEach(n -> {
+                boolean library = n.startsWith("io/clipstream/") && (n.indexOf('/', "io/clipstream/".length()) < 0
+                        || n.startsWith("io/clipstream/detect/") || n.startsWith("io/clipstream/ingest/")
+                        || n.startsWith("io/clipstream/internal/"));
+                if (!library) {
+                    foreign.add(n);
+                }
+            });
+            assertEquals(List.of(), foreign, "classes in the library jar that are not the library's");
+            assertNotNull(jar.getEntry("io/clipstream/MeanEstimator.class"));
+        }
+    }
+
+    @Test
+    void theMainJobPrintsItsVersion() throws Exception {
+        assertTrue(Files.isRegularFile(APP_JAR), "main job jar not built: " + APP_JAR);
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(java.toString(), "--add-modules", "jdk.incubator.vector", "-jar",
+                APP_JAR.toString(), "-V").redirectErrorStream(true).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "clipstream -V did not finish");
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("clipstream " + VERSION), "version line missing: " + out);
+    }
+}
