@@ -51,14 +51,19 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Demo.Settings d = Demo.Settings.defaults();
         if (quantile <= 0 || quantile >= 1) {
-            throw new Main.UserException("--quantile must be in (0, 1): " + quantile);
+            throw Main.usage(spec, "--quantile must be in (0, 1): " + quantile);
         }
         if (confidence <= 0 || confidence >= 1) {
-            throw new Main.UserException("--confidence must be in (0, 1): " + confidence);
+            throw Main.usage(spec, "--confidence must be in (0, 1): " + confidence);
         }
         long[] changes = {Math.round(samples * 0.35), Math.round(samples * 0.7)};
-        Demo.Settings s = new Demo.Settings(samples, dimension, d.anomalyFraction(), d.anomalyDistance(),
-                d.driftPerSample(), changes, d.jump(), quantile, confidence, seed);
+        Demo.Settings s;
+        try {
+            s = new Demo.Settings(samples, dimension, d.anomalyFraction(), d.anomalyDistance(),
+                    d.driftPerSample(), changes, d.jump(), quantile, confidence, seed);
+        } catch (IllegalArgumentException e) {
+            throw Main.usage(spec, e.getMessage()); // every setting is an option value
+        }
         out.println(Demo.describe(s));
         out.println();
         out.flush();

@@ -85,7 +85,7 @@ final class MnistCommand implements Callable<Integer> {
             s = new Mnist.Settings(samples, switchEvery, anomalies, rotation, glitches, logisticStep, quantile,
                     confidence, seed);
         } catch (IllegalArgumentException e) {
-            throw new Main.UserException("mnist: " + e.getMessage());
+            throw Main.usage(spec, "mnist: " + e.getMessage()); // every setting is an option value
         }
         Idx.Dataset data;
         try {

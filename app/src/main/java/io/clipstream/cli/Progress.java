@@ -4,7 +4,8 @@ import java.io.PrintWriter;
 import java.util.Locale;
 
 /**
- * A progress bar on stderr: redrawn in place on a terminal, one line per 10% otherwise (logs, pipes, CI).
+ * A progress bar on stderr: redrawn in place when stderr is a terminal ({@link Terminal#stderr()}), one line per
+ * 10% otherwise (logs, pipes, CI), so a log never fills with carriage returns.
  */
 final class Progress {
     private final PrintWriter err;
@@ -15,11 +16,15 @@ final class Progress {
     private int lastPercent = -1;
 
     Progress(PrintWriter err, String label, long total, boolean enabled) {
+        this(err, label, total, enabled, Terminal.stderr());
+    }
+
+    Progress(PrintWriter err, String label, long total, boolean enabled, boolean terminal) {
         this.err = err;
         this.label = label;
         this.total = Math.max(1, total);
         this.enabled = enabled;
-        this.terminal = System.console() != null;
+        this.terminal = terminal;
     }
 
     void update(long done) {

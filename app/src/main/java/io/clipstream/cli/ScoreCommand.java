@@ -1,5 +1,9 @@
 package io.clipstream.cli;
 
+import de.siegmar.fastcsv.reader.CommentStrategy;
+import de.siegmar.fastcsv.reader.CsvParseException;
+import de.siegmar.fastcsv.reader.CsvReader;
+import de.siegmar.fastcsv.reader.CsvRecord;
 import io.clipstream.Estimator;
 import io.clipstream.LinearRegression;
 import io.clipstream.LogisticRegression;
@@ -7,29 +11,37 @@ import io.clipstream.MeanEstimator;
 import io.clipstream.StepSize;
 import io.clipstream.detect.AnomalyDetector;
 import io.clipstream.detect.Outcome;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
  * Scores CSV rows as they stream in: each row goes through an {@link AnomalyDetector} (score against the current
  * estimate, decide against the adaptive threshold, then update), in constant memory.
+ *
+ * <p>Input: UTF-8 (a byte-order mark is dropped), RFC 4180 CSV: fields may be quoted, and quoted fields may hold
+ * the delimiter, doubled quotes and line breaks; blank lines are ignored. A record is reported by the line it
+ * starts on. The number of columns is fixed by the header ({@code --header}) or by the first good row, so with
+ * {@code --skip-bad} a malformed first row is skipped like any other instead of defining the layout.
  */
 @Command(name = "score", mixinStandardHelpOptions = true,
-        description = {"Reads CSV rows of numbers (a file or stdin) and writes, per row, 'score,lower,upper,decision'",
-            "(decision: ANOMALY, BENIGN or ABSTAIN), in constant memory. Blank lines are ignored.",
+        description = {"Scores CSV rows of numbers (FILE, -i FILE or stdin) as they stream in and writes one line",
+            "'score,lower,upper,decision' per row (decision: ANOMALY, BENIGN or ABSTAIN), in constant memory.",
+            "Input is UTF-8 RFC 4180 CSV (quoted fields, a byte-order mark); blank lines are ignored.",
             "Tasks: mean (score = distance to the running robust mean), linear (|residual| against the label",
             "column), logistic (log loss; labels 0/1). A bad row stops with an error naming its line, unless",
             "--skip-bad, which writes 'NaN,NaN,NaN,SKIPPED' for it and reports the count at the end."})
@@ -40,8 +52,11 @@ final class ScoreCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-i", "--input"}, description = "CSV file to read ('-' or absent: stdin)")
+    @Option(names = {"-i", "--input"}, paramLabel = "FILE", description = "CSV file to read ('-' or absent: stdin)")
     String input;
+
+    @Parameters(arity = "0..1", paramLabel = "FILE", description = "CSV file to read, as -i ('-': stdin)")
+    String positionalInput;
 
     @Option(names = {"-o", "--output"}, description = "file to write (absent: stdout)")
     Path output;
@@ -79,21 +94,43 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (input != null && positionalInput != null) {
+            throw Main.usage(spec, "give the input once: -i " + input + " and " + positionalInput);
+        }
+        String file = input != null ? input : positionalInput;
         if (task != TaskOption.mean && labelColumn == null) {
-            throw new Main.UserException("--task " + task + " needs --label-column");
+            throw Main.usage(spec, "--task " + task + " needs --label-column");
         }
         if (task == TaskOption.mean && labelColumn != null) {
-            throw new Main.UserException("--label-column is only for --task linear or logistic");
+            throw Main.usage(spec, "--label-column is only for --task linear or logistic");
         }
         if (labelColumn != null && labelColumn < 1) {
-            throw new Main.UserException("--label-column is 1-based: " + labelColumn);
+            throw Main.usage(spec, "--label-column is 1-based: " + labelColumn);
         }
-        if (!(quantile > 0 && quantile < 1) || !(confidence > 0 && confidence < 1)) {
-            throw new Main.UserException("--quantile and --confidence must be in (0, 1)");
+        if (!(quantile > 0 && quantile < 1)) {
+            throw Main.usage(spec, "--quantile must be in (0, 1): " + quantile);
         }
-        boolean stdin = input == null || input.equals("-");
-        BufferedReader in = stdin ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
-                : Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8);
+        if (!(confidence > 0 && confidence < 1)) {
+            throw Main.usage(spec, "--confidence must be in (0, 1): " + confidence);
+        }
+        if (halfLife != null && !(halfLife >= 1 && halfLife <= 1e9)) {
+            throw Main.usage(spec, "--half-life must be in [1, 1e9]: " + halfLife);
+        }
+        if (step != null && !(step > 0 && step <= 1)) {
+            throw Main.usage(spec, "--step must be in (0, 1]: " + step);
+        }
+        if (delimiter == '"' || delimiter == '\r' || delimiter == '\n') {
+            throw Main.usage(spec, "--delimiter cannot be a quote or a line break");
+        }
+        if (columns != null) {
+            try {
+                parseColumns(columns, -1, labelColumn); // syntax and the label, before any input is read
+            } catch (Main.UserException e) {
+                throw Main.usage(spec, e.getMessage());
+            }
+        }
+        boolean stdin = file == null || file.equals("-");
+        InputStream in = stdin ? System.in : Files.newInputStream(Path.of(file));
         // stdout is picocli's writer (flushed, never closed: closing it would close the JVM's stdout)
         Writer out = output == null ? spec.commandLine().getOut()
                 : Files.newBufferedWriter(output, StandardCharsets.UTF_8);
@@ -115,24 +152,49 @@ final class ScoreCommand implements Callable<Integer> {
     private AnomalyDetector detector;
     private float[] row;
 
-    int run(BufferedReader in, Writer out) throws IOException {
+    /** Scores every record of {@code in} (UTF-8 CSV) to {@code out}; returns the exit code. */
+    int run(InputStream in, Writer out) throws IOException {
         out.write("score,lower,upper,decision\n");
-        long lineNumber = 0;
         long skipped = 0;
         long processed = 0;
         List<String> firstErrors = new ArrayList<>();
-        String line;
+        Utf8Input text = new Utf8Input(in);
+        CsvReader<CsvRecord> csv = CsvReader.builder().fieldSeparator(delimiter).quoteCharacter('"')
+                .commentStrategy(CommentStrategy.NONE).skipEmptyLines(true).allowMissingFields(true)
+                .allowExtraFields(true).ofCsvRecord(text);
+        Iterator<CsvRecord> records = csv.iterator();
         boolean first = true;
-        while ((line = in.readLine()) != null) {
-            lineNumber++;
-            if (line.isBlank()) {
+        long lastLine = 0;
+        while (true) {
+            CsvRecord record;
+            try {
+                if (!records.hasNext()) {
+                    break;
+                }
+                record = records.next();
+            } catch (CsvParseException e) {
+                out.flush();
+                throw new Main.UserException("after line " + lastLine + ": malformed CSV: " + message(e));
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+            long line = record.getStartingLineNumber();
+            lastLine = line + lineBreaks(record);
+            if (blank(record)) {
                 continue;
             }
+            String problem = text.invalidIn(line, lastLine);
             if (first && header) {
                 first = false;
-                continue;
+                if (problem == null) {
+                    int[] chosen = (int[]) layout(record.getFieldCount(), line, true);
+                    commit(record.getFieldCount(), chosen, new float[chosen.length]);
+                    continue;
+                }
             }
-            String problem = process(line, lineNumber, first, out);
+            if (problem == null) {
+                problem = process(record, line, first, out);
+            }
             first = false;
             if (problem != null) {
                 if (!skipBad) {
@@ -163,52 +225,95 @@ final class ScoreCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Processes one data line; returns a description of the problem, or null. */
-    private String process(String line, long lineNumber, boolean first, Writer out) throws IOException {
-        List<String> fields = split(line, delimiter);
+    private static String message(CsvParseException e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? e.getMessage() : t.getMessage();
+    }
+
+    /** Line breaks inside the record's quoted fields: a record spans this many lines after its first. */
+    private static long lineBreaks(CsvRecord record) {
+        long n = 0;
+        for (int i = 0; i < record.getFieldCount(); i++) {
+            String f = record.getField(i);
+            for (int j = 0; j < f.length(); j++) {
+                char c = f.charAt(j);
+                if (c == '\n' || (c == '\r' && (j + 1 == f.length() || f.charAt(j + 1) != '\n'))) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    private static boolean blank(CsvRecord record) {
+        return record.getFieldCount() == 1 && record.getField(0).isBlank();
+    }
+
+    /**
+     * Processes one data record; returns a description of the problem, or null. Until a row has been read
+     * successfully, each row proposes the layout for its own column count, which is kept only if the row is good.
+     */
+    private String process(CsvRecord fields, long lineNumber, boolean first, Writer out) throws IOException {
+        int[] columnsOfRow = features;
+        float[] values = row;
         if (fieldCount < 0) {
-            setUp(fields.size(), lineNumber);
+            Object layout = layout(fields.getFieldCount(), lineNumber, false);
+            if (layout instanceof String problem) {
+                return problem;
+            }
+            columnsOfRow = (int[]) layout;
+            values = new float[columnsOfRow.length];
+        } else if (fields.getFieldCount() != fieldCount) {
+            return "line " + lineNumber + ": expected " + fieldCount + " columns but found " + fields.getFieldCount();
         }
-        if (fields.size() != fieldCount) {
-            return "line " + lineNumber + ": expected " + fieldCount + " columns but found " + fields.size();
-        }
-        for (int i = 0; i < features.length; i++) {
-            String f = fields.get(features[i]).trim();
+        for (int i = 0; i < columnsOfRow.length; i++) {
+            String f = fields.getField(columnsOfRow[i]).trim();
             float v;
             try {
                 v = Float.parseFloat(f);
             } catch (NumberFormatException e) {
-                return "line " + lineNumber + ", column " + (features[i] + 1) + ": not a number: '" + f + "'"
+                return "line " + lineNumber + ", column " + (columnsOfRow[i] + 1) + ": not a number: '" + f + "'"
                         + (first && !header ? " (use --header if the first line is a header)" : "");
             }
             if (!Float.isFinite(v)) {
-                return "line " + lineNumber + ", column " + (features[i] + 1) + ": value is " + v
-                        + " (values must be finite)";
+                return "line " + lineNumber + ", column " + (columnsOfRow[i] + 1) + ": "
+                        + (Float.isNaN(v) || f.toLowerCase(Locale.ROOT).contains("inf") ? "value is " + v
+                        : "value '" + f + "' is outside the float range") + " (values must be finite)";
             }
-            row[i] = v;
+            values[i] = v;
         }
-        Outcome o;
-        if (task == TaskOption.mean) {
-            o = detector.process(row);
-        } else {
-            String f = fields.get(labelColumn - 1).trim();
-            double label;
+        float label = 0;
+        if (task != TaskOption.mean) {
+            String f = fields.getField(labelColumn - 1).trim();
             try {
-                label = Double.parseDouble(f);
+                label = Float.parseFloat(f);
             } catch (NumberFormatException e) {
                 return "line " + lineNumber + ", column " + labelColumn + ": label is not a number: '" + f + "'";
             }
-            if (task == TaskOption.linear) {
-                if (!Double.isFinite(label)) {
-                    return "line " + lineNumber + ", column " + labelColumn + ": label is " + label + " (must be finite)";
-                }
-                o = detector.process(row, (float) label);
-            } else {
-                if (label != 0 && label != 1) {
-                    return "line " + lineNumber + ", column " + labelColumn + ": label must be 0 or 1: " + f;
-                }
-                o = detector.process(row, (int) label);
+            if (task == TaskOption.linear && !Float.isFinite(label)) {
+                return "line " + lineNumber + ", column " + labelColumn + ": label '" + f + "' is "
+                        + (Float.isNaN(label) ? "NaN" : "outside the float range") + " (labels must be finite)";
             }
+            if (task == TaskOption.logistic && label != 0 && label != 1) {
+                return "line " + lineNumber + ", column " + labelColumn + ": label must be 0 or 1: " + f;
+            }
+        }
+        if (fieldCount < 0) {
+            commit(fields.getFieldCount(), columnsOfRow, values);
+        }
+        Outcome o;
+        try {
+            o = switch (task) {
+                case mean -> detector.process(row);
+                case linear -> detector.process(row, label);
+                case logistic -> detector.process(row, (int) label);
+            };
+        } catch (IllegalArgumentException e) {
+            // the library refused the sample and left the detector unchanged: report it like any bad row
+            return "line " + lineNumber + ": " + e.getMessage();
         }
         out.write(Double.toString(o.score()));
         out.write(',');
@@ -221,17 +326,39 @@ final class ScoreCommand implements Callable<Integer> {
         return null;
     }
 
-    private void setUp(int fields, long lineNumber) {
-        fieldCount = fields;
+    /**
+     * The feature columns for rows of {@code fields} columns, or a String describing why the options cannot use
+     * such rows. From the header (with {@code --header}) such a problem is a usage error; from a row it is a
+     * problem with that row (so {@code --skip-bad} skips it without fixing the layout).
+     */
+    private Object layout(int fields, long lineNumber, boolean fromHeader) {
+        String problem = null;
+        int[] chosen = null;
         if (labelColumn != null && labelColumn > fields) {
-            throw new Main.UserException("line " + lineNumber + ": --label-column " + labelColumn + " but the row has "
-                    + fields + " columns");
+            problem = "line " + lineNumber + ": --label-column " + labelColumn + " but the " + (fromHeader ? "header"
+                    : "row") + " has " + fields + " columns";
+        } else {
+            try {
+                chosen = columns == null ? allBut(fields, labelColumn) : parseColumns(columns, fields, labelColumn);
+                if (chosen.length == 0) {
+                    problem = "line " + lineNumber + ": no feature columns (the " + (fromHeader ? "header" : "row")
+                            + " has " + fields + " columns)";
+                }
+            } catch (Main.UserException e) {
+                problem = "line " + lineNumber + ": " + e.getMessage();
+            }
         }
-        features = columns == null ? allBut(fields, labelColumn) : parseColumns(columns, fields, labelColumn);
-        if (features.length == 0) {
-            throw new Main.UserException("no feature columns (the row has " + fields + " columns)");
+        if (problem != null && fromHeader) {
+            throw Main.usage(spec, problem);
         }
-        row = new float[features.length];
+        return problem != null ? problem : chosen;
+    }
+
+    /** Fixes the layout (from the header, or the first good row) and builds the detector for it. */
+    private void commit(int fields, int[] chosen, float[] values) {
+        fieldCount = fields;
+        features = chosen;
+        row = values;
         int d = features.length;
         Estimator e = switch (task) {
             case mean -> {
@@ -269,41 +396,34 @@ final class ScoreCommand implements Callable<Integer> {
         return out;
     }
 
-    /** Parses '2-5,8' (1-based, inclusive) into 0-based indices. */
+    /**
+     * Parses '2-5,8' (1-based, inclusive) into 0-based indices; with {@code fields < 0} only checks the syntax and
+     * the label (nothing is expanded, so no range is too large to check).
+     */
     static int[] parseColumns(String spec, int fields, Integer label) {
         List<Integer> out = new ArrayList<>();
-        for (String part : spec.split(",")) {
+        for (String part : spec.split(",", -1)) {
             String p = part.trim();
+            int from;
+            int to;
             try {
                 int dash = p.indexOf('-');
-                int from = Integer.parseInt(dash < 0 ? p : p.substring(0, dash).trim());
-                int to = dash < 0 ? from : Integer.parseInt(p.substring(dash + 1).trim());
-                if (from < 1 || to < from || to > fields) {
-                    throw new Main.UserException("--columns '" + spec + "': '" + p + "' is outside 1.." + fields);
-                }
-                for (int c = from; c <= to; c++) {
-                    if (label != null && c == label) {
-                        throw new Main.UserException("--columns includes the label column " + label);
-                    }
-                    out.add(c - 1);
-                }
+                from = Integer.parseInt(dash < 0 ? p : p.substring(0, dash).trim());
+                to = dash < 0 ? from : Integer.parseInt(p.substring(dash + 1).trim());
             } catch (NumberFormatException e) {
                 throw new Main.UserException("--columns '" + spec + "': cannot read '" + p + "' (expected e.g. 2-5,8)");
             }
-        }
-        return out.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    static List<String> split(String line, char delimiter) {
-        List<String> out = new ArrayList<>();
-        int start = 0;
-        for (int i = 0; i < line.length(); i++) {
-            if (line.charAt(i) == delimiter) {
-                out.add(line.substring(start, i));
-                start = i + 1;
+            if (from < 1 || to < from || (fields >= 0 && to > fields)) {
+                throw new Main.UserException("--columns '" + spec + "': '" + p + "' is outside 1.."
+                        + (fields >= 0 ? fields : "the number of columns"));
+            }
+            if (label != null && label >= from && label <= to) {
+                throw new Main.UserException("--columns includes the label column " + label);
+            }
+            for (int c = from; fields >= 0 && c <= to; c++) {
+                out.add(c - 1);
             }
         }
-        out.add(line.substring(start));
-        return out;
+        return out.stream().mapToInt(Integer::intValue).toArray();
     }
 }

@@ -31,8 +31,14 @@ final class SweepCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (samples < 100 || seeds < 1) {
-            throw new Main.UserException("--samples must be >= 100 and --seeds >= 1");
+        if (samples < 100) {
+            throw Main.usage(spec, "--samples must be >= 100: " + samples);
+        }
+        if (seeds < 1) {
+            throw Main.usage(spec, "--seeds must be >= 1: " + seeds);
+        }
+        if (threads != null && threads < 1) {
+            throw Main.usage(spec, "--threads must be >= 1: " + threads);
         }
         int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         var err = spec.commandLine().getErr();

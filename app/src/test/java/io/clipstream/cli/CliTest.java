@@ -60,8 +60,9 @@ class CliTest {
         String html = Files.readString(report);
         assertTrue(html.startsWith("<!DOCTYPE html>") && html.contains("<svg") && html.contains("Tracking error"));
         Run bad = run("demo", "--quantile", "1.5", "--no-report");
-        assertEquals(1, bad.code());
-        assertEquals("clipstream: error: --quantile must be in (0, 1): 1.5\n", bad.err().replace("\r", ""));
+        assertEquals(2, bad.code(), "a bad option value is a usage error");
+        assertEquals("clipstream: --quantile must be in (0, 1): 1.5\nTry 'clipstream demo --help' for usage.\n",
+                bad.err().replace("\r", ""));
     }
 
     @Test
@@ -126,11 +127,13 @@ class CliTest {
             assertEquals(0, r.code(), task + ": " + r.err());
             assertEquals(301, Files.readAllLines(out).size());
         }
-        assertEquals("clipstream: error: --task linear needs --label-column\n",
-                run("score", "-i", in.toString(), "--task", "linear").err().replace("\r", ""));
-        assertEquals("clipstream: error: --columns includes the label column 3\n",
-                run("score", "-i", in.toString(), "-o", dir.resolve("z.csv").toString(), "--task", "linear",
-                        "--label-column", "3", "--columns", "1-3").err().replace("\r", ""));
+        Run noLabel = run("score", "-i", in.toString(), "--task", "linear");
+        assertEquals(2, noLabel.code());
+        assertTrue(noLabel.err().startsWith("clipstream: --task linear needs --label-column\n"), noLabel.err());
+        Run overlap = run("score", "-i", in.toString(), "-o", dir.resolve("z.csv").toString(), "--task", "linear",
+                "--label-column", "3", "--columns", "1-3");
+        assertEquals(2, overlap.code());
+        assertTrue(overlap.err().startsWith("clipstream: --columns includes the label column 3\n"), overlap.err());
         Path labels = dir.resolve("labels.csv");
         Files.writeString(labels, "1,2,1\n1,2,2\n");
         assertEquals("clipstream: error: line 2, column 3: label must be 0 or 1: 2\n", run("score", "-i",
@@ -164,6 +167,8 @@ class CliTest {
         assertEquals(1, bad.code());
         assertTrue(bad.err().startsWith("clipstream: error: mnist: pom.xml: not an IDX image file"), bad.err());
         Run settings = run("mnist", "--images", "pom.xml", "--labels", "pom.xml", "--glitches", "0.7");
-        assertEquals("clipstream: error: mnist: glitch fraction must be in [0, 0.5): 0.7\n", settings.err().replace("\r", ""));
+        assertEquals(2, settings.code(), "a bad option value is a usage error");
+        assertTrue(settings.err().startsWith("clipstream: mnist: glitch fraction must be in [0, 0.5): 0.7\n"),
+                settings.err());
     }
 }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,6 +45,51 @@ class PackagedJarsIT {
             assertEquals(List.of(), foreign, "classes in the library jar that are not the library's");
             assertNotNull(jar.getEntry("io/clipstream/MeanEstimator.class"));
         }
+    }
+
+    private static ProcessBuilder clipstream(String... args) {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        List<String> command = new ArrayList<>(List.of(java.toString(), "--add-modules", "jdk.incubator.vector",
+                "-jar", APP_JAR.toString()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command);
+    }
+
+    @Test
+    void writingToAFullDeviceFails() throws Exception {
+        Path full = Path.of("/dev/full");
+        Assumptions.assumeTrue(Files.exists(full), "no /dev/full on this system");
+        Process p = clipstream("demo", "--samples", "20000", "--dim", "8", "--no-report", "--no-progress")
+                .redirectOutput(full.toFile()).start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "did not finish");
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(1, p.exitValue(), err);
+        assertTrue(err.contains("clipstream: error: cannot write the output: No space left on device"), err);
+    }
+
+    @Test
+    void aClosedPipeStopsTheRun() throws Exception {
+        // an endless input: only the closed pipe on stdout can end the run
+        Process p = clipstream("score").start();
+        Thread feeder = Thread.ofPlatform().daemon().start(() -> {
+            byte[] rows = "1,2,3\n4,5,6\n".repeat(1000).getBytes(StandardCharsets.US_ASCII);
+            try (var in = p.getOutputStream()) {
+                while (true) {
+                    in.write(rows);
+                }
+            } catch (IOException e) {
+                // the process stopped reading: expected
+            }
+        });
+        var stdout = p.getInputStream();
+        byte[] some = stdout.readNBytes(200);
+        assertEquals(200, some.length);
+        stdout.close(); // what `| head` does
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the run went on after its reader had gone");
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(141, p.exitValue(), err);
+        assertTrue(!err.contains("clipstream: error"), "silent: " + err);
+        feeder.join(10_000);
     }
 
     @Test
