@@ -40,9 +40,6 @@ import java.util.SplittableRandom;
  * </ul>
  * Corruptions can mix two severities ({@link Builder#nearCorruptions}): a share of them sits at a second, nearer
  * distance in the same placement (subtle anomalies among loud ones).
- * Corruptions can also come in bursts ({@link Builder#bursts}): inside the last {@code length} samples of every
- * {@code period} the corruption probability is the burst's fraction instead of the base one, a coordinated campaign
- * whose positions an oblivious adversary fixed in advance.
  * For the regression tasks a corruption moves the features the same way and replaces the label: by
  * {@code w* . x + distance} (linear), by the label the model finds least likely (logistic, softmax).
  *
@@ -68,9 +65,6 @@ public final class SyntheticStream {
     private final double corruptionSpread;
     private final double nearShare;
     private final double nearDistance;
-    private final long burstPeriod;
-    private final long burstLength;
-    private final double burstFraction;
     private final double drift;
     private final double jump;
     private final long[] changePoints;
@@ -103,9 +97,6 @@ public final class SyntheticStream {
         this.corruptionSpread = b.corruptionSpread;
         this.nearShare = b.nearShare;
         this.nearDistance = b.nearDistance;
-        this.burstPeriod = b.burstPeriod;
-        this.burstLength = b.burstLength;
-        this.burstFraction = b.burstFraction;
         this.drift = b.drift;
         this.jump = b.jump;
         this.changePoints = b.changePoints.clone();
@@ -168,9 +159,8 @@ public final class SyntheticStream {
                 truth[i] += drift * driftDirection[i];
             }
         }
-        double fraction = inBurst(index) ? burstFraction : corruptionFraction;
         lastNear = false;
-        lastCorrupted = fraction > 0 && random.nextDouble() < fraction;
+        lastCorrupted = corruptionFraction > 0 && random.nextDouble() < corruptionFraction;
         drawNoise();
         switch (task) {
             case MEAN -> mean(x, offset);
@@ -181,11 +171,6 @@ public final class SyntheticStream {
         }
         index++;
         return lastCorrupted;
-    }
-
-    /** Whether sample {@code i} (0-based) lies inside a burst of corruptions. */
-    public boolean inBurst(long i) {
-        return burstPeriod > 0 && i % burstPeriod >= burstPeriod - burstLength;
     }
 
     /**
@@ -485,9 +470,6 @@ public final class SyntheticStream {
         private double corruptionSpread;
         private double nearShare;
         private double nearDistance;
-        private long burstPeriod;
-        private long burstLength;
-        private double burstFraction;
         private double drift;
         private double jump;
         private double offset = Double.NaN;
@@ -586,30 +568,6 @@ public final class SyntheticStream {
             }
             this.nearShare = share;
             this.nearDistance = distance;
-            return this;
-        }
-
-        /**
-         * Bursts of corruptions: inside the last {@code length} samples of every {@code period} samples the
-         * corruption probability is {@code fraction} (the kind and distance set by {@link #corruption} and
-         * {@link #corruptionDistance}) instead of the base fraction.
-         *
-         * @throws IllegalArgumentException if {@code period < 1}, {@code length} is outside [1, period] or
-         *     {@code fraction} outside [0, 1)
-         */
-        public Builder bursts(long period, long length, double fraction) {
-            if (period < 1) {
-                throw new IllegalArgumentException("burst period must be >= 1: " + period);
-            }
-            if (length < 1 || length > period) {
-                throw new IllegalArgumentException("burst length must be in [1, period = " + period + "]: " + length);
-            }
-            if (!(fraction >= 0 && fraction < 1)) {
-                throw new IllegalArgumentException("burst corruption fraction must be in [0, 1): " + fraction);
-            }
-            this.burstPeriod = period;
-            this.burstLength = length;
-            this.burstFraction = fraction;
             return this;
         }
 

@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.clipstream.Task;
+import io.clipstream.synthetic.SyntheticStream;
+import io.clipstream.synthetic.SyntheticStream.Corruption;
+import java.util.Arrays;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -96,8 +100,55 @@ class DemoTest {
             assertEquals(false, flags[t], "nothing is flagged before 100 scores");
         }
         assertTrue(flags[250], "a score far above the window's quantile is flagged");
-        boolean[] again = Demo.rollingQuantileFlags(java.util.Arrays.copyOf(scores, 251), 200, 0.95);
-        assertArrayEquals(java.util.Arrays.copyOf(flags, 251), again, "later scores do not change earlier flags");
+        boolean[] again = Demo.rollingQuantileFlags(Arrays.copyOf(scores, 251), 200, 0.95);
+        assertArrayEquals(Arrays.copyOf(flags, 251), again, "later scores do not change earlier flags");
+    }
+
+    @Test
+    void nearCorruptionsSitAtTheirOwnDistanceAndChangeNothingElse() {
+        int d = 16;
+        SyntheticStream mixed = SyntheticStream
+                .builder(Task.MEAN, d).corruption(0.2, Corruption.FAR_FIXED)
+                .corruptionDistance(100).corruptionSpread(0.5).nearCorruptions(0.5, 4).offset(0).seed(3).build();
+        float[] x = new float[d];
+        float[] truth = new float[d];
+        int near = 0;
+        int far = 0;
+        for (int t = 0; t < 5_000; t++) {
+            boolean corrupted = mixed.next(x);
+            mixed.truth(truth);
+            double distance = 0;
+            for (int i = 0; i < d; i++) {
+                distance += (x[i] - truth[i]) * (double) (x[i] - truth[i]);
+            }
+            distance = Math.sqrt(distance);
+            if (corrupted && mixed.lastNear()) {
+                near++;
+                assertTrue(distance >= 2 - 1e-3 && distance <= 6 + 1e-3, "near corruption at 4 +- 50%: " + distance);
+            } else if (corrupted) {
+                far++;
+                assertTrue(distance >= 50 - 1e-2 && distance <= 150 + 1e-2, "far corruption at 100 +- 50%: " + distance);
+            } else {
+                assertEquals(false, mixed.lastNear());
+            }
+        }
+        assertTrue(near > 400 && far > 400 && Math.abs(near - far) < 150, near + " near, " + far + " far");
+        // a share of 0 draws nothing: the stream is the one without the option
+        SyntheticStream plain = SyntheticStream
+                .builder(Task.MEAN, d).corruption(0.2, Corruption.FAR_FIXED)
+                .seed(5).build();
+        SyntheticStream zero = SyntheticStream
+                .builder(Task.MEAN, d).corruption(0.2, Corruption.FAR_FIXED)
+                .nearCorruptions(0, 3).seed(5).build();
+        float[] y = new float[d];
+        for (int t = 0; t < 1_000; t++) {
+            plain.next(x);
+            zero.next(y);
+            assertArrayEquals(x, y, "sample " + t);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SyntheticStream.builder(Task.MEAN, d).nearCorruptions(1.5, 3));
+        assertTrue(e.getMessage().contains("1.5"), e.getMessage());
     }
 
     @Test
