@@ -601,7 +601,9 @@ public final class Demo {
     /** Writes the self-contained HTML report. */
     public static void report(Result r, Path file, String environment) throws IOException {
         HtmlReport html = new HtmlReport("clipstream demo: robust tracking and adaptive anomaly thresholds");
-        html.paragraph(describe(r.settings()));
+        for (String part : describe(r.settings()).split("\\R+")) {
+            html.paragraph(part);
+        }
         html.heading("Scores");
         html.table(scoreRows(r));
         html.heading("Decisions");
