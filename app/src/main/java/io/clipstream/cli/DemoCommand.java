@@ -11,9 +11,11 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** The embedded default scenario: no files, no downloads. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Runs the embedded scenario: a heavy-tailed stream with anomalies, drift and change points,",
+        description = {"Runs the embedded scenario: a heavy-tailed stream with drift, change points and anomalies",
+            "in one direction, loud ones that drag an unclipped estimate and subtle ones that it then masks;",
             "tracked by clipped SGD, plain SGD and the 1/t schedule, each with an adaptive anomaly threshold.",
-            "Prints a summary table and writes a self-contained HTML report."})
+            "Prints the scores' and the decisions' tables and writes a self-contained HTML report.",
+            "With --seeds/--dims/--loud-distances: one summary line per combination instead."})
 final class DemoCommand implements Callable<Integer> {
 
     @Spec
@@ -27,6 +29,24 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--seed", description = "random seed (default: ${DEFAULT-VALUE})", defaultValue = "7")
     long seed;
+
+    @Option(names = "--scenario", description = "masking (loud and subtle anomalies) or far-only (the former "
+            + "default: every anomaly far enough for either estimate) (default: ${DEFAULT-VALUE})", defaultValue = "masking")
+    String scenario;
+
+    @Option(names = "--loud-distance", description = "distance of the loud anomalies in noise radii (default: 200 for "
+            + "masking, 10 for far-only)")
+    Double loudDistance;
+
+    @Option(names = "--seeds", split = ",", paramLabel = "SEED", description = "robustness check: run every seed (with "
+            + "every --dims and --loud-distances) and print one summary line per run")
+    long[] seeds;
+
+    @Option(names = "--dims", split = ",", paramLabel = "D", description = "dimensions for the robustness check")
+    int[] dims;
+
+    @Option(names = "--loud-distances", split = ",", paramLabel = "R", description = "loud distances for the robustness check")
+    double[] loudDistances;
 
     @Option(names = "--quantile", description = "detectors' target quantile p (default: ${DEFAULT-VALUE})",
             defaultValue = "0.9")
@@ -49,20 +69,28 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Demo.Settings d = Demo.Settings.defaults();
+        Demo.Settings d = switch (scenario) {
+            case "masking" -> Demo.Settings.defaults();
+            case "far-only" -> Demo.Settings.farOnly();
+            default -> throw Main.usage(spec, "--scenario must be masking or far-only: " + scenario);
+        };
         if (quantile <= 0 || quantile >= 1) {
             throw Main.usage(spec, "--quantile must be in (0, 1): " + quantile);
         }
         if (confidence <= 0 || confidence >= 1) {
             throw Main.usage(spec, "--confidence must be in (0, 1): " + confidence);
         }
-        long[] changes = {Math.round(samples * 0.35), Math.round(samples * 0.7)};
         Demo.Settings s;
         try {
-            s = new Demo.Settings(samples, dimension, d.anomalyFraction(), d.anomalyDistance(),
-                    d.driftPerSample(), changes, d.jump(), quantile, confidence, seed);
+            s = d.resized(samples, dimension, seed).withThreshold(quantile, confidence);
+            if (loudDistance != null) {
+                s = s.withAnomalyDistance(loudDistance);
+            }
         } catch (IllegalArgumentException e) {
-            throw Main.usage(spec, e.getMessage()); // every setting is an option value
+            throw Main.usage(spec, "demo: " + e.getMessage()); // every setting is an option value
+        }
+        if (seeds != null || dims != null || loudDistances != null) {
+            return check(s, out);
         }
         out.println(Demo.describe(s));
         out.println();
@@ -78,6 +106,32 @@ final class DemoCommand implements Callable<Integer> {
             out.println("Report: " + report.toAbsolutePath());
         }
         out.flush();
+        return 0;
+    }
+
+    private int check(Demo.Settings s, PrintWriter out) {
+        long[] seedList = seeds != null ? seeds : new long[] {s.seed()};
+        int[] dimList = dims != null ? dims : new int[] {s.dimension()};
+        double[] distanceList = loudDistances != null ? loudDistances : new double[] {s.anomalyDistance()};
+        out.println(Demo.describe(s));
+        out.println();
+        out.println("Per run: AUC, best F1, F1 of the rolling rule, F1 of the detector's decisions.");
+        out.println(Demo.summaryHeader());
+        out.flush();
+        for (double distance : distanceList) {
+            for (int dim : dimList) {
+                for (long sd : seedList) {
+                    Demo.Settings one;
+                    try {
+                        one = s.resized(samples, dim, sd).withAnomalyDistance(distance);
+                    } catch (IllegalArgumentException e) {
+                        throw Main.usage(spec, "demo: " + e.getMessage());
+                    }
+                    out.println(Demo.summaryLine(Demo.run(one, t -> { })));
+                    out.flush();
+                }
+            }
+        }
         return 0;
     }
 }

@@ -48,8 +48,19 @@ final class MnistCommand implements Callable<Integer> {
             defaultValue = "0")
     double glitches;
 
+    @Option(names = "--features", description = "logistic models' input: random-relu or pixels (default: ${DEFAULT-VALUE})",
+            defaultValue = "random-relu")
+    String features;
+
+    @Option(names = "--feature-count", description = "random features (default: ${DEFAULT-VALUE})", defaultValue = "1024")
+    int featureCount;
+
+    @Option(names = "--negatives", description = "background images per stream image (default: ${DEFAULT-VALUE})",
+            defaultValue = "2")
+    int negatives;
+
     @Option(names = "--logistic-step", description = "constant step of the logistic models (default: ${DEFAULT-VALUE})",
-            defaultValue = "0.5")
+            defaultValue = "1.0")
     double logisticStep;
 
     @Option(names = "--quantile", description = "detectors' target quantile p (default: ${DEFAULT-VALUE})",
@@ -62,6 +73,10 @@ final class MnistCommand implements Callable<Integer> {
 
     @Option(names = "--seed", description = "random seed (default: ${DEFAULT-VALUE})", defaultValue = "11")
     long seed;
+
+    @Option(names = "--seeds", split = ",", paramLabel = "SEED",
+            description = "run once per seed (comma-separated) and print the AUC of every model per seed, with mean and minimum, instead of one full run")
+    long[] seeds;
 
     @Option(names = "--report", description = "HTML report to write (default: ${DEFAULT-VALUE})",
             defaultValue = "clipstream-mnist.html")
@@ -82,8 +97,13 @@ final class MnistCommand implements Callable<Integer> {
         }
         Mnist.Settings s;
         try {
-            s = new Mnist.Settings(samples, switchEvery, anomalies, rotation, glitches, logisticStep, quantile,
-                    confidence, seed);
+            Mnist.Features kind = switch (features) {
+                case "random-relu" -> Mnist.Features.RANDOM_RELU;
+                case "pixels" -> Mnist.Features.PIXELS;
+                default -> throw new IllegalArgumentException("--features must be random-relu or pixels: " + features);
+            };
+            s = new Mnist.Settings(samples, switchEvery, anomalies, rotation, glitches, kind, featureCount, negatives,
+                    logisticStep, quantile, confidence, seed);
         } catch (IllegalArgumentException e) {
             throw Main.usage(spec, "mnist: " + e.getMessage()); // every setting is an option value
         }
@@ -94,6 +114,9 @@ final class MnistCommand implements Callable<Integer> {
             throw new Main.UserException("mnist: " + e.getMessage());
         }
         PrintWriter out = spec.commandLine().getOut();
+        if (seeds != null && seeds.length > 0) {
+            return seedSummary(s, data, out);
+        }
         out.println(Mnist.describe(s, data));
         out.println();
         out.flush();
@@ -111,6 +134,24 @@ final class MnistCommand implements Callable<Integer> {
             Mnist.report(r, data, report, Environment.describe());
             out.println("Report: " + report.toAbsolutePath());
         }
+        out.flush();
+        return 0;
+    }
+
+    private int seedSummary(Mnist.Settings s, Idx.Dataset data, PrintWriter out) {
+        out.println(Mnist.describe(s, data));
+        out.println("Seeds " + java.util.Arrays.toString(seeds) + ": AUC per model.");
+        out.println();
+        long t0 = System.nanoTime();
+        java.util.List<Mnist.Result> results = new java.util.ArrayList<>();
+        Progress progress = new Progress(spec.commandLine().getErr(), "mnist", (long) samples * seeds.length,
+                !noProgress);
+        for (int i = 0; i < seeds.length; i++) {
+            long done = (long) i * samples;
+            results.add(Mnist.run(data, s.withSeed(seeds[i]), t -> progress.update(done + t)));
+        }
+        out.print(Mnist.seedTable(results));
+        out.printf("%n%d runs of %,d samples in %.1f s.%n", seeds.length, samples, (System.nanoTime() - t0) / 1e9);
         out.flush();
         return 0;
     }

@@ -18,12 +18,24 @@ import java.util.Locale;
 import java.util.function.LongConsumer;
 
 /**
- * The main job's default scenario: one seeded heavy-tailed stream (Student-t, nu = 3, elliptical) with anomalies
- * (far, in one fixed direction: a coordinated pattern), slow drift and abrupt change points, fed sample by sample
- * to three {@link AnomalyDetector}s that differ only in the estimator behind them: clipped SGD with the library's
- * defaults, plain SGD (same step, no clipping) and the {@code 1/t} schedule. It measures tracking error, anomaly
- * precision/recall/F1 against the stream's ground truth, abstention, detection delay after each change point and
- * throughput, and can write a self-contained HTML report.
+ * The main job's default scenario: one seeded heavy-tailed stream (Student-t, nu = 3, elliptical) with slow drift and
+ * abrupt change points, fed sample by sample to three {@link AnomalyDetector}s that differ only in the estimator
+ * behind them: clipped SGD with the library's defaults, plain SGD (same step, no clipping) and the {@code 1/t}
+ * schedule.
+ *
+ * <p>The anomalies are the paper's corruptions by an oblivious adversary: a fixed fraction of samples, all in one
+ * direction (one source, one signature), of two severities: <i>loud</i> ones far away and <i>subtle</i> ones a few
+ * noise radii out. Every sample moves plain SGD's estimate by {@code eta} times its distance, so the loud anomalies
+ * drag it towards them by about {@code fraction x distance}: the subtle anomalies, which lie in the same direction,
+ * then sit close to the dragged estimate (masked), and ordinary samples sit far from it (false alarms). Clipped SGD
+ * moves by at most {@code eta} times the clip level per sample, however far the sample: its estimate, and so its
+ * scores, do not depend on how loud the loud anomalies are. {@link Settings#farOnly()} is the former scenario, where
+ * every anomaly is far enough for either estimate and clipping changes no decision.
+ *
+ * <p>It measures tracking error; the scores' AUC and best F1 over any fixed threshold (neither depends on a threshold
+ * rule); the F1 of a simple causal rule (flag a score above the 0.95-quantile of the previous 2,000 scores); and the
+ * detector's own decisions: precision, recall (also per severity), F1, abstention, detection delay after each change
+ * point and throughput. It can write a self-contained HTML report.
  */
 public final class Demo {
 
@@ -33,7 +45,9 @@ public final class Demo {
      * @param samples stream length
      * @param dimension sample dimension
      * @param anomalyFraction fraction of anomalies
-     * @param anomalyDistance distance of anomalies, in noise radii
+     * @param anomalyDistance distance of the loud anomalies, in noise radii (each varied by +-50%)
+     * @param subtleShare share of the anomalies that are subtle, in [0, 1]
+     * @param subtleDistance distance of the subtle anomalies, in noise radii (each varied by +-50%)
      * @param driftPerSample drift of the mean per sample, in noise radii
      * @param changePoints sample indices of abrupt changes
      * @param jump size of each change, in noise radii
@@ -42,12 +56,23 @@ public final class Demo {
      * @param seed random seed
      */
     public record Settings(int samples, int dimension, double anomalyFraction, double anomalyDistance,
-                           double driftPerSample, long[] changePoints, double jump, double quantile,
-                           double confidence, long seed) {
+                           double subtleShare, double subtleDistance, double driftPerSample, long[] changePoints,
+                           double jump, double quantile, double confidence, long seed) {
 
-        /** The embedded default: d = 256, 200,000 samples, 5% anomalies, slow drift, two change points. */
+        /**
+         * The embedded default: d = 256, 200,000 samples, 4% anomalies in one direction, half of them loud (200 noise
+         * radii away), half subtle (5 radii), slow drift, two change points of 10 radii.
+         */
         public static Settings defaults() {
-            return new Settings(200_000, 256, 0.05, 10, 2e-5, new long[] {70_000, 140_000}, 10, 0.9, 0.05, 7);
+            return new Settings(200_000, 256, 0.04, 200, 0.5, 5, 2e-5, new long[] {70_000, 140_000}, 10, 0.9, 0.05, 7);
+        }
+
+        /**
+         * The former default: 5% anomalies, all at 10 radii (+-50%) in one direction, far enough for either
+         * estimate; otherwise as {@link #defaults()}.
+         */
+        public static Settings farOnly() {
+            return new Settings(200_000, 256, 0.05, 10, 0, 5, 2e-5, new long[] {70_000, 140_000}, 10, 0.9, 0.05, 7);
         }
 
         /** Validates the settings, naming the first bad value. */
@@ -61,13 +86,57 @@ public final class Demo {
             if (!(anomalyFraction >= 0 && anomalyFraction < 1)) {
                 throw new IllegalArgumentException("anomaly fraction must be in [0, 1): " + anomalyFraction);
             }
+            if (!(anomalyDistance > 0 && Double.isFinite(anomalyDistance))) {
+                throw new IllegalArgumentException("anomaly distance must be finite and > 0: " + anomalyDistance);
+            }
+            if (!(subtleShare >= 0 && subtleShare <= 1)) {
+                throw new IllegalArgumentException("subtle share must be in [0, 1]: " + subtleShare);
+            }
+            if (!(subtleDistance > 0 && Double.isFinite(subtleDistance))) {
+                throw new IllegalArgumentException("subtle distance must be finite and > 0: " + subtleDistance);
+            }
+            if (!(quantile > 0 && quantile < 1)) {
+                throw new IllegalArgumentException("quantile must be in (0, 1): " + quantile);
+            }
+            if (!(confidence > 0 && confidence < 1)) {
+                throw new IllegalArgumentException("confidence must be in (0, 1): " + confidence);
+            }
             changePoints = changePoints.clone();
+        }
+
+        /** These settings with another length, dimension and seed (change points at 35% and 70% of the length). */
+        public Settings resized(int newSamples, int newDimension, long newSeed) {
+            return new Settings(newSamples, newDimension, anomalyFraction, anomalyDistance, subtleShare, subtleDistance,
+                    driftPerSample, new long[] {Math.round(newSamples * 0.35), Math.round(newSamples * 0.7)}, jump,
+                    quantile, confidence, newSeed);
+        }
+
+        /** These settings with another distance of the loud anomalies. */
+        public Settings withAnomalyDistance(double distance) {
+            return new Settings(samples, dimension, anomalyFraction, distance, subtleShare, subtleDistance,
+                    driftPerSample, changePoints, jump, quantile, confidence, seed);
+        }
+
+        /** These settings with other detector parameters. */
+        public Settings withThreshold(double newQuantile, double newConfidence) {
+            return new Settings(samples, dimension, anomalyFraction, anomalyDistance, subtleShare, subtleDistance,
+                    driftPerSample, changePoints, jump, newQuantile, newConfidence, seed);
         }
     }
 
-    /** What one method achieved. */
-    public record MethodResult(Method method, double trackingError, long truePositives, long falsePositives,
-                               long falseNegatives, long abstentions, long[] detectionDelays, long changesDetected,
+    /**
+     * What one method achieved.
+     *
+     * @param trackingError mean distance of the estimate to the truth, in noise radii
+     * @param auc the scores' AUC against the ground truth (threshold-free)
+     * @param bestF1 the best F1 of any fixed threshold on the scores (threshold-free, an oracle's choice)
+     * @param rollingF1 F1 of flagging a score above the 0.95-quantile of the previous 2,000 scores
+     * @param subtleRecall share of the subtle anomalies the detector decided ANOMALY
+     * @param loudRecall share of the loud anomalies the detector decided ANOMALY
+     */
+    public record MethodResult(Method method, double trackingError, double auc, double bestF1, double rollingF1,
+                               long truePositives, long falsePositives, long falseNegatives, double subtleRecall,
+                               double loudRecall, long abstentions, long[] detectionDelays, long changesDetected,
                                double samplesPerSecond) {
         /** ANOMALY decisions that were anomalies, over all ANOMALY decisions. */
         public double precision() {
@@ -107,6 +176,11 @@ public final class Demo {
                          double[] flaggedScores, long[] detectedChanges, String kernels) {
     }
 
+    /** The simple causal threshold rule beside the detector's: this quantile of the previous scores... */
+    static final double ROLLING_QUANTILE = 0.95;
+    /** ... over this many previous scores. */
+    static final int ROLLING_WINDOW = 2000;
+
     private static final Method[] METHODS = {Method.CLIPPED, Method.PLAIN, Method.INVERSE_TIME};
     private static final int TRACE_POINTS = 2000;
 
@@ -121,16 +195,24 @@ public final class Demo {
     public static Result run(Settings s, LongConsumer progress) {
         int d = s.dimension();
         double radius = Math.sqrt(d);
-        SyntheticStream stream = SyntheticStream.builder(Task.MEAN, d).tail(Tail.STUDENT_T, 3)
+        SyntheticStream.Builder builder = SyntheticStream.builder(Task.MEAN, d).tail(Tail.STUDENT_T, 3)
                 .corruption(s.anomalyFraction(), Corruption.FAR_FIXED)
-                .corruptionDistance(Math.max(1e-9, s.anomalyDistance()) * radius).corruptionSpread(0.5)
+                .corruptionDistance(s.anomalyDistance() * radius).corruptionSpread(0.5)
                 .drift(s.driftPerSample() * radius).changePoints(s.jump() * radius, s.changePoints())
-                .offset(0).seed(s.seed()).build();
+                .offset(0).seed(s.seed());
+        if (s.subtleShare() > 0) {
+            builder.nearCorruptions(s.subtleShare(), s.subtleDistance() * radius);
+        }
+        SyntheticStream stream = builder.build();
         AnomalyDetector[] detectors = new AnomalyDetector[METHODS.length];
         for (int m = 0; m < METHODS.length; m++) {
             detectors[m] = AnomalyDetector.builder(METHODS[m].build(Task.MEAN, d, 1)).quantile(s.quantile())
                     .confidence(s.confidence()).build();
         }
+        double[][] allScores = new double[METHODS.length][s.samples()];
+        boolean[] truth = new boolean[s.samples()];
+        boolean[] subtle = new boolean[s.samples()];
+        long[][] caught = new long[METHODS.length][2];
         long[] tp = new long[METHODS.length];
         long[] fp = new long[METHODS.length];
         long[] fn = new long[METHODS.length];
@@ -151,7 +233,7 @@ public final class Demo {
         List<double[]> flagged = new ArrayList<>();
         List<Long> changes = new ArrayList<>();
         float[] x = new float[d];
-        float[] truth = new float[d];
+        float[] truthMean = new float[d];
         float[] estimate = new float[d];
         long onePercent = Math.max(1, s.samples() / 100);
         // about 2,000 flagged points in the plot, spread over the whole stream
@@ -159,10 +241,12 @@ public final class Demo {
         long flaggedSeen = 0;
         for (int t = 0; t < s.samples(); t++) {
             boolean anomaly = stream.next(x);
+            truth[t] = anomaly;
+            subtle[t] = anomaly && stream.lastNear();
             boolean traced = t % step == 0;
             boolean measure = t % 10 == 0;
             if (measure || traced) {
-                stream.truth(truth);
+                stream.truth(truthMean);
             }
             boolean timed = t >= s.samples() / 2;
             for (int m = 0; m < METHODS.length; m++) {
@@ -172,8 +256,10 @@ public final class Demo {
                     nanos[m] += System.nanoTime() - t0;
                 }
                 boolean flag = o.decision() == Decision.ANOMALY;
+                allScores[m][t] = o.score();
                 if (flag && anomaly) {
                     tp[m]++;
+                    caught[m][subtle[t] ? 0 : 1]++;
                 } else if (flag) {
                     fp[m]++;
                 } else if (anomaly) {
@@ -200,7 +286,7 @@ public final class Demo {
                 }
                 if (measure || traced) {
                     detectors[m].estimator().estimate(estimate);
-                    double e = Run.error(estimate, truth, stream);
+                    double e = Run.error(estimate, truthMean, stream);
                     if (measure) {
                         errorSum[m] += e;
                     }
@@ -219,9 +305,18 @@ public final class Demo {
                 progress.accept(t + 1);
             }
         }
+        long subtleCount = 0;
+        long anomalies = 0;
+        for (int t = 0; t < s.samples(); t++) {
+            subtleCount += subtle[t] ? 1 : 0;
+            anomalies += truth[t] ? 1 : 0;
+        }
         List<MethodResult> results = new ArrayList<>();
         for (int m = 0; m < METHODS.length; m++) {
-            results.add(new MethodResult(METHODS[m], errorSum[m] / errorCount, tp[m], fp[m], fn[m],
+            boolean[] rolling = rollingQuantileFlags(allScores[m], ROLLING_WINDOW, ROLLING_QUANTILE);
+            results.add(new MethodResult(METHODS[m], errorSum[m] / errorCount, auc(allScores[m], truth),
+                    bestF1(allScores[m], truth), f1(rolling, truth), tp[m], fp[m], fn[m],
+                    ratio(caught[m][0], subtleCount), ratio(caught[m][1], anomalies - subtleCount),
                     detectors[m].abstentions(), delays[m], detectors[m].changes(),
                     (s.samples() - s.samples() / 2) / (nanos[m] / 1e9)));
         }
@@ -233,6 +328,134 @@ public final class Demo {
         }
         return new Result(s, results, times, errors, scores, lowers, uppers, ft, fs,
                 changes.stream().mapToLong(Long::longValue).toArray(), detectors[0].estimator().kernelName());
+    }
+
+    private static double ratio(long a, long b) {
+        return b == 0 ? Double.NaN : (double) a / b;
+    }
+
+    // ------------------------------------------------------------------ threshold-free and simple-rule measures
+
+    /**
+     * AUC (Mann-Whitney): the probability that a random anomaly scores above a random ordinary sample, ties counting
+     * one half; NaN without both kinds. O(n log n) on primitive arrays.
+     */
+    static double auc(double[] scores, boolean[] positive) {
+        double[][] split = split(scores, positive);
+        double[] pos = split[0];
+        double[] neg = split[1];
+        if (pos.length == 0 || neg.length == 0) {
+            return Double.NaN;
+        }
+        double wins = 0;
+        int below = 0; // negatives strictly below the current positive score
+        int i = 0;
+        while (i < pos.length) {
+            double v = pos[i];
+            int j = i;
+            while (j < pos.length && pos[j] == v) {
+                j++;
+            }
+            while (below < neg.length && neg[below] < v) {
+                below++;
+            }
+            int equal = below;
+            while (equal < neg.length && neg[equal] == v) {
+                equal++;
+            }
+            wins += (j - i) * (below + 0.5 * (equal - below));
+            i = j;
+        }
+        return wins / ((double) pos.length * neg.length);
+    }
+
+    /** The best F1 of any rule "score > c" over the whole stream (an oracle's threshold); 0 without anomalies. */
+    static double bestF1(double[] scores, boolean[] positive) {
+        double[][] split = split(scores, positive);
+        double[] pos = split[0];
+        double[] neg = split[1];
+        int p = pos.length - 1;
+        int q = neg.length - 1;
+        long tp = 0;
+        long fp = 0;
+        double best = 0;
+        // walk the thresholds from the top: flag every score >= v, for each distinct v
+        while (p >= 0 || q >= 0) {
+            double v = Math.max(p >= 0 ? pos[p] : Double.NEGATIVE_INFINITY, q >= 0 ? neg[q] : Double.NEGATIVE_INFINITY);
+            while (p >= 0 && pos[p] == v) {
+                tp++;
+                p--;
+            }
+            while (q >= 0 && neg[q] == v) {
+                fp++;
+                q--;
+            }
+            best = Math.max(best, 2.0 * tp / (tp + fp + pos.length));
+        }
+        return best;
+    }
+
+    /** Sorted scores of the positives and of the negatives. */
+    private static double[][] split(double[] scores, boolean[] positive) {
+        int count = 0;
+        for (boolean b : positive) {
+            count += b ? 1 : 0;
+        }
+        double[] pos = new double[count];
+        double[] neg = new double[scores.length - count];
+        for (int t = 0, a = 0, b = 0; t < scores.length; t++) {
+            if (positive[t]) {
+                pos[a++] = scores[t];
+            } else {
+                neg[b++] = scores[t];
+            }
+        }
+        Arrays.sort(pos);
+        Arrays.sort(neg);
+        return new double[][] {pos, neg};
+    }
+
+    /**
+     * A causal rule independent of the library's thresholds: flag score {@code t} when it is above the
+     * {@code quantile} of the previous {@code window} scores (recomputed every 50 samples; nothing is flagged
+     * before 100 scores).
+     */
+    static boolean[] rollingQuantileFlags(double[] scores, int window, double quantile) {
+        boolean[] flags = new boolean[scores.length];
+        double[] ring = new double[window];
+        double[] work = new double[window];
+        int filled = 0;
+        int position = 0;
+        double threshold = Double.POSITIVE_INFINITY;
+        for (int t = 0; t < scores.length; t++) {
+            flags[t] = scores[t] > threshold;
+            ring[position] = scores[t];
+            position = position + 1 == window ? 0 : position + 1;
+            filled = Math.min(filled + 1, window);
+            if (filled >= 100 && t % 50 == 0) {
+                System.arraycopy(ring, 0, work, 0, filled);
+                Arrays.sort(work, 0, filled);
+                threshold = work[Math.min(filled - 1, (int) Math.floor(quantile * filled))];
+            }
+        }
+        return flags;
+    }
+
+    /** F1 of flags against the truth. */
+    static double f1(boolean[] flags, boolean[] positive) {
+        long tp = 0;
+        long fp = 0;
+        long fn = 0;
+        for (int t = 0; t < flags.length; t++) {
+            if (flags[t] && positive[t]) {
+                tp++;
+            } else if (flags[t]) {
+                fp++;
+            } else if (positive[t]) {
+                fn++;
+            }
+        }
+        return tp == 0 ? 0 : 2.0 * tp / (2 * tp + fp + fn);
     }
 
     private static int lastChangePointBefore(long[] changePoints, long t) {
@@ -247,9 +470,34 @@ public final class Demo {
 
     // ------------------------------------------------------------------ presentation
 
-    /** The summary table as aligned text. */
+    /**
+     * One line per run for robustness checks over seeds, dimensions and distances: for each method the AUC, best F1,
+     * the rolling rule's F1 and the detector's F1.
+     */
+    public static String summaryHeader() {
+        StringBuilder sb = new StringBuilder(fmt("%-6s %5s %6s", "seed", "dim", "loud"));
+        for (Method m : METHODS) {
+            sb.append(fmt("  | %-7s %6s %6s %6s %6s", m.label(), "AUC", "bestF1", "roll", "det"));
+        }
+        return sb.toString();
+    }
+
+    /** The line of {@link #summaryHeader()} for one run. */
+    public static String summaryLine(Result r) {
+        Settings s = r.settings();
+        StringBuilder sb = new StringBuilder(fmt("%-6d %5d %6.0f", s.seed(), s.dimension(), s.anomalyDistance()));
+        for (MethodResult m : r.methods()) {
+            sb.append(fmt("  | %-7s %6.4f %6.3f %6.3f %6.3f", "", m.auc(), m.bestF1(), m.rollingF1(), m.f1()));
+        }
+        return sb.toString();
+    }
+
+    /** Both summary tables (scores, then decisions) as aligned text. */
     public static String table(Result r) {
-        List<List<String>> rows = tableRows(r);
+        return align(scoreRows(r)) + "\n" + align(decisionRows(r));
+    }
+
+    private static String align(List<List<String>> rows) {
         int[] widths = new int[rows.get(0).size()];
         for (List<String> row : rows) {
             for (int c = 0; c < row.size(); c++) {
@@ -271,26 +519,50 @@ public final class Demo {
         return sb.toString();
     }
 
-    static List<List<String>> tableRows(Result r) {
+    private static String name(Method m) {
+        return m.label() + (m == Method.CLIPPED ? " (default)" : m == Method.PLAIN ? " SGD" : " schedule");
+    }
+
+    /** The estimates and their scores, whatever the threshold rule. */
+    static List<List<String>> scoreRows(Result r) {
         List<List<String>> rows = new ArrayList<>();
-        List<String> header = new ArrayList<>(List.of("method", "tracking error", "precision", "recall", "F1",
-                "abstention"));
+        rows.add(List.of("method", "tracking error", "AUC", "best F1", fmt("F1, rolling %.2f-quantile", ROLLING_QUANTILE),
+                "samples/s"));
+        for (MethodResult m : r.methods()) {
+            rows.add(List.of(name(m.method()), fmt("%.3f", m.trackingError()), fmt("%.4f", m.auc()),
+                    fmt("%.3f", m.bestF1()), fmt("%.3f", m.rollingF1()), fmt("%,.0f", m.samplesPerSecond())));
+        }
+        return rows;
+    }
+
+    /** The detectors' decisions. */
+    static List<List<String>> decisionRows(Result r) {
+        boolean mixed = r.settings().subtleShare() > 0 && r.settings().subtleShare() < 1;
+        List<List<String>> rows = new ArrayList<>();
+        List<String> header = new ArrayList<>(List.of("detector", "precision", "recall"));
+        if (mixed) {
+            header.add("recall subtle");
+            header.add("recall loud");
+        }
+        header.addAll(List.of("F1", "abstention"));
         for (int i = 0; i < r.settings().changePoints().length; i++) {
             header.add("delay @" + r.settings().changePoints()[i]);
         }
         header.add("changes");
-        header.add("samples/s");
         rows.add(header);
         for (MethodResult m : r.methods()) {
-            List<String> row = new ArrayList<>(List.of(m.method().label() + (m.method() == Method.CLIPPED
-                    ? " (default)" : m.method() == Method.PLAIN ? " SGD" : " schedule"),
-                    fmt("%.3f", m.trackingError()), fmt("%.3f", m.precision()), fmt("%.3f", m.recall()),
-                    fmt("%.3f", m.f1()), fmt("%.1f%%", 100.0 * m.abstentions() / r.settings().samples())));
+            List<String> row = new ArrayList<>(List.of(name(m.method()), fmt("%.3f", m.precision()),
+                    fmt("%.3f", m.recall())));
+            if (mixed) {
+                row.add(fmt("%.3f", m.subtleRecall()));
+                row.add(fmt("%.3f", m.loudRecall()));
+            }
+            row.add(fmt("%.3f", m.f1()));
+            row.add(fmt("%.1f%%", 100.0 * m.abstentions() / r.settings().samples()));
             for (long delay : m.detectionDelays()) {
                 row.add(delay < 0 ? "missed" : delay + "");
             }
             row.add(m.changesDetected() + "");
-            row.add(fmt("%,.0f", m.samplesPerSecond()));
             rows.add(row);
         }
         return rows;
@@ -300,27 +572,42 @@ public final class Demo {
         return String.format(Locale.ROOT, f, v);
     }
 
+    private static String fmt(String f, Object... v) {
+        return String.format(Locale.ROOT, f, v);
+    }
+
     /** A one-paragraph description of the scenario. */
     public static String describe(Settings s) {
-        return String.format(Locale.ROOT, "%,d samples of dimension %d, Student-t(3) noise; %.0f%% anomalies %.0f +- 50%% "
-                + "noise radii away in one fixed direction; drift %.0e radii per sample; abrupt jumps of %.0f radii at %s. "
-                + "Detectors: quantile p = %s, confidence a = %s. Tracking error is ||estimate - truth|| in noise "
-                + "radii; precision and recall count ANOMALY decisions against the stream's ground truth (abstentions "
-                + "are not flags); delay is the number of samples from a change point to the change test firing (changes: how many "
-                + "times it fired in all; one change point can fire it twice, when the data moves and again when the "
-                + "estimate has caught up and the scores fall back); "
-                + "samples/s is one detector's throughput (score, decide, update) over the second half of the stream, "
-                + "after JIT warm-up.",
-                s.samples(), s.dimension(), 100 * s.anomalyFraction(), s.anomalyDistance(), s.driftPerSample(),
-                s.jump(), Arrays.toString(s.changePoints()), s.quantile(), s.confidence());
+        String anomalies = s.subtleShare() == 0
+                ? fmt("%.0f%% anomalies %.0f +- 50%% noise radii away in one fixed direction", 100 * s.anomalyFraction(),
+                        s.anomalyDistance())
+                : fmt("%.0f%% anomalies in one fixed direction: %.0f%% of them loud, %.0f +- 50%% noise radii away, "
+                        + "%.0f%% subtle, %.0f +- 50%% radii away", 100 * s.anomalyFraction(),
+                        100 * (1 - s.subtleShare()), s.anomalyDistance(), 100 * s.subtleShare(), s.subtleDistance());
+        return fmt("%,d samples of dimension %d, Student-t(3) noise; %s; drift %.0e radii per sample; abrupt jumps "
+                + "of %.0f radii at %s. Detectors: quantile p = %s, confidence a = %s.%n%n"
+                + "Scores: tracking error is ||estimate - truth|| in noise radii; AUC and best F1 (the best of any fixed "
+                + "threshold, an oracle's choice) rank the scores of the whole stream and depend on no threshold rule; "
+                + "the rolling rule flags a score above the %.2f-quantile of the previous %,d scores; samples/s is one "
+                + "detector's throughput (score, decide, update) over the second half of the stream, after JIT warm-up.%n"
+                + "Decisions: precision and recall count the detector's ANOMALY decisions against the stream's ground "
+                + "truth (abstentions are not flags); delay is the number of samples from a change point to the change "
+                + "test firing (changes: how many times it fired in all; one change point can fire it twice, when the "
+                + "data moves and again when the estimate has caught up and the scores fall back).",
+                s.samples(), s.dimension(), anomalies, s.driftPerSample(), s.jump(), Arrays.toString(s.changePoints()),
+                s.quantile(), s.confidence(), ROLLING_QUANTILE, ROLLING_WINDOW);
     }
 
     /** Writes the self-contained HTML report. */
     public static void report(Result r, Path file, String environment) throws IOException {
         HtmlReport html = new HtmlReport("clipstream demo: robust tracking and adaptive anomaly thresholds");
-        html.paragraph(describe(r.settings()));
-        html.heading("Summary");
-        html.table(tableRows(r));
+        for (String part : describe(r.settings()).split("\\R+")) {
+            html.paragraph(part);
+        }
+        html.heading("Scores");
+        html.table(scoreRows(r));
+        html.heading("Decisions");
+        html.table(decisionRows(r));
         html.heading("Estimation error over time");
         SvgChart errors = new SvgChart("Tracking error (noise radii, log scale)", "sample", "error", true).size(920, 360);
         for (int m = 0; m < r.methods().size(); m++) {
@@ -359,9 +646,8 @@ public final class Demo {
         }
         html.chart(scores);
         html.paragraph("Detected changes (clipped SGD's change test) at samples " + Arrays.toString(r.detectedChanges())
-                + ". Where the band reaches the top of the plot its upper end is still infinite: after a reset the "
-                + "confidence sequence needs a few thousand scores before it can certify a score as above the "
-                + r.settings().quantile() + "-quantile, and those samples abstain.");
+                + ". Where the band reaches the top of the plot its upper end is still infinite: the threshold is still "
+                + "learning (after the start or a reset) and no sample can be decided ANOMALY.");
         html.heading("Environment");
         html.preformatted(environment + "\nkernels: " + r.kernels());
         html.write(file);

@@ -38,6 +38,8 @@ import java.util.SplittableRandom;
  *   <li>{@link Corruption#ADVERSARIAL}: a fixed direction at a moderate distance, {@code 4 scale sqrt(d)} unless
  *       set: far enough to pull, close enough not to look extreme, always the same way so the pulls add up.</li>
  * </ul>
+ * Corruptions can mix two severities ({@link Builder#nearCorruptions}): a share of them sits at a second, nearer
+ * distance in the same placement (subtle anomalies among loud ones).
  * For the regression tasks a corruption moves the features the same way and replaces the label: by
  * {@code w* . x + distance} (linear), by the label the model finds least likely (logistic, softmax).
  *
@@ -61,6 +63,8 @@ public final class SyntheticStream {
     private final Corruption corruption;
     private final double corruptionDistance;
     private final double corruptionSpread;
+    private final double nearShare;
+    private final double nearDistance;
     private final double drift;
     private final double jump;
     private final long[] changePoints;
@@ -76,6 +80,7 @@ public final class SyntheticStream {
     private long index;
     private int nextChange;
     private boolean lastCorrupted;
+    private boolean lastNear;
     private boolean lastChangePoint;
     private float label;
     private int classLabel;
@@ -90,6 +95,8 @@ public final class SyntheticStream {
         this.corruptionFraction = b.corruptionFraction;
         this.corruption = b.corruption;
         this.corruptionSpread = b.corruptionSpread;
+        this.nearShare = b.nearShare;
+        this.nearDistance = b.nearDistance;
         this.drift = b.drift;
         this.jump = b.jump;
         this.changePoints = b.changePoints.clone();
@@ -152,6 +159,7 @@ public final class SyntheticStream {
                 truth[i] += drift * driftDirection[i];
             }
         }
+        lastNear = false;
         lastCorrupted = corruptionFraction > 0 && random.nextDouble() < corruptionFraction;
         drawNoise();
         switch (task) {
@@ -165,10 +173,14 @@ public final class SyntheticStream {
         return lastCorrupted;
     }
 
-    /** This corruption's distance: the configured one, scaled by {@code 1 + spread (2U - 1)}. */
+    /**
+     * This corruption's distance: the configured one (or, for a {@code nearShare} of corruptions, the near one),
+     * scaled by {@code 1 + spread (2U - 1)}.
+     */
     private double distance() {
-        return corruptionSpread == 0 ? corruptionDistance
-                : corruptionDistance * (1 + corruptionSpread * (2 * random.nextDouble() - 1));
+        lastNear = nearShare > 0 && random.nextDouble() < nearShare;
+        double base = lastNear ? nearDistance : corruptionDistance;
+        return corruptionSpread == 0 ? base : base * (1 + corruptionSpread * (2 * random.nextDouble() - 1));
     }
 
     private void mean(float[] x, int offset) {
@@ -387,6 +399,11 @@ public final class SyntheticStream {
         return lastCorrupted;
     }
 
+    /** Whether the last sample was a corruption placed at the near distance ({@link Builder#nearCorruptions}). */
+    public boolean lastNear() {
+        return lastNear;
+    }
+
     /** Whether a change point happened just before the last sample. */
     public boolean lastWasChangePoint() {
         return lastChangePoint;
@@ -451,6 +468,8 @@ public final class SyntheticStream {
         private Corruption corruption = Corruption.FAR_FIXED;
         private double corruptionDistance = Double.NaN;
         private double corruptionSpread;
+        private double nearShare;
+        private double nearDistance;
         private double drift;
         private double jump;
         private double offset = Double.NaN;
@@ -530,6 +549,25 @@ public final class SyntheticStream {
                 throw new IllegalArgumentException("corruption spread must be in [0, 1): " + spread);
             }
             this.corruptionSpread = spread;
+            return this;
+        }
+
+        /**
+         * Mixed severities: a {@code share} of the corruptions is placed at {@code distance} instead of the
+         * corruption distance (same kind and spread), e.g. subtle anomalies among loud ones in the same direction.
+         *
+         * @throws IllegalArgumentException if {@code share} is outside [0, 1] or {@code distance} is not finite and
+         *     positive
+         */
+        public Builder nearCorruptions(double share, double distance) {
+            if (!(share >= 0 && share <= 1)) {
+                throw new IllegalArgumentException("near-corruption share must be in [0, 1]: " + share);
+            }
+            if (!(distance > 0 && Double.isFinite(distance))) {
+                throw new IllegalArgumentException("near-corruption distance must be finite and > 0: " + distance);
+            }
+            this.nearShare = share;
+            this.nearDistance = distance;
             return this;
         }
 
