@@ -12,19 +12,20 @@ import picocli.CommandLine.Spec;
 
 /** Anomaly flags and change points for multivariate sensor files in the SKAB layout. */
 @Command(name = "skab", mixinStandardHelpOptions = true,
-        description = {"Flags anomalous rows of multivariate sensor files in the Skoltech Anomaly Benchmark layout",
-            "(';'-separated, a datetime column, sensor columns, optional anomaly/changepoint labels that are",
-            "never read by the detector), every CSV file anywhere under DIR. Each file gets its own causal",
-            "detector (clipped-SGD models of each sensor, a multivariate EWMA chart of their residuals) whose",
-            "first --warmup rows are calibration only. OUT/<relative path> gets datetime;anomaly;changepoint;score",
-            "rows (flag 0/1, 1 where a flagged run starts or ends, the statistic over its limit), the layout",
-            "SKAB's outlier scorer reads."})
+        description = "Flags anomalous rows of multivariate sensor files in the Skoltech Anomaly Benchmark layout "
+                + "(';'-separated, a datetime column, sensor columns, optional anomaly and changepoint labels that the "
+                + "detector never reads), every CSV file anywhere under DIR. Each file gets its own causal detector "
+                + "(clipped-SGD regressions of each sensor on the others, a multivariate EWMA chart of their "
+                + "residuals) whose first --warmup rows are calibration only. OUT/<relative path> gets "
+                + "datetime;anomaly;changepoint;score rows (the flag, 1 where a flagged run starts or ends, the "
+                + "statistic over its limit): the layout SKAB's outlier scorer reads.")
 final class SkabCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--data", required = true, paramLabel = "DIR", description = "input directory, searched recursively")
+    @Option(names = "--data", required = true, paramLabel = "DIR",
+            description = "input directory, searched recursively")
     Path data;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "output directory (created if needed)")
@@ -41,14 +42,31 @@ final class SkabCommand implements Callable<Integer> {
             description = "half-life in rows of the long residual mean (default: ${DEFAULT-VALUE})")
     double longHalfLife = Skab.Settings.defaults().longHalfLife();
 
-    @Option(names = "--risk", description = "per-row false-alarm risk of the chi-square limit (default: ${DEFAULT-VALUE})")
+    @Option(names = "--risk",
+            description = "per-row false-alarm risk of the chi-square limit, and of the end of a run "
+                    + "(default: ${DEFAULT-VALUE})")
     double risk = Skab.Settings.defaults().risk();
 
     @Option(names = "--drift-half-life",
-            description = "half-life in rows of the residual bias tracked on unflagged rows; 0: none (default: ${DEFAULT-VALUE})")
+            description = "half-life in rows of the residual drift tracked on unflagged rows; 0: none "
+                    + "(default: ${DEFAULT-VALUE})")
     double driftHalfLife = Skab.Settings.defaults().driftHalfLife();
 
-    @Option(names = "--prior", description = "use the configuration fixed before any SKAB score was computed")
+    @Option(names = "--dead-band",
+            description = "residual means within this many standard deviations count as normal "
+                    + "(default: ${DEFAULT-VALUE})")
+    double deadBand = Skab.Settings.defaults().deadBand();
+
+    @Option(names = "--no-differencing", description = "model every sensor by its level, persistent ones too")
+    boolean noDifferencing;
+
+    @Option(names = "--exit-fraction",
+            description = "a run ends when the residual along the anomaly is back under half of max(min(size, 2 x dead "
+                    + "band), this fraction of the anomaly's size) (default: ${DEFAULT-VALUE})")
+    double exitFraction = Skab.Settings.defaults().exitFraction();
+
+    @Option(names = "--prior",
+            description = "the configuration fixed before any SKAB score was computed (other options are ignored)")
     boolean prior;
 
     @Option(names = "--no-progress", description = "no progress bar on stderr")
@@ -59,7 +77,8 @@ final class SkabCommand implements Callable<Integer> {
         Skab.Settings s;
         try {
             s = prior ? Skab.Settings.prior()
-                    : new Skab.Settings(warmup, shortHalfLife, longHalfLife, risk, driftHalfLife);
+                    : new Skab.Settings(warmup, shortHalfLife, longHalfLife, risk, driftHalfLife, deadBand,
+                            !noDifferencing, exitFraction);
         } catch (IllegalArgumentException e) {
             throw new Main.UserException("skab: " + e.getMessage());
         }
