@@ -18,7 +18,9 @@ import java.util.function.IntPredicate;
  *       out</b> (valve1 chosen on valve2 and applied to valve1, and the reverse) and by <b>leave one file out</b>
  *       (each of the 20 labelled files flagged by the configuration chosen on the other 19); the held-out flags of
  *       all folds are pooled and scored like one run.</li>
- *   <li>{@code SkabSelection DATA table}: the README table (prior, defaults, the held-out protocols).</li>
+ *   <li>{@code SkabSelection DATA small}: the same over {@link #smallGrid()} (the defaults' selection).</li>
+ *   <li>{@code SkabSelection DATA table [OUT]}: the README's figures (the defaults written to {@code OUT/defaults}
+ *       and scored from the files, the prior's configuration, the small grid's protocols).</li>
  *   <li>{@code SkabSelection DATA} with {@code key=value ...} lines on stdin (overrides of the defaults, or
  *       {@code prior}): each line's figures, per group; {@code VERBOSE=1} per file.</li>
  * </ul>
@@ -199,6 +201,10 @@ public final class SkabSelection {
             runGrid(files, smallGrid());
             return;
         }
+        if (mode.equals("table")) {
+            table(data, files, Path.of(args.length > 2 ? args[2] : "target/skab"));
+            return;
+        }
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
         String text;
         while ((text = in.readLine()) != null) {
@@ -214,6 +220,26 @@ public final class SkabSelection {
                 }
             }
         }
+    }
+
+    /**
+     * The README's figures: the defaults run end to end (files written under {@code out} by the command's own code,
+     * then read back and scored by {@link SkabScore}), the prior's configuration, and the small grid's selection
+     * protocols.
+     */
+    static void table(Path data, List<File> files, Path out) throws IOException {
+        long t0 = System.nanoTime();
+        Skab.Result r = Skab.run(data, out.resolve("defaults"), Skab.Settings.defaults(), n -> { });
+        SkabScore.Report report = SkabScore.score(data, out.resolve("defaults"), SkabScore.SKIP);
+        System.out.printf(Locale.ROOT, "defaults (%s), %d files in %.1f s, written to %s:%n  %s | anomaly-free FAR %.2f%%%n",
+                describe(Skab.Settings.defaults()), r.files(), (System.nanoTime() - t0) / 1e9, out.resolve("defaults"),
+                report.total(), report.unlabelled().far());
+        System.out.println("  check: python3 ../shared/tools/skab_score.py --data " + data + " --results "
+                + out.resolve("defaults"));
+        System.out.println("prior's configuration on the current code (" + describe(Skab.Settings.prior()) + "):");
+        System.out.println("  " + line(files, run(files, Skab.Settings.prior())));
+        System.out.println("small grid (" + smallGrid().size() + " configurations: risk x dead band):");
+        runGrid(files, smallGrid());
     }
 
     static void runGrid(List<File> files, List<Skab.Settings> grid) {
@@ -252,8 +278,9 @@ public final class SkabSelection {
             }
         }
         HeldOut lofo = heldOut(files, results, grid, fileFolds);
-        System.out.printf(Locale.ROOT, "leave one file out: labelled %s | anomaly-free FAR %.2f%% (pooled over folds) | %d distinct choices%n",
-                lofo.labelled(), lofo.unlabelled().far(), lofo.choices().stream().distinct().count());
+        System.out.printf(Locale.ROOT, "leave one file out: labelled %s | anomaly-free FAR %.2f%% (pooled over folds) | "
+                + "%d distinct choices%n", lofo.labelled(), lofo.unlabelled().far(),
+                lofo.choices().stream().distinct().count());
         lofo.choices().stream().distinct().forEach(c -> System.out.println("  " + c));
 
         // the best few in-sample, for the record
