@@ -190,7 +190,7 @@ public final class SkabSelection {
     }
 
     public static void main(String[] args) throws Exception {
-        Path data = Path.of(args.length > 0 ? args[0] : "../shared/data/skab");
+        Path data = Path.of(args.length > 0 ? args[0] : "../shared/data/skab").toAbsolutePath().normalize();
         List<File> files = load(data);
         String mode = args.length > 1 ? args[1] : "";
         if (mode.equals("grid")) {
@@ -234,8 +234,9 @@ public final class SkabSelection {
         System.out.printf(Locale.ROOT, "defaults (%s), %d files in %.1f s, written to %s:%n  %s | anomaly-free FAR %.2f%%%n",
                 describe(Skab.Settings.defaults()), r.files(), (System.nanoTime() - t0) / 1e9, out.resolve("defaults"),
                 report.total(), report.unlabelled().far());
-        System.out.println("  check: python3 ../shared/tools/skab_score.py --data " + data + " --results "
-                + out.resolve("defaults"));
+        Path root = data.getParent() == null ? null : data.getParent().getParent();
+        System.out.println("  check: python3 " + (root == null ? "skab_score.py" : root.resolve("tools/skab_score.py"))
+                + " --data " + data + " --results " + out.resolve("defaults").toAbsolutePath());
         System.out.println("prior's configuration on the current code (" + describe(Skab.Settings.prior()) + "):");
         System.out.println("  " + line(files, run(files, Skab.Settings.prior())));
         System.out.println("small grid (" + smallGrid().size() + " configurations: risk x dead band):");
