@@ -323,9 +323,10 @@ public final class Skab {
         }
 
         /**
-         * During a flagged run: a CUSUM of the log-likelihood ratio of "normal" (residual mean 0) against "still the
-         * anomaly" (residual mean {@code signature}), both with unit variance; the run ends when the evidence for
-         * normal exceeds {@code ln(1 / risk)}.
+         * During a flagged run: a CUSUM, along the direction of the anomaly's {@code signature}, of the log-likelihood
+         * ratio of "normal" (mean 0) against "still anomalous" (mean {@code a = max(min(|signature|, 2 deadBand),
+         * exitFraction |signature|)}), unit variance; the run ends when the evidence for normal exceeds
+         * {@code ln(1 / risk)}. Then updates the signature (long half-life).
          */
         private boolean backToNormal() {
             double dot = 0;
