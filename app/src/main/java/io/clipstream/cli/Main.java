@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "clipstream", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"Robust online estimation (clipped SGD) and adaptive anomaly thresholds for streams.",
             "With no command, runs the demo."},
-        subcommands = {DemoCommand.class, ScoreCommand.class, MnistCommand.class, NabCommand.class,
+        subcommands = {DemoCommand.class, ScoreCommand.class, MnistCommand.class, NabCommand.class, SkabCommand.class,
             SweepCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 

@@ -29,7 +29,7 @@ class CliTest {
 
     @Test
     void helpEverywhere() {
-        for (String command : List.of("", "demo", "score", "sweep", "mnist")) {
+        for (String command : List.of("", "demo", "score", "sweep", "mnist", "nab", "skab")) {
             Run r = command.isEmpty() ? run("--help") : run(command, "--help");
             assertEquals(0, r.code(), command);
             assertTrue(r.out().contains("Usage: clipstream"), r.out());
@@ -170,5 +170,42 @@ class CliTest {
         assertEquals(2, settings.code(), "a bad option value is a usage error");
         assertTrue(settings.err().startsWith("clipstream: mnist: glitch fraction must be in [0, 0.5): 0.7\n"),
                 settings.err());
+    }
+
+    @Test
+    void skabWritesFlagsAndNamesBadInputInOneLine(@TempDir Path dir) throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data/valve1"));
+        StringBuilder csv = new StringBuilder("datetime;a;b;anomaly;changepoint\n");
+        for (int i = 0; i < 500; i++) {
+            csv.append(String.format("2020-03-09 10:%02d:%02d;%d;%d;0;0%n", i / 60, i % 60, i % 7, (i * 3) % 5));
+        }
+        Files.writeString(data.resolve("0.csv"), csv.toString());
+        Run ok = run("skab", "--data", dir.resolve("data").toString(), "--out", dir.resolve("out").toString(),
+                "--no-progress");
+        assertEquals(0, ok.code(), ok.err());
+        assertTrue(ok.out().startsWith("1 files, 500 rows in "), ok.out());
+        assertEquals(501, Files.readAllLines(dir.resolve("out/valve1/0.csv")).size());
+
+        Files.writeString(data.resolve("1.csv"), "datetime;a;b\n2020-03-09 10:00:00;1;2\n2020-03-09 10:00:01;1;two\n");
+        Run bad = run("skab", "--data", dir.resolve("data").toString(), "--out", dir.resolve("out2").toString(),
+                "--no-progress");
+        assertEquals(1, bad.code());
+        assertEquals("clipstream: error: skab: valve1" + java.io.File.separator
+                + "1.csv: line 3: column 'b': not a number: 'two'\n", bad.err().replace("\r", ""));
+        assertFalse(Files.exists(dir.resolve("out2")), "nothing written");
+
+        Run missing = run("skab", "--data", dir.resolve("absent").toString(), "--out", dir.resolve("o").toString());
+        assertEquals(1, missing.code());
+        assertEquals("clipstream: error: skab: no such file: " + dir.resolve("absent") + "\n",
+                missing.err().replace("\r", ""));
+
+        Run settings = run("skab", "--data", dir.resolve("data").toString(), "--out", dir.resolve("o").toString(),
+                "--risk", "0.7");
+        assertEquals(1, settings.code());
+        assertEquals("clipstream: error: skab: risk must be in (0, 0.5): 0.7\n", settings.err().replace("\r", ""));
+
+        Run usage = run("skab", "--data", dir.toString());
+        assertEquals(2, usage.code());
+        assertTrue(usage.err().startsWith("clipstream: Missing required option: '--out=DIR'"), usage.err());
     }
 }
