@@ -80,7 +80,7 @@ final class SkabCommand implements Callable<Integer> {
                     : new Skab.Settings(warmup, shortHalfLife, longHalfLife, risk, driftHalfLife, deadBand,
                             !noDifferencing, exitFraction);
         } catch (IllegalArgumentException e) {
-            throw new Main.UserException("skab: " + e.getMessage());
+            throw Main.usage(spec, "skab: " + e.getMessage()); // every setting is an option value
         }
         PrintWriter stdout = spec.commandLine().getOut();
         long t0 = System.nanoTime();

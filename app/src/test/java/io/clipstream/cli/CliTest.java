@@ -201,8 +201,8 @@ class CliTest {
 
         Run settings = run("skab", "--data", dir.resolve("data").toString(), "--out", dir.resolve("o").toString(),
                 "--risk", "0.7");
-        assertEquals(1, settings.code());
-        assertEquals("clipstream: error: skab: risk must be in (0, 0.5): 0.7\n", settings.err().replace("\r", ""));
+        assertEquals(2, settings.code(), "a bad option value is a usage error");
+        assertTrue(settings.err().startsWith("clipstream: skab: risk must be in (0, 0.5): 0.7\n"), settings.err());
 
         Run usage = run("skab", "--data", dir.toString());
         assertEquals(2, usage.code());
