@@ -137,16 +137,100 @@ class NabTest {
         double outside = 0;
         for (int i = 0; i < n; i++) {
             assertTrue(s[i] >= 0 && s[i] <= 1, "score " + s[i] + " at " + i);
-            boolean change = i >= 0.7 * n && i < 0.7 * n + 50 || i >= 0.85 * n && i < 0.85 * n + 50;
+            // a change is reported as the evidence of the long mean grows, i.e. for up to about 64 rows
+            boolean change = i >= 0.7 * n && i < 0.7 * n + 100 || i >= 0.85 * n && i < 0.85 * n + 100;
             if (!change && i >= 1000) {
                 outside = Math.max(outside, s[i]);
             }
         }
-        double shift = Arrays.stream(s, (int) (0.7 * n), (int) (0.7 * n) + 50).max().orElseThrow();
-        double spike = Arrays.stream(s, (int) (0.85 * n), (int) (0.85 * n) + 50).max().orElseThrow();
+        double shift = Arrays.stream(s, (int) (0.7 * n), (int) (0.7 * n) + 100).max().orElseThrow();
+        double spike = Arrays.stream(s, (int) (0.85 * n), (int) (0.85 * n) + 100).max().orElseThrow();
         assertTrue(shift > outside && spike > outside, String.format(Locale.ROOT,
                 "shift %.3f and spike %.3f should beat every other row after the first 1,000 (%.3f)", shift, spike,
                 outside));
+    }
+
+    /** Kinds of synthetic series: four without anomalies, four with one departure starting at row 2,980. */
+    enum Kind { SQUARE, NOISY_SQUARE, UNIFORM, RANDOM_WALK, NO_JUMP, JUMP_UP, FLAT, SPIKE_DENSITY }
+
+    /** Start of the departure in the series of {@link #synthetic}. */
+    static final int DEPARTURE = 2980;
+
+    /**
+     * Two weeks of five-minute rows (4,032) of a daily square wave (low 100 of every 288 rows at 20, high at 80,
+     * noisy in {@code NOISY_SQUARE} and the departures), uniform noise, a Gaussian random walk, or the noisy square
+     * wave with a departure from row {@link #DEPARTURE}: the day's high phase missing, higher (150) or replaced by a
+     * flat 40, or (on spikes of 20 every 97 rows) spikes every 13 rows for 300 rows.
+     */
+    static double[] synthetic(Kind kind, long seed) {
+        int n = 4032;
+        int period = 288;
+        SplittableRandom random = new SplittableRandom(seed);
+        double[] v = new double[n];
+        double walk = 0;
+        for (int i = 0; i < n; i++) {
+            boolean high = i % period >= 100 && i % period < 200;
+            double noisy = high ? 80 + 4 * random.nextGaussian() : 20 + random.nextGaussian();
+            boolean departure = i >= DEPARTURE && i < DEPARTURE + 100;
+            walk += random.nextGaussian();
+            v[i] = switch (kind) {
+                case SQUARE -> high ? 80 : 20;
+                case NOISY_SQUARE -> noisy;
+                case UNIFORM -> 10 + 3 * random.nextDouble();
+                case RANDOM_WALK -> walk;
+                case NO_JUMP -> departure ? 20 + random.nextGaussian() : noisy;
+                case JUMP_UP -> departure ? 150 + 4 * random.nextGaussian() : noisy;
+                case FLAT -> departure ? 40 : noisy;
+                case SPIKE_DENSITY -> i % 97 == 0 || i >= DEPARTURE && i < DEPARTURE + 300 && i % 13 == 0 ? 20 : 0;
+            };
+        }
+        return v;
+    }
+
+    /** The surprise (decades) of a score. */
+    static double surprise(double score) {
+        return Nab.HALF_SCORE_SURPRISE * score / (1 - score);
+    }
+
+    /**
+     * Calibration: on series without anomalies the largest surprise after a warm-up of 1,000 rows stays near what
+     * about 3,000 rows of chance give (measured 2.2 to 2.9 decades over these series and seeds; 3.5 is a tail
+     * probability of 3e-4 after the correction for five channels).
+     */
+    @Test
+    void quietOnRegularSeries() {
+        for (Kind kind : List.of(Kind.SQUARE, Kind.NOISY_SQUARE, Kind.UNIFORM, Kind.RANDOM_WALK)) {
+            for (long seed = 1; seed <= 3; seed++) {
+                double[] v = synthetic(kind, seed);
+                double[] s = Nab.score(fiveMinutes(v.length), v, Nab.Settings.defaults());
+                double max = Arrays.stream(s, 1000, s.length).map(NabTest::surprise).max().orElseThrow();
+                assertTrue(max < 3.5, kind + " seed " + seed + ": largest surprise " + max);
+            }
+        }
+    }
+
+    /**
+     * Departures from the usual course stand out: the largest surprise in the first 200 rows of the departure is at
+     * least 5 decades (measured 6 to 15) and above every surprise after the warm-up outside it.
+     */
+    @Test
+    void flagsDeparturesFromTheUsualCourse() {
+        for (Kind kind : List.of(Kind.NO_JUMP, Kind.JUMP_UP, Kind.FLAT, Kind.SPIKE_DENSITY)) {
+            for (long seed = 1; seed <= 3; seed++) {
+                double[] v = synthetic(kind, seed);
+                double[] s = Nab.score(fiveMinutes(v.length), v, Nab.Settings.defaults());
+                double inside = Arrays.stream(s, DEPARTURE, DEPARTURE + 200).map(NabTest::surprise).max().orElseThrow();
+                double outside = 0;
+                for (int i = 1000; i < s.length; i++) {
+                    if (i < DEPARTURE || i >= DEPARTURE + 400) {
+                        outside = Math.max(outside, surprise(s[i]));
+                    }
+                }
+                assertTrue(inside >= 5 && inside > outside, String.format(Locale.ROOT,
+                        "%s seed %d: largest surprise %.2f in the departure, %.2f elsewhere", kind, seed, inside,
+                        outside));
+            }
+        }
     }
 
     @Test
@@ -189,11 +273,24 @@ class NabTest {
 
     @Test
     void settingsAreValidated() {
-        assertThrows(IllegalArgumentException.class, () -> new Nab.Settings(0, true, true, 32, 2000, 0.5, 500, 1));
-        assertThrows(IllegalArgumentException.class, () -> new Nab.Settings(8, true, true, 32, 10, 0.5, 500, 1));
-        assertThrows(IllegalArgumentException.class, () -> new Nab.Settings(8, true, true, 32, 2000, 2, 500, 1));
-        assertThrows(IllegalArgumentException.class, () -> new Nab.Settings(8, true, true, 32, 2000, 0.5, -1, 1));
-        assertThrows(IllegalArgumentException.class, () -> new Nab.Settings(8, true, true, 32, 2000, 0.5, 500, -1));
+        assertEquals("lags must be in [1, 1000]: 0", invalid(0, 4, 2000, 8, 64, 500, 0.1));
+        assertEquals("scales must be in [0, 12]: 13", invalid(4, 13, 2000, 8, 64, 500, 0.1));
+        assertEquals("history must be in [64, 1000000]: 10", invalid(4, 4, 10, 8, 64, 500, 0.1));
+        assertEquals("short mean must be in [0, 100000]: -1", invalid(4, 4, 2000, -1, 64, 500, 0.1));
+        assertEquals("long mean must be in [0, 100000]: -1", invalid(4, 4, 2000, 8, -1, 500, 0.1));
+        assertEquals("suppress must be in [0, 1000000]: -1", invalid(4, 4, 2000, 8, 64, -1, 0.1));
+        assertEquals("margin must be in [0, 1]: -1.0", invalid(4, 4, 2000, 8, 64, 500, -1));
+        assertEquals("margin must be in [0, 1]: 2.0", invalid(4, 4, 2000, 8, 64, 500, 2));
+        assertEquals("margin must be in [0, 1]: NaN", invalid(4, 4, 2000, 8, 64, 500, Double.NaN));
+        assertEquals(5, Nab.Settings.prior().channels());
+        assertEquals(1, new Nab.Settings(4, 0, false, false, false, 2000, 0, 1, 0, 0).channels());
+        assertEquals(2, new Nab.Settings(4, 0, false, true, false, 2000, 0, 64, 0, 0).channels());
+    }
+
+    private static String invalid(int lags, int scales, int history, int shortMean, int longMean, int suppress,
+                                  double margin) {
+        return assertThrows(IllegalArgumentException.class, () -> new Nab.Settings(lags, scales, true, true, true,
+                history, shortMean, longMean, suppress, margin)).getMessage();
     }
 
     // ------------------------------------------------------------------ on the shared NAB files
