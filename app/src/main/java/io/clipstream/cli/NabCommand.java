@@ -15,8 +15,8 @@ import picocli.CommandLine.Spec;
         description = {"Scores univariate timestamp,value series in the Numenta Anomaly Benchmark layout",
             "(DIR/<category>/<file>.csv): each file gets its own causal detector (one clipped-SGD regression over",
             "lags, moving levels and seasonal values; the tail probabilities of its errors and of the value), and",
-            "OUT/<category>/<file>.csv gets timestamp,value,anomaly_score rows with scores in [0, 1], the layout",
-            "NAB's scorer reads."})
+            "OUT/<category>/<file>.csv gets timestamp,value,anomaly_score,surprise rows (the layout NAB's scorer",
+            "reads): with the defaults the score is 1 at an alarm and 0 elsewhere, the surprise is in decades."})
 final class NabCommand implements Callable<Integer> {
 
     @Spec
@@ -55,15 +55,20 @@ final class NabCommand implements Callable<Integer> {
             description = "a second, longer average of model errors; 0: none (default: ${DEFAULT-VALUE})")
     int longMean = Nab.Settings.defaults().longMean();
 
-    @Option(names = "--suppress",
-            description = "rows after a reported surprise during which only larger ones count (default: ${DEFAULT-VALUE})")
+    @Option(names = "--alarm", description = {"surprise (decades of tail probability) that raises an alarm, score 1;",
+        "0: graded scores instead (default: ${DEFAULT-VALUE})"})
+    double alarm = Nab.Settings.defaults().alarm();
+
+    @Option(names = "--suppress", description = {"rows after an alarm without another; for graded scores, rows after a",
+        "report during which only larger ones count (default: ${DEFAULT-VALUE})"})
     int suppress = Nab.Settings.defaults().suppress();
 
     @Option(names = "--margin",
-            description = "score by which a report must exceed a recent one (default: ${DEFAULT-VALUE})")
+            description = "graded scores only: score by which a report must exceed a recent one (default: ${DEFAULT-VALUE})")
     double margin = Nab.Settings.defaults().margin();
 
-    @Option(names = "--prior", description = "use the configuration fixed before any NAB score was computed")
+    @Option(names = "--prior",
+            description = "use the configuration fixed before any NAB score of this detector was computed (graded)")
     boolean prior;
 
     @Option(names = "--no-progress", description = "no progress bar on stderr")
@@ -74,7 +79,7 @@ final class NabCommand implements Callable<Integer> {
         Nab.Settings s;
         try {
             s = prior ? Nab.Settings.prior() : new Nab.Settings(lags, scales, !noSeasonal, !noFar, !noLevel, history,
-                    shortMean, longMean, suppress, margin);
+                    shortMean, longMean, suppress, margin, alarm);
         } catch (IllegalArgumentException e) {
             throw new Main.UserException("nab: " + e.getMessage());
         }

@@ -23,7 +23,8 @@ import java.util.stream.Stream;
 /**
  * Streaming anomaly scores for univariate series in the layout of the Numenta Anomaly Benchmark (NAB):
  * {@code DIR/<category>/<file>.csv} with a {@code timestamp,value} header, one score per row written to
- * {@code OUT/<category>/<file>.csv} as {@code timestamp,value,anomaly_score} with the score in {@code [0, 1]}.
+ * {@code OUT/<category>/<file>.csv} as {@code timestamp,value,anomaly_score,surprise} with the score in
+ * {@code [0, 1]} (with the defaults, 1 at an alarm and 0 elsewhere) and the surprise in decades.
  *
  * <p>Every score is causal: the score of row {@code i} depends only on rows {@code 0..i} of the same file
  * ({@link Detector} consumes one value at a time). See {@link Detector} for the method.
@@ -46,27 +47,37 @@ public final class Nab {
      *     none
      * @param longMean if above 1 (and {@code far}), the mean of the far model's error over this many rows is a
      *     channel; 0 or 1 for none
-     * @param suppress rows after an emitted surprise during which a surprise is emitted only if it exceeds it
-     * @param margin by how much a score must exceed one emitted in the last {@code suppress} rows (in score units:
-     *     scores are {@code S / (S + 4)} for a surprise of {@code S} decades, so the margin is about a decade at
-     *     moderate surprises and grows with them, and a surprise that keeps growing through a long departure is
-     *     reported a few times, not at every row)
+     * @param suppress with {@code alarm > 0}, rows after an alarm during which no other alarm is raised; with
+     *     {@code alarm = 0}, rows after an emitted score during which a score is emitted only if it exceeds it
+     * @param margin with {@code alarm = 0}, by how much a score must exceed one emitted in the last {@code suppress}
+     *     rows (in score units: scores are {@code S / (S + 4)} for a surprise of {@code S} decades, so the margin is
+     *     about a decade at moderate surprises and grows with them, and a surprise that keeps growing through a long
+     *     departure is reported a few times, not at every row); must be 0 with {@code alarm > 0}
+     * @param alarm if above 0, the detector decides: the score is 1 at an alarm (a combined surprise of at least
+     *     {@code alarm} decades, no alarm in the last {@code suppress} rows) and 0 elsewhere; 0 for graded scores
+     *     (the surprise mapped to {@code S / (S + 4)}, thinned by {@code suppress} and {@code margin})
      */
     public record Settings(int lags, int scales, boolean seasonal, boolean far, boolean level, int history,
-                           int shortMean, int longMean, int suppress, double margin) {
+                           int shortMean, int longMean, int suppress, double margin, double alarm) {
 
         /**
          * The configuration written down before any score of this detector was computed (see the README, "NAB"):
          * 4 lags, 4 moving levels, the seasonal features, the far model, the level channel, tail models over the
-         * last 2,000 rows, error means over 8 and 64 rows, 500 rows of suppression with a margin of 0.1 (in score units).
+         * last 2,000 rows, error means over 8 and 64 rows, graded scores with 500 rows of suppression and a margin
+         * of 0.1 (in score units). Scored once; never changed.
          */
         public static Settings prior() {
-            return new Settings(4, 4, true, true, true, 2000, 8, 64, 500, 0.1);
+            return new Settings(4, 4, true, true, true, 2000, 8, 64, 500, 0.1, 0);
         }
 
-        /** The default configuration. */
+        /**
+         * The default configuration: the prior's model and channels, deciding by itself (an alarm at a surprise of
+         * 3 decades, at most one per 288 rows), tail models over the last 1,000 rows; chosen among the grid of
+         * {@code NabSelection} by its standard NAB score on the 18 shared files (README, "NAB": the held-out figures
+         * of that choice are the claim, not its in-sample score).
+         */
         public static Settings defaults() {
-            return prior();
+            return new Settings(4, 4, true, true, true, 1000, 8, 64, 288, 0, 3);
         }
 
         /** Validates. */
@@ -91,6 +102,13 @@ public final class Nab {
             }
             if (!(margin >= 0 && margin <= 1)) {
                 throw new IllegalArgumentException("margin must be in [0, 1]: " + margin);
+            }
+            if (!(alarm >= 0 && alarm <= MAX_SURPRISE)) {
+                throw new IllegalArgumentException("alarm must be in [0, " + MAX_SURPRISE + "]: " + alarm);
+            }
+            if (alarm > 0 && margin != 0) {
+                throw new IllegalArgumentException("margin applies to graded scores only (alarm = 0): margin " + margin
+                        + ", alarm " + alarm);
             }
         }
 
@@ -179,10 +197,14 @@ public final class Nab {
      *       surprise is {@code -log10} of that probability.</li>
      *   <li><b>Combination.</b> The row's surprise is the largest channel surprise minus {@code log10} of the number
      *       of channels (a Bonferroni correction: the combined probability stays a probability).</li>
-     *   <li><b>One report per event.</b> The score is {@code S / (S + 4)} for the surprise {@code S} (monotone, so
-     *       a threshold on it is a threshold on the tail probability), and it is emitted only if it exceeds, by
-     *       {@code margin}, every score emitted in the last {@code suppress} rows; 0 otherwise (NAB rewards the
-     *       first detection in a window and charges every further one outside it).</li>
+     *   <li><b>One report per event.</b> With {@code alarm > 0} (the defaults) the detector decides: an alarm
+     *       (score 1) when the surprise reaches {@code alarm} decades and no alarm was raised in the last
+     *       {@code suppress} rows, 0 otherwise. With {@code alarm = 0} (the prior) the score is graded,
+     *       {@code S / (S + 4)} for the surprise {@code S} (monotone, so a threshold on it is a threshold on the tail
+     *       probability), and emitted only if it exceeds, by {@code margin}, every score emitted in the last
+     *       {@code suppress} rows; 0 otherwise. NAB rewards the first detection in a window and charges every
+     *       further one outside it; a decision also means a threshold does not have to be re-learned per data
+     *       set.</li>
      * </ol>
      */
     public static final class Detector {
@@ -204,8 +226,8 @@ public final class Nab {
         private final Channel[] channels = new Channel[4];
         private final TailModel value;
         private final double[] emitted;
-        /** For diagnostics: the last row's channel surprises (as {@code channels}, then the level). */
-        final double[] lastChannels = new double[5];
+        private long lastAlarm = Long.MIN_VALUE / 2;
+        private double surprise;
         private final long[] deltas = new long[INTERVAL_SAMPLES];
         private int deltaCount;
         private long lastTime;
@@ -238,12 +260,20 @@ public final class Nab {
             channels[2] = means && s.far() ? new Channel(s.history(), s.shortMean()) : null;
             channels[3] = s.longMean() > 1 && s.far() ? new Channel(s.history(), s.longMean()) : null;
             this.value = s.level() ? new TailModel(s.history()) : null;
-            this.emitted = new double[Math.max(1, s.suppress())];
+            this.emitted = s.alarm() > 0 ? null : new double[Math.max(1, s.suppress())];
         }
 
         /** The daily period in rows (0 until known, and when the sampling interval is over half a day). */
         public int period() {
             return period;
+        }
+
+        /**
+         * The last row's combined surprise in decades ({@code -log10} of its tail probability after the correction
+         * for the number of channels), before any suppression; 0 before the first row.
+         */
+        public double surprise() {
+            return surprise;
         }
 
         /**
@@ -301,16 +331,12 @@ public final class Nab {
                 }
                 for (int c = 0; c < channels.length; c++) {
                     if (channels[c] != null) {
-                        double s = channels[c].surprise(c < 2 ? nearError : farError);
-                        lastChannels[c] = s;
-                        surprise = Math.max(surprise, s);
+                        surprise = Math.max(surprise, channels[c].surprise(c < 2 ? nearError : farError));
                     }
                 }
             }
             if (this.value != null) {
-                double s = this.value.twoSided(v, RESOLUTION * scale);
-                lastChannels[4] = s;
-                surprise = Math.max(surprise, s);
+                surprise = Math.max(surprise, this.value.twoSided(v, RESOLUTION * scale));
                 this.value.add(v);
             }
             for (MeanEstimator level : levels) {
@@ -322,7 +348,8 @@ public final class Nab {
             point[0] = (float) Math.abs(v - center);
             deviation.update(point);
             recent[(int) (seen % recent.length)] = v;
-            double out = emit(Math.max(0, surprise - bonferroni));
+            this.surprise = Math.max(0, surprise - bonferroni);
+            double out = settings.alarm() > 0 ? alarm(this.surprise) : emit(this.surprise);
             seen++;
             return out;
         }
@@ -389,6 +416,15 @@ public final class Nab {
             }
             e.estimate(point);
             return point[0] / -Math.expm1(n * Math.log1p(-e.stepSize()));
+        }
+
+        /** 1 if {@code surprise} reaches the alarm level and no alarm was raised in the last {@code suppress} rows. */
+        private double alarm(double surprise) {
+            if (surprise >= settings.alarm() && seen - lastAlarm >= settings.suppress()) {
+                lastAlarm = seen;
+                return 1;
+            }
+            return 0;
         }
 
         /**
@@ -615,12 +651,28 @@ public final class Nab {
 
     /** Scores a whole series (row by row, causally). */
     public static double[] score(long[] epochSeconds, double[] values, Settings s) {
+        return scoreWithSurprise(epochSeconds, values, s).scores();
+    }
+
+    /**
+     * A series' scores and combined surprises.
+     *
+     * @param scores per row, the score in {@code [0, 1]}
+     * @param surprises per row, the combined surprise in decades ({@link Detector#surprise()})
+     */
+    public record Scored(double[] scores, double[] surprises) {
+    }
+
+    /** Scores a whole series (row by row, causally), keeping each row's combined surprise too. */
+    public static Scored scoreWithSurprise(long[] epochSeconds, double[] values, Settings s) {
         Detector d = new Detector(s);
         double[] out = new double[values.length];
+        double[] surprises = new double[values.length];
         for (int i = 0; i < values.length; i++) {
             out[i] = d.next(epochSeconds[i], values[i]);
+            surprises[i] = d.surprise();
         }
-        return out;
+        return new Scored(out, surprises);
     }
 
     /**
@@ -756,20 +808,26 @@ public final class Nab {
         return files;
     }
 
-    /** Writes {@code timestamp,value,anomaly_score} rows. */
-    public static void write(Path file, Series s, double[] scores) throws IOException {
+    /**
+     * Writes {@code timestamp,value,anomaly_score,surprise} rows (the surprise in decades, rounded to 0.001; NAB's
+     * scorer reads the {@code anomaly_score} column).
+     */
+    public static void write(Path file, Series s, Scored scored) throws IOException {
+        double[] scores = scored.scores();
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
         }
         try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            out.write("timestamp,value,anomaly_score\n");
+            out.write("timestamp,value,anomaly_score,surprise\n");
             for (int i = 0; i < scores.length; i++) {
                 out.write(s.timestamps().get(i));
                 out.write(',');
                 out.write(s.valueText().get(i));
                 out.write(',');
                 out.write(Double.toString(scores[i]));
+                out.write(',');
+                out.write(Double.toString(Math.round(scored.surprises()[i] * 1000) / 1000.0));
                 out.write('\n');
             }
         }
@@ -798,9 +856,9 @@ public final class Nab {
         }
         long rows = 0;
         for (Series series : all) {
-            double[] scores = score(series.epochSeconds(), series.values(), s);
-            write(out.resolve(series.relative()), series, scores);
-            rows += scores.length;
+            Scored scored = scoreWithSurprise(series.epochSeconds(), series.values(), s);
+            write(out.resolve(series.relative()), series, scored);
+            rows += scored.scores().length;
             progress.accept(rows);
         }
         return new Result(all.size(), rows);
