@@ -12,11 +12,11 @@ import picocli.CommandLine.Spec;
 
 /** Anomaly scores for univariate series in the NAB layout. */
 @Command(name = "nab", mixinStandardHelpOptions = true,
-        description = {"Scores univariate timestamp,value series in the Numenta Anomaly Benchmark layout",
-            "(DIR/<category>/<file>.csv): each file gets its own causal detector (one clipped-SGD regression over",
-            "lags, moving levels and seasonal values; the tail probabilities of its errors and of the value), and",
-            "OUT/<category>/<file>.csv gets timestamp,value,anomaly_score,surprise rows (the layout NAB's scorer",
-            "reads): with the defaults the score is 1 at an alarm and 0 elsewhere, the surprise is in decades."})
+        description = "Scores univariate timestamp,value series in the Numenta Anomaly Benchmark layout "
+            + "(DIR/<category>/<file>.csv): each file gets its own causal detector (one clipped-SGD regression over "
+            + "lags, moving levels and seasonal values; the tail probabilities of its errors and of the value), and "
+            + "OUT/<category>/<file>.csv gets timestamp,value,anomaly_score,surprise rows (the layout NAB's scorer "
+            + "reads): with the defaults the score is 1 at an alarm and 0 elsewhere; the surprise is in decades.")
 final class NabCommand implements Callable<Integer> {
 
     @Spec
@@ -55,12 +55,12 @@ final class NabCommand implements Callable<Integer> {
             description = "a second, longer average of model errors; 0: none (default: ${DEFAULT-VALUE})")
     int longMean = Nab.Settings.defaults().longMean();
 
-    @Option(names = "--alarm", description = {"surprise (decades of tail probability) that raises an alarm, score 1;",
-        "0: graded scores instead (default: ${DEFAULT-VALUE})"})
+    @Option(names = "--alarm", description = "surprise (decades of tail probability) that raises an alarm, score 1; "
+            + "0: graded scores instead (default: ${DEFAULT-VALUE})")
     double alarm = Nab.Settings.defaults().alarm();
 
-    @Option(names = "--suppress", description = {"rows after an alarm without another; for graded scores, rows after a",
-        "report during which only larger ones count (default: ${DEFAULT-VALUE})"})
+    @Option(names = "--suppress", description = "rows after an alarm without another; for graded scores, rows after "
+            + "a report during which only larger ones count (default: ${DEFAULT-VALUE})")
     int suppress = Nab.Settings.defaults().suppress();
 
     @Option(names = "--margin",
