@@ -12,10 +12,11 @@ import picocli.CommandLine.Spec;
 
 /** Anomaly scores for univariate series in the NAB layout. */
 @Command(name = "nab", mixinStandardHelpOptions = true,
-        description = {"Scores univariate timestamp,value series in the Numenta Anomaly Benchmark layout",
-            "(DIR/<category>/<file>.csv): each file gets its own causal detector (a window of recent values, a",
-            "clipped-SGD model of it, and the tail probability of its error), and OUT/<category>/<file>.csv gets",
-            "timestamp,value,anomaly_score rows with scores in [0, 1], the layout NAB's scorer reads."})
+        description = "Scores univariate timestamp,value series in the Numenta Anomaly Benchmark layout "
+            + "(DIR/<category>/<file>.csv): each file gets its own causal detector (one clipped-SGD regression over "
+            + "lags, moving levels and seasonal values; the tail probabilities of its errors and of the value), and "
+            + "OUT/<category>/<file>.csv gets timestamp,value,anomaly_score,surprise rows (the layout NAB's scorer "
+            + "reads): with the defaults the score is 1 at an alarm and 0 elsewhere; the surprise is in decades.")
 final class NabCommand implements Callable<Integer> {
 
     @Spec
@@ -27,35 +28,47 @@ final class NabCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "output directory (created if needed)")
     Path out;
 
-    @Option(names = "--window", description = "recent values the autoregression sees (default: ${DEFAULT-VALUE})")
-    int window = Nab.Settings.defaults().window();
+    @Option(names = "--lags", description = "recent values among the model's features (default: ${DEFAULT-VALUE})")
+    int lags = Nab.Settings.defaults().lags();
 
-    @Option(names = "--no-seasonal", description = "no seasonal model (values 1, 2 and 7 days earlier)")
-    boolean noSeasonal;
+    @Option(names = "--scales",
+            description = "robust moving levels among the features, half-lives 4, 16, 64, ... rows (default: ${DEFAULT-VALUE})")
+    int scales = Nab.Settings.defaults().scales();
 
-    @Option(names = "--no-level", description = "do not score the distance from the running location")
-    boolean noLevel;
+    @Option(names = "--no-seasonal", description = "no seasonal features (values 1, 2 and 7 days earlier)")
+    boolean noSeasonal = !Nab.Settings.defaults().seasonal();
 
-    @Option(names = "--smoothing",
-            description = "rows over which model errors are also averaged; 0: none (default: ${DEFAULT-VALUE})")
-    int smoothing = Nab.Settings.defaults().smoothing();
+    @Option(names = "--no-far", description = "no far model (the regression without the recent past)")
+    boolean noFar = !Nab.Settings.defaults().far();
 
-    @Option(names = "--history", description = "recent raw scores per tail model (default: ${DEFAULT-VALUE})")
+    @Option(names = "--no-level", description = "no channel for the value's own rank (new extremes)")
+    boolean noLevel = !Nab.Settings.defaults().level();
+
+    @Option(names = "--history", description = "recent values per tail model (default: ${DEFAULT-VALUE})")
     int history = Nab.Settings.defaults().history();
 
-    @Option(names = "--second-weight",
-            description = "weight of the second most surprised channel (default: ${DEFAULT-VALUE})")
-    double secondWeight = Nab.Settings.defaults().secondWeight();
+    @Option(names = "--short-mean",
+            description = "rows over which model errors are also averaged; 0: none (default: ${DEFAULT-VALUE})")
+    int shortMean = Nab.Settings.defaults().shortMean();
 
-    @Option(names = "--suppress",
-            description = "rows after a reported surprise during which only larger ones count (default: ${DEFAULT-VALUE})")
+    @Option(names = "--long-mean",
+            description = "a second, longer average of model errors; 0: none (default: ${DEFAULT-VALUE})")
+    int longMean = Nab.Settings.defaults().longMean();
+
+    @Option(names = "--alarm", description = "surprise (decades of tail probability) that raises an alarm, score 1; "
+            + "0: graded scores instead (default: ${DEFAULT-VALUE})")
+    double alarm = Nab.Settings.defaults().alarm();
+
+    @Option(names = "--suppress", description = "rows after an alarm without another; for graded scores, rows after "
+            + "a report during which only larger ones count (default: ${DEFAULT-VALUE})")
     int suppress = Nab.Settings.defaults().suppress();
 
     @Option(names = "--margin",
-            description = "decades by which a surprise must exceed a recent one (default: ${DEFAULT-VALUE})")
+            description = "graded scores only: score by which a report must exceed a recent one (default: ${DEFAULT-VALUE})")
     double margin = Nab.Settings.defaults().margin();
 
-    @Option(names = "--prior", description = "use the configuration fixed before any NAB score was computed")
+    @Option(names = "--prior",
+            description = "use the configuration fixed before any NAB score of this detector was computed (graded)")
     boolean prior;
 
     @Option(names = "--no-progress", description = "no progress bar on stderr")
@@ -65,10 +78,10 @@ final class NabCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Nab.Settings s;
         try {
-            s = prior ? Nab.Settings.prior() : new Nab.Settings(window, !noSeasonal, !noLevel, smoothing, history,
-                    secondWeight, suppress, margin);
+            s = prior ? Nab.Settings.prior() : new Nab.Settings(lags, scales, !noSeasonal, !noFar, !noLevel, history,
+                    shortMean, longMean, suppress, margin, alarm);
         } catch (IllegalArgumentException e) {
-            throw new Main.UserException("nab: " + e.getMessage());
+            throw Main.usage(spec, "nab: " + e.getMessage()); // every setting is an option value
         }
         PrintWriter stdout = spec.commandLine().getOut();
         long t0 = System.nanoTime();

@@ -208,4 +208,11 @@ class CliTest {
         assertEquals(2, usage.code());
         assertTrue(usage.err().startsWith("clipstream: Missing required option: '--out=DIR'"), usage.err());
     }
+
+    @Test
+    void nabOptionValuesAreUsageErrors(@TempDir Path dir) {
+        Run r = run("nab", "--data", dir.toString(), "--out", dir.resolve("o").toString(), "--history", "-1");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("clipstream: nab: ") && r.err().contains("-1"), r.err());
+    }
 }
