@@ -5,6 +5,7 @@ import io.clipstream.LinearRegression;
 import io.clipstream.LogisticRegression;
 import io.clipstream.MeanEstimator;
 import io.clipstream.StepSize;
+import io.clipstream.detect.AdaptiveThreshold;
 import io.clipstream.detect.AnomalyDetector;
 import io.clipstream.detect.Outcome;
 import java.io.BufferedReader;
@@ -32,10 +33,15 @@ import picocli.CommandLine.Spec;
             "(decision: ANOMALY, BENIGN or ABSTAIN), in constant memory. Blank lines are ignored.",
             "Tasks: mean (score = distance to the running robust mean), linear (|residual| against the label",
             "column), logistic (log loss; labels 0/1). A bad row stops with an error naming its line, unless",
-            "--skip-bad, which writes 'NaN,NaN,NaN,SKIPPED' for it and reports the count at the end."})
+            "--skip-bad, which writes 'NaN,NaN,NaN,SKIPPED' for it and reports the count at the end.",
+            "Thresholds: --threshold pot (default; peaks over threshold: ABSTAIN for the first --warmup rows, 500,",
+            "then ANOMALY or BENIGN, about 1 - p of ordinary rows flagged) or cs (confidence sequence: no mistake",
+            "with probability 1 - 2a, ABSTAIN inside its interval and for ~1/(1-p)^2 rows)."})
 final class ScoreCommand implements Callable<Integer> {
 
     enum TaskOption { mean, linear, logistic }
+
+    enum ThresholdOption { pot, cs }
 
     @Spec
     CommandSpec spec;
@@ -71,6 +77,14 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--confidence", description = "confidence a (default: ${DEFAULT-VALUE})", defaultValue = "0.05")
     double confidence;
 
+    @Option(names = "--threshold", description = "pot (peaks over threshold) or cs (confidence sequence) "
+            + "(default: ${DEFAULT-VALUE})", defaultValue = "pot")
+    ThresholdOption threshold;
+
+    @Option(names = "--warmup", description = "pot: rows that calibrate the threshold before the first ANOMALY, "
+            + "and again after each detected change (default: ${DEFAULT-VALUE})", defaultValue = "500")
+    int warmup;
+
     @Option(names = "--half-life", description = "mean: step half-life in samples (default: the library's, 300)")
     Double halfLife;
 
@@ -90,6 +104,9 @@ final class ScoreCommand implements Callable<Integer> {
         }
         if (!(quantile > 0 && quantile < 1) || !(confidence > 0 && confidence < 1)) {
             throw new Main.UserException("--quantile and --confidence must be in (0, 1)");
+        }
+        if (warmup < 32 || warmup > 1 << 20) {
+            throw new Main.UserException("--warmup must be in [32, 1048576]: " + warmup);
         }
         boolean stdin = input == null || input.equals("-");
         BufferedReader in = stdin ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
@@ -256,7 +273,10 @@ final class ScoreCommand implements Callable<Integer> {
                 yield b.buildLogistic();
             }
         };
-        detector = AnomalyDetector.builder(e).quantile(quantile).confidence(confidence).build();
+        detector = AnomalyDetector.builder(e).quantile(quantile).confidence(confidence)
+                .method(threshold == ThresholdOption.cs ? AdaptiveThreshold.Method.CONFIDENCE_SEQUENCE
+                        : AdaptiveThreshold.Method.PEAKS_OVER_THRESHOLD)
+                .warmup(warmup).build();
     }
 
     static int[] allBut(int fields, Integer label) {
