@@ -49,7 +49,7 @@ import org.HdrHistogram.DoubleHistogram;
  * Two {@link DoubleHistogram}s of ~43 KB (dynamic range 10^12, two significant digits) for the change test and
  * the confidence sequence: recording is O(1) and allocation-free; the confidence interval and the change test are
  * recomputed every {@code min(128, t/16)} scores (a percentile query walks the histogram, ~2 microseconds).
- * Peaks over threshold adds {@code 16 warmup + 16 maxPeaks} bytes (24 KB by default) and, per score over the
+ * Peaks over threshold adds {@code 16 warmup + 16 maxPeaks} bytes (12 KB by default) and, per score over the
  * initial threshold (about one in ten), an O({@code maxPeaks}) insertion and refit. A change event allocates ~160
  * bytes (the histogram merge); nothing else allocates after warm-up.
  *
@@ -89,7 +89,7 @@ public final class AdaptiveThreshold {
     /** Default rate of the moving local level that peaks over threshold measures scores against. */
     public static final double DEFAULT_LEVEL_RATE = 0;
     /** Default number of recent peaks the generalized Pareto fit uses. */
-    public static final int DEFAULT_MAX_PEAKS = 1024;
+    public static final int DEFAULT_MAX_PEAKS = 256;
     /** Default quantile the change test watches. */
     public static final double DEFAULT_CHANGE_QUANTILE = 0.5;
     /** Default block length of the change test. */
@@ -750,7 +750,7 @@ public final class AdaptiveThreshold {
 
     /**
      * Configures an {@link AdaptiveThreshold}; every setter validates eagerly, naming the value. Defaults: peaks over
-     * threshold, {@code p = 0.99}, {@code a = 0.05}, warm-up 500 scores, no level tracking (level rate 0), 1024 peaks,
+     * threshold, {@code p = 0.99}, {@code a = 0.05}, warm-up 500 scores, no level tracking (level rate 0), 256 peaks,
      * change test on (median, blocks of 1024).
      */
     public static final class Builder {
@@ -826,7 +826,7 @@ public final class AdaptiveThreshold {
             return this;
         }
 
-        /** Peaks over threshold: how many recent peaks the tail fit uses, in [16, 2^20] (default 1024). */
+        /** Peaks over threshold: how many recent peaks the tail fit uses, in [16, 2^20] (default 256). */
         public Builder maxPeaks(int n) {
             this.maxPeaks = checkMaxPeaks(n);
             return this;

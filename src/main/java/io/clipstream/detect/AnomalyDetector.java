@@ -481,7 +481,7 @@ public final class AnomalyDetector {
             return this;
         }
 
-        /** Peaks over threshold: recent peaks kept for the tail fit, in [16, 2^20] (default 1024). */
+        /** Peaks over threshold: recent peaks kept for the tail fit, in [16, 2^20] (default 256). */
         public Builder maxPeaks(int n) {
             threshold.maxPeaks(n);
             return this;

@@ -112,7 +112,7 @@ class DetectionQualityTest {
     /**
      * The issue's first scenario: d = 16, unit Gaussian noise, 100,000 samples, 1% shifted by 3 sigma on every
      * coordinate; before, 0 of ~1,000 were caught. Measured (seed 5; the scores differ slightly between the vector
-     * widths the build runs): default P 0.41-0.45 R 0.996 F1 0.58-0.62 (it flags
+     * widths the build runs): default P 0.42 R 0.996 F1 0.59 (it flags
      * a share 1 - p = 1% of ordinary samples, as many as there are anomalies); confidence sequence at 0.99:
      * recall 0; Welford z > 3: F1 1.000 (the scores are Gaussian-like, where z > 3 is a 0.1% rule). Margins:
      * recall >= 0.95; confidence sequence recall <= 0.01; F1 >= 0.5.
@@ -136,7 +136,7 @@ class DetectionQualityTest {
 
     /**
      * The issue's second scenario: d = 16, Gaussian noise, 5% anomalies at 3, 5 or 10 noise radii in random
-     * directions. Measured (seed 6): default P 0.838 R 0.995 F1 0.910; confidence sequence at 0.99: F1 0 (recall
+     * directions. Measured (seed 6): default P 0.824 R 0.995 F1 0.901; confidence sequence at 0.99: F1 0 (recall
      * 0.03 was the issue's figure); Welford z > 3 over all scores F1 0.648 (the anomalies inflate its variance),
      * with flagged scores kept out F1 0.976. Margins: default F1 >= 0.85, >= Welford (all scores) + 0.15, within
      * 0.1 of Welford (flagged kept out), confidence sequence recall <= 0.05.
@@ -172,9 +172,9 @@ class DetectionQualityTest {
     /**
      * Heavy tails, drift and abrupt jumps (the demo's kind of stream at d = 16): Student-t(3) elliptical noise,
      * 5% anomalies at 10 noise radii +-50% in one fixed direction, jumps of 10 radii at samples 14,000 and 28,000
-     * of 40,000. Measured (seed 7): default P 0.669 R 0.937 F1 0.780; confidence sequence at p = 0.9 (its best
+     * of 40,000. Measured (seed 7): default P 0.791 R 0.937 F1 0.858; confidence sequence at p = 0.9 (its best
      * setting here) F1 0.577, at 0.99 nothing flagged; Welford z > 3 F1 0.739, with flagged scores kept out 0.547.
-     * Margins: default F1 >= confidence sequence (0.9) + 0.1, >= Welford - 0.03; the confidence sequence at 0.99
+     * Margins: default F1 >= confidence sequence (0.9) + 0.1, >= Welford (all scores) + 0.05; the confidence sequence at 0.99
      * flags nothing. The app's ThresholdModes tabulates the demo's and the RCF comparison's streams.
      */
     @Test
@@ -222,7 +222,7 @@ class DetectionQualityTest {
         String msg = "default " + res.detector() + "; CS(0.9) " + res.cs90() + "; CS(0.99) " + res.cs99()
                 + "; Welford " + res.welford() + "; Welford kept out " + res.welfordKept();
         assertTrue(res.detector().f1() >= res.cs90().f1() + 0.1, msg);
-        assertTrue(res.detector().f1() >= res.welford().f1() - 0.03, msg);
+        assertTrue(res.detector().f1() >= res.welford().f1() + 0.05, msg);
         assertEquals(0, res.cs99().tp(), msg);
     }
 

@@ -132,7 +132,7 @@ class WarmupTest {
         for (int k = 0; k < ps.length; k++) {
             double truth = -Math.log(1 - ps[k]);
             double ratio = th[k].upper() / truth;
-            // measured: 0.96 .. 1.16 at 60,000 scores; margin [0.7, 1.6]
+            // measured: 0.94, 0.98, 1.01, 1.18, 1.28 at 60,000 scores; margin [0.7, 1.6]
             assertTrue(ratio > 0.7 && ratio < 1.6, "p = " + ps[k] + ": " + th[k].upper() + " vs " + truth);
         }
     }
@@ -159,8 +159,7 @@ class WarmupTest {
 
     /**
      * Clean scores of several shapes: the alarm rate stays near q = 0.01. Measured (these seeds): exponential
-     * 0.0148, lognormal 0.0119, Pareto 2.5 0.0393 (a calibration that came out low and that the narrow band above
-     * the threshold corrects only slowly), half-normal 0.0097. Margin: within [0.5, 5] x q.
+     * 0.0115, lognormal 0.0132, Pareto 2.5 0.0235, half-normal 0.0125. Margin: within [0.5, 3] x q.
      */
     @Test
     void theAlarmRateOnCleanScoresIsNearTheRisk() {
@@ -183,7 +182,7 @@ class WarmupTest {
                 th.observe(s);
             }
             double rate = (double) flagged / decided;
-            assertTrue(rate > 0.005 && rate < 0.05, "shape " + shape + ": alarm rate " + rate + " at q = 0.01");
+            assertTrue(rate > 0.005 && rate < 0.03, "shape " + shape + ": alarm rate " + rate + " at q = 0.01");
         }
     }
 }
