@@ -416,11 +416,6 @@ public final class AdaptiveThreshold {
         return upper < Double.POSITIVE_INFINITY ? 0 : Math.max(1, warmup() - scoresSinceReset());
     }
 
-    /** The calibration length of peaks over threshold (the builder's {@code warmup}; also kept for the other method). */
-    int potWarmup() {
-        return pot != null ? pot.warmup : 0;
-    }
-
     // ------------------------------------------------------------------ state for snapshots
 
     /** Magic of the version-1 state (no version field, no checksum); still read. */

@@ -16,7 +16,8 @@ import java.util.zip.CRC32C;
 /**
  * Turns an estimator's scores into decisions whose threshold follows drift. Per sample: score it against the
  * current estimate, decide against the {@link AdaptiveThreshold} (ANOMALY / BENIGN / ABSTAIN, with the threshold;
- * by default peaks over threshold, which can flag from the 501st sample on and never abstains after that),
+ * by default peaks over threshold, which can flag from the 501st sample on and abstains only while it calibrates:
+ * its first 500 samples, and 500 after an upward change),
  * record the score (running the change test), then update the estimator, unless the sample was decided an anomaly
  * and {@link Builder#skipUpdateOnAnomaly(boolean)} is on. Updating on every sample is the default: clipping
  * already caps what one sample can do to the estimate, and skipping can freeze the estimate after an abrupt change
