@@ -10,38 +10,51 @@ import java.util.zip.DataFormatException;
 import org.HdrHistogram.DoubleHistogram;
 
 /**
- * An anomaly threshold that follows drift: the quantile confidence sequence ({@link QuantileConfidence}) for the
- * target quantile {@code p} over the scores since the last reset, and a change test that resets that history when
+ * An anomaly threshold that follows drift, by one of two {@link Method}s, with a change test that restarts it when
  * the score distribution moves.
  *
- * <h2>Decisions</h2>
- * With the interval {@code [lower, upper]} for the {@code p}-quantile: a score above {@code upper} is an
- * {@link Decision#ANOMALY}, below {@code lower} {@link Decision#BENIGN}, inside {@link Decision#ABSTAIN}. On a
- * stationary stream this makes no mistakes with probability {@code >= 1 - 2a} and abstains at most
- * {@code 7 sqrt(T ln(1612 ln(e T) / a^2))} times (Sun et al.). The upper end is finite only after
- * {@link QuantileConfidence#scoresUntilFinite} scores ({@code ~12,000} for {@code p = 0.95, a = 0.05};
- * {@code 1/(1-p)^2}-ish in general): high quantiles need that much evidence, and until then high scores abstain.
+ * <h2>Methods and what each guarantees</h2>
+ * <ul>
+ *   <li>{@link Method#PEAKS_OVER_THRESHOLD} (the default): <b>after a warm-up of {@code warmup} scores (default
+ *       500) every score is ANOMALY or BENIGN, and on a stationary stream about a fraction {@code q = 1 - p} of
+ *       the ordinary scores is flagged (as far as a generalized Pareto tail fits them).</b> An extreme-value
+ *       threshold in the manner of SPOT/DSPOT (Siffer et al., KDD 2017): a generalized Pareto tail fitted to the
+ *       peaks of the scores over a moving local level, censored where anomalies are kept out of the fit
+ *       ({@link PeaksOverThreshold} explains the fit). It gives finite thresholds for small risks
+ *       ({@code p = 0.999 .. 1 - 1e-6}) after the same warm-up. ABSTAIN only during the warm-up.</li>
+ *   <li>{@link Method#CONFIDENCE_SEQUENCE}: <b>with probability {@code >= 1 - 2a} no ANOMALY below, and no BENIGN
+ *       above, the true {@code p}-quantile on a stationary stream; every other score abstains</b>, including
+ *       anomalies inside the interval and every score during the long warm-up of
+ *       {@link QuantileConfidence#scoresUntilFinite} scores (315,571 for {@code p = 0.99, a = 0.05}). The quantile
+ *       confidence sequence ({@link QuantileConfidence}, Sun et al. 2024) for the {@code p}-quantile of all scores
+ *       since the last reset gives an interval {@code [lower, upper]}: above it ANOMALY, below it BENIGN, inside
+ *       ABSTAIN; at most {@code 7 sqrt(T ln(1612 ln(e T) / a^2))} abstentions on a stationary stream.</li>
+ * </ul>
+ * Read {@link Decision#ABSTAIN} as "not enough evidence yet": with the confidence sequence it can hide anomalies;
+ * count or review abstentions where that matters ({@link AnomalyDetector#abstentions()}).
  *
  * <h2>Change test</h2>
  * The scores of the current block (at most {@code blockLength}, default 1024) are compared with all scores since
  * the last reset through the confidence intervals of a bulk quantile (the median by default): when the block's
  * interval lies entirely above or below the history's, the distribution has moved; the history is replaced by
- * the block's scores and a change is reported. Watching the median rather than {@code p} matters: its interval
- * has two finite ends after ~40 scores, so an upward shift is found within a block's first hundred or so scores,
- * where an interval at {@code p} would need thousands. A block that started before the shift holds old scores
- * that dilute its median, so the delay is between ~100 scores and about one block length; shorter blocks react
- * faster, longer ones have narrower intervals. Block {@code k} uses confidence {@code a / (k (k + 1))},
- * so over the whole stream the chance of any false change is at most {@code a} (plus {@code a} for the history's
- * own sequence). The test runs at every interval refresh.
+ * the block's scores and a change is reported. The confidence sequence then continues from the block's scores;
+ * peaks over threshold calibrates afresh on the next {@code warmup} scores. Watching the median rather than
+ * {@code p} matters: its interval has two finite ends after ~40 scores, so an upward shift is found within a
+ * block's first hundred or so scores. A block that started before the shift holds old scores that dilute its
+ * median, so the delay is between ~100 scores and about one block length. Block {@code k} uses confidence
+ * {@code a / (k (k + 1))}, so over the whole stream the chance of any false change is at most {@code a} (plus
+ * {@code a} for the history's own sequence). The test runs every {@code min(128, t/16)} scores.
  *
  * <h2>Cost and memory</h2>
- * Two {@link DoubleHistogram}s of ~43 KB (dynamic range 10^12, two significant digits): recording is O(1) and
- * allocation-free; the interval and the change test are recomputed every {@code min(128, t/16)} scores (a
- * percentile query walks the histogram, ~2 microseconds), and between refreshes decisions use the last interval.
- * A change event allocates ~160 bytes (the histogram merge); nothing else allocates after warm-up.
+ * Two {@link DoubleHistogram}s of ~43 KB (dynamic range 10^12, two significant digits) for the change test and
+ * the confidence sequence: recording is O(1) and allocation-free; the confidence interval and the change test are
+ * recomputed every {@code min(128, t/16)} scores (a percentile query walks the histogram, ~2 microseconds).
+ * Peaks over threshold adds {@code 16 warmup + 16 maxPeaks} bytes (12 KB by default) and, per score over the
+ * initial threshold (about one in ten), an O({@code maxPeaks}) insertion and refit. A change event allocates ~160
+ * bytes (the histogram merge); nothing else allocates after warm-up.
  *
  * <h2>Scores of any magnitude</h2>
- * Decisions compare the raw score with the interval. The history, however, records a clamped copy: a histogram
+ * Decisions compare the raw score with the threshold. The history, however, records a clamped copy: a histogram
  * covers a ratio of about 10^12 between its smallest and largest non-zero value, so a recorded score is clamped
  * into {@code [max / 10^10, min * 10^10]} of the non-zero scores since the last reset (and into
  * {@code [1e-200, 1e200]} overall; zero is recorded as zero). Clamping keeps the order of all scores except the
@@ -53,6 +66,35 @@ import org.HdrHistogram.DoubleHistogram;
  */
 public final class AdaptiveThreshold {
 
+    /** How scores become decisions; see the class comment for the guarantee of each. */
+    public enum Method {
+        /**
+         * Extreme-value threshold (generalized Pareto tail over a moving level): ANOMALY or BENIGN for every score
+         * after {@code warmup} scores, about {@code 1 - p} of ordinary scores flagged. The default.
+         */
+        PEAKS_OVER_THRESHOLD,
+        /**
+         * Quantile confidence sequence: no mistake with probability {@code >= 1 - 2a} on a stationary stream, at
+         * the cost of ABSTAIN inside the interval and during a warm-up of {@code ~1/(1-p)^2} scores.
+         */
+        CONFIDENCE_SEQUENCE
+    }
+
+    /** Default target quantile. */
+    public static final double DEFAULT_QUANTILE = 0.99;
+    /** Default confidence parameter. */
+    public static final double DEFAULT_CONFIDENCE = 0.05;
+    /** Default calibration length of peaks over threshold: the warm-up after construction and after each change. */
+    public static final int DEFAULT_WARMUP = 500;
+    /** Default rate of the moving local level that peaks over threshold measures scores against. */
+    public static final double DEFAULT_LEVEL_RATE = 0;
+    /** Default number of recent peaks the generalized Pareto fit uses. */
+    public static final int DEFAULT_MAX_PEAKS = 256;
+    /** Default quantile the change test watches. */
+    public static final double DEFAULT_CHANGE_QUANTILE = 0.5;
+    /** Default block length of the change test. */
+    public static final int DEFAULT_BLOCK_LENGTH = 1024;
+
     private static final long RANGE = 1_000_000_000_000L;
     /** Largest ratio between recorded non-zero scores since a reset; 100x inside what the histograms cover. */
     static final double SPAN = 1e10;
@@ -60,11 +102,14 @@ public final class AdaptiveThreshold {
     static final double FLOOR = 1e-200;
     static final double CEILING = 1e200;
 
+    private final Method method;
     private final double p;
     private final double a;
     private final double changeQuantile;
     private final int blockLength;
     private final boolean detectChanges;
+    /** The extreme-value model (peaks over threshold only); replaced, never half-written, by a restore. */
+    private PeaksOverThreshold pot;
     /** Scores since the last reset; replaced (never half-written) by a restore. */
     private DoubleHistogram all = new DoubleHistogram(RANGE, 2);
     /** Scores of the current change-test block. */
@@ -79,7 +124,8 @@ public final class AdaptiveThreshold {
     private double maxRecorded = 0;
 
     /**
-     * A threshold for quantile {@code p} at confidence {@code a}.
+     * A confidence-sequence threshold ({@link Method#CONFIDENCE_SEQUENCE}) for quantile {@code p} at confidence
+     * {@code a}, as before peaks over threshold existed; {@link #builder()} configures either method.
      *
      * @param p the target quantile, in (0, 1)
      * @param a the error probability of the confidence sequence, in (0, 1)
@@ -89,14 +135,34 @@ public final class AdaptiveThreshold {
      * @throws IllegalArgumentException if a parameter is out of range
      */
     public AdaptiveThreshold(double p, double a, boolean detectChanges, double changeQuantile, int blockLength) {
+        this(Method.CONFIDENCE_SEQUENCE, p, a, detectChanges, changeQuantile, blockLength, DEFAULT_WARMUP,
+                DEFAULT_LEVEL_RATE, DEFAULT_MAX_PEAKS);
+    }
+
+    private AdaptiveThreshold(Method method, double p, double a, boolean detectChanges, double changeQuantile,
+                              int blockLength, int warmup, double levelRate, int maxPeaks) {
+        if (method == null) {
+            throw new IllegalArgumentException("method must not be null");
+        }
         checkQuantile(p);
         checkConfidence(a);
         checkParameters(changeQuantile, blockLength);
+        checkWarmup(warmup);
+        checkLevelRate(levelRate);
+        checkMaxPeaks(maxPeaks);
+        this.method = method;
         this.p = p;
         this.a = a;
         this.detectChanges = detectChanges;
         this.changeQuantile = changeQuantile;
         this.blockLength = blockLength;
+        this.pot = method == Method.PEAKS_OVER_THRESHOLD
+                ? new PeaksOverThreshold(1 - p, warmup, levelRate, maxPeaks) : null;
+    }
+
+    /** A builder; its defaults are peaks over threshold at {@code p = 0.99} with a warm-up of 500 scores. */
+    public static Builder builder() {
+        return new Builder();
     }
 
     private static void checkParameters(double changeQuantile, int blockLength) {
@@ -106,6 +172,27 @@ public final class AdaptiveThreshold {
         if (blockLength < 64) {
             throw new IllegalArgumentException("block length must be >= 64: " + blockLength);
         }
+    }
+
+    private static int checkWarmup(int n) {
+        if (n < 32 || n > 1 << 20) {
+            throw new IllegalArgumentException("warmup must be in [32, 1048576] scores: " + n);
+        }
+        return n;
+    }
+
+    private static double checkLevelRate(double rate) {
+        if (!(rate >= 0 && rate < 1)) {
+            throw new IllegalArgumentException("level rate must be in [0, 1): " + rate);
+        }
+        return rate;
+    }
+
+    private static int checkMaxPeaks(int n) {
+        if (n < 16 || n > 1 << 20) {
+            throw new IllegalArgumentException("max peaks must be in [16, 1048576]: " + n);
+        }
+        return n;
     }
 
     /**
@@ -134,13 +221,20 @@ public final class AdaptiveThreshold {
         return a;
     }
 
-    /** The decision for {@code score} against the current interval. */
+    /**
+     * The decision for {@code score} against the current threshold: above {@link #upper()} ANOMALY; for peaks
+     * over threshold after its warm-up, BENIGN otherwise; for the confidence sequence, BENIGN below
+     * {@link #lower()} and ABSTAIN in between.
+     */
     public Decision decide(double score) {
-        return score > upper ? Decision.ANOMALY : score < lower ? Decision.BENIGN : Decision.ABSTAIN;
+        if (score > upper) {
+            return Decision.ANOMALY;
+        }
+        return score < lower || pot != null && pot.binary() ? Decision.BENIGN : Decision.ABSTAIN;
     }
 
     /**
-     * Records a score; refreshes the interval and runs the change test when due.
+     * Records a score (after its decision); updates the threshold and runs the change test when due.
      *
      * @param score a non-negative score ({@code +Infinity} is recorded as the largest value the history holds)
      * @return whether a change was detected (the history was then reset)
@@ -153,16 +247,30 @@ public final class AdaptiveThreshold {
         double v = recordable(score);
         all.recordValue(v);
         block.recordValue(v);
+        if (pot != null && pot.observe(score, score > upper) && detectChanges) {
+            return burst();
+        }
         boolean changed = false;
         long t = all.getTotalCount();
         if (++sinceRefresh >= Math.min(128, Math.max(1, t / 16))) {
             sinceRefresh = 0;
             changed = detectChanges && changeTest();
-            refresh();
+            if (pot == null) {
+                refresh();
+            }
         }
         if (!changed && block.getTotalCount() >= blockLength) {
             block.reset();
             blockIndex++;
+        }
+        if (pot != null) {
+            if (changed) {
+                // after a fall of the scores the old threshold is a conservative one for the new regime: keep
+                // deciding with it while the model recalibrates, instead of abstaining
+                pot.reset(lastChangeDownward && pot.ready ? pot.threshold() : Double.POSITIVE_INFINITY);
+            }
+            upper = pot.threshold();
+            lower = pot.binary() ? upper : Double.NEGATIVE_INFINITY;
         }
         return changed;
     }
@@ -186,6 +294,9 @@ public final class AdaptiveThreshold {
         maxRecorded = 0;
     }
 
+    /** Whether the median test's last change was a fall of the scores (not part of the state: used at once). */
+    private boolean lastChangeDownward;
+
     private boolean changeTest() {
         double blockA = a / ((double) blockIndex * (blockIndex + 1));
         double blockLow = QuantileConfidence.lower(block, changeQuantile, blockA);
@@ -193,6 +304,7 @@ public final class AdaptiveThreshold {
         double allLow = QuantileConfidence.lower(all, changeQuantile, a);
         double allHigh = QuantileConfidence.upper(all, changeQuantile, a);
         if (blockLow > allHigh || blockHigh < allLow) {
+            lastChangeDownward = blockHigh < allLow;
             changes++;
             all.reset();
             all.add(block);
@@ -208,26 +320,56 @@ public final class AdaptiveThreshold {
         return false;
     }
 
+    /**
+     * Peaks over threshold saw most of the last 64 scores flagged: the distribution has moved (an abrupt shift
+     * flags nearly everything, and the median-based test would need up to a block to see it). The history
+     * restarts empty, so that the median test can later see the scores fall back; the model recalibrates.
+     */
+    private boolean burst() {
+        changes++;
+        all.reset();
+        block.reset();
+        blockIndex++;
+        resetRange();
+        sinceRefresh = 0;
+        pot.reset(Double.POSITIVE_INFINITY);
+        upper = Double.POSITIVE_INFINITY;
+        lower = Double.NEGATIVE_INFINITY;
+        return true;
+    }
+
     private void refresh() {
         lower = QuantileConfidence.lower(all, p, a);
         upper = QuantileConfidence.upper(all, p, a);
     }
 
-    /** Forgets every score (as after a change), keeping the change counter. */
+    /** Forgets every score (as after a change), keeping the change counter; peaks over threshold warms up again. */
     public void reset() {
         all.reset();
         block.reset();
         resetRange();
         sinceRefresh = 0;
-        refresh();
+        if (pot != null) {
+            pot.reset(Double.POSITIVE_INFINITY);
+            upper = Double.POSITIVE_INFINITY;
+            lower = Double.NEGATIVE_INFINITY;
+        } else {
+            refresh();
+        }
     }
 
-    /** The lower end of the current interval ({@code -Infinity} until it is finite). */
+    /**
+     * The lower end of the current interval ({@code -Infinity} until it is finite); for peaks over threshold,
+     * equal to {@link #upper()} once warmed up (a point threshold: at or below it BENIGN).
+     */
     public double lower() {
         return lower;
     }
 
-    /** The upper end of the current interval ({@code +Infinity} until it is finite). */
+    /**
+     * The upper end of the current interval ({@code +Infinity} until it is finite): scores above it are ANOMALY.
+     * For peaks over threshold, the threshold itself, {@code level + z}.
+     */
     public double upper() {
         return upper;
     }
@@ -247,9 +389,31 @@ public final class AdaptiveThreshold {
         return p;
     }
 
-    /** The confidence parameter. */
+    /** The confidence parameter (of the confidence sequence and of the change test). */
     public double confidence() {
         return a;
+    }
+
+    /** The method. */
+    public Method method() {
+        return method;
+    }
+
+    /**
+     * The scores after construction or a reset (or a detected change) before an ANOMALY is possible: the
+     * calibration length for peaks over threshold, {@link QuantileConfidence#scoresUntilFinite} for the
+     * confidence sequence (at least that many: its interval is refreshed every {@code min(128, t/16)} scores).
+     */
+    public long warmup() {
+        return pot != null ? pot.warmup : QuantileConfidence.scoresUntilFinite(p, a);
+    }
+
+    /** Scores still needed before an ANOMALY is possible (0 once the threshold is finite). */
+    public long warmupRemaining() {
+        if (pot != null) {
+            return pot.remainingWarmup();
+        }
+        return upper < Double.POSITIVE_INFINITY ? 0 : Math.max(1, warmup() - scoresSinceReset());
     }
 
     // ------------------------------------------------------------------ state for snapshots
@@ -270,14 +434,16 @@ public final class AdaptiveThreshold {
     public byte[] state() {
         byte[] h1 = encode(all);
         byte[] h2 = encode(block);
-        ByteBuffer out = ByteBuffer.allocate(STATE_FIXED + 4 + h1.length + 4 + h2.length + 4 + 4)
+        byte[] section = pot == null ? new byte[0] : PeaksOverThreshold.writeState(pot);
+        ByteBuffer out = ByteBuffer.allocate(STATE_FIXED + 4 + h1.length + 4 + h2.length + 4 + section.length + 4)
                 .order(ByteOrder.LITTLE_ENDIAN);
-        out.putInt(STATE_MAGIC).putShort(STATE_VERSION).put((byte) 0).put((byte) (detectChanges ? 1 : 0))
+        out.putInt(STATE_MAGIC).putShort(STATE_VERSION).put((byte) method.ordinal())
+                .put((byte) (detectChanges ? 1 : 0))
                 .putDouble(p).putDouble(a).putDouble(changeQuantile).putInt(blockLength).putInt(0)
                 .putDouble(lower).putDouble(upper).putLong(sinceRefresh).putLong(blockIndex).putLong(changes)
                 .putDouble(minRecorded).putDouble(maxRecorded);
         out.putInt(h1.length).put(h1).putInt(h2.length).put(h2);
-        out.putInt(0); // method section: empty for the confidence sequence
+        out.putInt(section.length).put(section); // method section: empty for the confidence sequence
         CRC32C crc = new CRC32C();
         crc.update(out.array(), 0, out.position());
         out.putInt((int) crc.getValue());
@@ -301,7 +467,10 @@ public final class AdaptiveThreshold {
      */
     public static AdaptiveThreshold restore(byte[] state) {
         Decoded d = decodeState(state);
-        AdaptiveThreshold t = new AdaptiveThreshold(d.p, d.a, d.detectChanges, d.changeQuantile, d.blockLength);
+        AdaptiveThreshold t = d.pot == null
+                ? new AdaptiveThreshold(d.p, d.a, d.detectChanges, d.changeQuantile, d.blockLength)
+                : new AdaptiveThreshold(Method.PEAKS_OVER_THRESHOLD, d.p, d.a, d.detectChanges, d.changeQuantile,
+                        d.blockLength, d.pot.warmup, d.pot.levelRate, d.pot.maxPeaks);
         t.apply(d);
         return t;
     }
@@ -316,6 +485,16 @@ public final class AdaptiveThreshold {
      */
     public void restoreState(byte[] bytes) {
         Decoded d = decodeState(bytes);
+        Method m = d.pot == null ? Method.CONFIDENCE_SEQUENCE : Method.PEAKS_OVER_THRESHOLD;
+        if (m != method) {
+            throw new IllegalArgumentException("threshold state of method " + m + ", this threshold uses " + method);
+        }
+        if (pot != null && (d.pot.warmup != pot.warmup || d.pot.levelRate != pot.levelRate
+                || d.pot.maxPeaks != pot.maxPeaks)) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "threshold state for warmup %d, level "
+                    + "rate %s, max peaks %d; this threshold has warmup %d, level rate %s, max peaks %d",
+                    d.pot.warmup, d.pot.levelRate, d.pot.maxPeaks, pot.warmup, pot.levelRate, pot.maxPeaks));
+        }
         if (d.p != p || d.a != a || d.changeQuantile != changeQuantile || d.blockLength != blockLength
                 || d.detectChanges != detectChanges) {
             throw new IllegalArgumentException(String.format(Locale.ROOT, "threshold state for "
@@ -337,12 +516,16 @@ public final class AdaptiveThreshold {
         changes = d.changes;
         minRecorded = d.minRecorded;
         maxRecorded = d.maxRecorded;
+        if (d.pot != null) {
+            pot = d.pot;
+        }
     }
 
     /** A decoded, fully validated state. */
     private record Decoded(double p, double a, double changeQuantile, int blockLength, boolean detectChanges,
                            double lower, double upper, long sinceRefresh, long blockIndex, long changes,
-                           double minRecorded, double maxRecorded, DoubleHistogram all, DoubleHistogram block) {
+                           double minRecorded, double maxRecorded, DoubleHistogram all, DoubleHistogram block,
+                           PeaksOverThreshold pot) {
     }
 
     private static IllegalArgumentException invalid(String problem) {
@@ -380,7 +563,7 @@ public final class AdaptiveThreshold {
                             + ")");
                 }
                 int method = in.get();
-                if (method != 0) {
+                if (method < 0 || method >= Method.values().length) {
                     throw invalid("unknown threshold method " + method);
                 }
                 int flags = in.get();
@@ -429,17 +612,29 @@ public final class AdaptiveThreshold {
             double maxR = in.getDouble();
             DoubleHistogram h1 = decode(in);
             DoubleHistogram h2 = decode(in);
+            PeaksOverThreshold model = null;
             if (!v1) {
                 int methodBytes = in.getInt();
-                if (methodBytes != 0) {
-                    throw invalid("method section of " + methodBytes + " bytes for the confidence sequence");
+                boolean peaks = bytes[6] == Method.PEAKS_OVER_THRESHOLD.ordinal();
+                if (methodBytes < 0 || methodBytes > in.remaining() - 4 || !peaks && methodBytes != 0) {
+                    throw invalid("method section of " + methodBytes + " bytes");
+                }
+                if (peaks) {
+                    int end = in.position() + methodBytes;
+                    try {
+                        model = PeaksOverThreshold.readState(in.slice(in.position(), methodBytes).order(ByteOrder.LITTLE_ENDIAN),
+                                1 - sp);
+                    } catch (IllegalArgumentException e) {
+                        throw invalid(e.getMessage());
+                    }
+                    in.position(end);
                 }
                 in.getInt(); // the checksum, verified above
             }
             if (in.hasRemaining()) {
                 throw invalid(in.remaining() + " trailing bytes");
             }
-            return validate(new Decoded(sp, sa, sq, sb, sd, lo, hi, since, bi, ch, minR, maxR, h1, h2));
+            return validate(new Decoded(sp, sa, sq, sb, sd, lo, hi, since, bi, ch, minR, maxR, h1, h2, model));
         } catch (BufferUnderflowException | IndexOutOfBoundsException e) {
             throw invalid("truncated (" + bytes.length + " bytes)");
         }
@@ -447,6 +642,14 @@ public final class AdaptiveThreshold {
 
     /** Checks every field and the histograms against each other and against what {@link #observe} can reach. */
     private static Decoded validate(Decoded d) {
+        if (d.pot != null) {
+            double threshold = d.pot.threshold();
+            double low = d.pot.binary() ? threshold : Double.NEGATIVE_INFINITY;
+            if (Double.doubleToLongBits(d.upper) != Double.doubleToLongBits(threshold)
+                    || Double.doubleToLongBits(d.lower) != Double.doubleToLongBits(low)) {
+                throw invalid("interval [" + d.lower + ", " + d.upper + "] is not the model's threshold " + threshold);
+            }
+        }
         if (Double.isNaN(d.lower) || Double.isNaN(d.upper) || d.lower > d.upper || d.lower == Double.POSITIVE_INFINITY
                 || d.upper == Double.NEGATIVE_INFINITY) {
             throw invalid("interval [" + d.lower + ", " + d.upper + "]");
@@ -537,6 +740,97 @@ public final class AdaptiveThreshold {
                 throw iae;
             }
             throw invalid("corrupt histogram (" + e + ")");
+        }
+    }
+
+    /**
+     * Configures an {@link AdaptiveThreshold}; every setter validates eagerly, naming the value. Defaults: peaks over
+     * threshold, {@code p = 0.99}, {@code a = 0.05}, warm-up 500 scores, no level tracking (level rate 0), 256 peaks,
+     * change test on (median, blocks of 1024).
+     */
+    public static final class Builder {
+        private Method method = Method.PEAKS_OVER_THRESHOLD;
+        private double quantile = DEFAULT_QUANTILE;
+        private double confidence = DEFAULT_CONFIDENCE;
+        private boolean detectChanges = true;
+        private double changeQuantile = DEFAULT_CHANGE_QUANTILE;
+        private int blockLength = DEFAULT_BLOCK_LENGTH;
+        private int warmup = DEFAULT_WARMUP;
+        private double levelRate = DEFAULT_LEVEL_RATE;
+        private int maxPeaks = DEFAULT_MAX_PEAKS;
+
+        private Builder() {
+        }
+
+        /** The method (default {@link Method#PEAKS_OVER_THRESHOLD}). */
+        public Builder method(Method m) {
+            if (m == null) {
+                throw new IllegalArgumentException("method must not be null");
+            }
+            this.method = m;
+            return this;
+        }
+
+        /** The target quantile {@code p} in (0, 1) (default 0.99); peaks over threshold flags {@code ~1 - p}. */
+        public Builder quantile(double p) {
+            this.quantile = checkQuantile(p);
+            return this;
+        }
+
+        /** The confidence parameter {@code a} in (0, 1) (default 0.05) of the change test and the confidence sequence. */
+        public Builder confidence(double a) {
+            this.confidence = checkConfidence(a);
+            return this;
+        }
+
+        /** Run the change test (default true). */
+        public Builder detectChanges(boolean detect) {
+            this.detectChanges = detect;
+            return this;
+        }
+
+        /** The quantile the change test watches, in (0, 1) (default 0.5, the median). */
+        public Builder changeQuantile(double q) {
+            checkParameters(q, DEFAULT_BLOCK_LENGTH);
+            this.changeQuantile = q;
+            return this;
+        }
+
+        /** The change test's block length, at least 64 (default 1024). */
+        public Builder blockLength(int n) {
+            checkParameters(DEFAULT_CHANGE_QUANTILE, n);
+            this.blockLength = n;
+            return this;
+        }
+
+        /**
+         * Peaks over threshold: the scores that calibrate it after construction and after each detected change,
+         * in [32, 2^20] (default 500); no ANOMALY before.
+         */
+        public Builder warmup(int n) {
+            this.warmup = checkWarmup(n);
+            return this;
+        }
+
+        /**
+         * Peaks over threshold: the rate of the moving local level subtracted from each score (DSPOT), in [0, 1);
+         * 0 (the default) measures raw scores.
+         */
+        public Builder levelRate(double rate) {
+            this.levelRate = checkLevelRate(rate);
+            return this;
+        }
+
+        /** Peaks over threshold: how many recent peaks the tail fit uses, in [16, 2^20] (default 256). */
+        public Builder maxPeaks(int n) {
+            this.maxPeaks = checkMaxPeaks(n);
+            return this;
+        }
+
+        /** Builds the threshold. */
+        public AdaptiveThreshold build() {
+            return new AdaptiveThreshold(method, quantile, confidence, detectChanges, changeQuantile, blockLength,
+                    warmup, levelRate, maxPeaks);
         }
     }
 }

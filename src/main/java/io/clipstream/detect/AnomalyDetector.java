@@ -15,7 +15,9 @@ import java.util.zip.CRC32C;
 
 /**
  * Turns an estimator's scores into decisions whose threshold follows drift. Per sample: score it against the
- * current estimate, decide against the {@link AdaptiveThreshold} (ANOMALY / BENIGN / ABSTAIN, with the interval),
+ * current estimate, decide against the {@link AdaptiveThreshold} (ANOMALY / BENIGN / ABSTAIN, with the threshold;
+ * by default peaks over threshold, which can flag from the 501st sample on and abstains only while it calibrates:
+ * its first 500 samples, and 500 after an upward change),
  * record the score (running the change test), then update the estimator, unless the sample was decided an anomaly
  * and {@link Builder#skipUpdateOnAnomaly(boolean)} is on. Updating on every sample is the default: clipping
  * already caps what one sample can do to the estimate, and skipping can freeze the estimate after an abrupt change
@@ -44,8 +46,7 @@ public final class AnomalyDetector {
     private long abstained;
 
     private AnomalyDetector(Builder b) {
-        this(b.estimator, new AdaptiveThreshold(b.quantile, b.confidence, b.detectChanges, b.changeQuantile,
-                b.blockLength), b.skipUpdateOnAnomaly);
+        this(b.estimator, b.threshold.build(), b.skipUpdateOnAnomaly);
     }
 
     private AnomalyDetector(Estimator estimator, AdaptiveThreshold threshold, boolean skipUpdateOnAnomaly) {
@@ -428,15 +429,15 @@ public final class AnomalyDetector {
         return threshold.changes();
     }
 
-    /** Builds an {@link AnomalyDetector}; every setter validates eagerly. */
+    /**
+     * Builds an {@link AnomalyDetector}; every setter validates eagerly, naming the value. The threshold's defaults
+     * are {@link AdaptiveThreshold#builder()}'s: peaks over threshold at {@code p = 0.99}, first ANOMALY possible
+     * after 500 samples (and 500 after each detected change).
+     */
     public static final class Builder {
         private final Estimator estimator;
-        private double quantile = 0.99;
-        private double confidence = 0.05;
+        private final AdaptiveThreshold.Builder threshold = AdaptiveThreshold.builder();
         private boolean skipUpdateOnAnomaly;
-        private boolean detectChanges = true;
-        private double changeQuantile = 0.5;
-        private int blockLength = 1024;
 
         private Builder(Estimator estimator) {
             if (estimator == null) {
@@ -448,15 +449,42 @@ public final class AnomalyDetector {
             this.estimator = estimator;
         }
 
-        /** The target quantile {@code p} in (0, 1) (default 0.99): scores above it are anomalies. */
-        public Builder quantile(double p) {
-            this.quantile = AdaptiveThreshold.checkQuantile(p);
+        /**
+         * How scores become decisions (default {@link AdaptiveThreshold.Method#PEAKS_OVER_THRESHOLD}); see
+         * {@link AdaptiveThreshold} for the guarantee of each.
+         */
+        public Builder method(AdaptiveThreshold.Method method) {
+            threshold.method(method);
             return this;
         }
 
-        /** The confidence parameter {@code a} in (0, 1) (default 0.05). */
+        /** The target quantile {@code p} in (0, 1) (default 0.99): scores above it are anomalies. */
+        public Builder quantile(double p) {
+            threshold.quantile(p);
+            return this;
+        }
+
+        /** The confidence parameter {@code a} in (0, 1) (default 0.05) of the change test and the confidence sequence. */
         public Builder confidence(double a) {
-            this.confidence = AdaptiveThreshold.checkConfidence(a);
+            threshold.confidence(a);
+            return this;
+        }
+
+        /** Peaks over threshold: samples that calibrate the threshold, in [32, 2^20] (default 500). */
+        public Builder warmup(int n) {
+            threshold.warmup(n);
+            return this;
+        }
+
+        /** Peaks over threshold: the rate of the moving level subtracted from scores, in [0, 1) (default 0, off). */
+        public Builder levelRate(double rate) {
+            threshold.levelRate(rate);
+            return this;
+        }
+
+        /** Peaks over threshold: recent peaks kept for the tail fit, in [16, 2^20] (default 256). */
+        public Builder maxPeaks(int n) {
+            threshold.maxPeaks(n);
             return this;
         }
 
@@ -468,25 +496,19 @@ public final class AnomalyDetector {
 
         /** Run the change test (default true). */
         public Builder detectChanges(boolean detect) {
-            this.detectChanges = detect;
+            threshold.detectChanges(detect);
             return this;
         }
 
         /** The quantile the change test watches (default 0.5, the median). */
         public Builder changeQuantile(double q) {
-            if (!(q > 0 && q < 1)) {
-                throw new IllegalArgumentException("change quantile must be in (0, 1): " + q);
-            }
-            this.changeQuantile = q;
+            threshold.changeQuantile(q);
             return this;
         }
 
         /** The change test's block length (default 1024, at least 64). */
         public Builder blockLength(int n) {
-            if (n < 64) {
-                throw new IllegalArgumentException("block length must be >= 64: " + n);
-            }
-            this.blockLength = n;
+            threshold.blockLength(n);
             return this;
         }
 

@@ -35,9 +35,9 @@ import java.util.Objects;
  * <h2>Decisions</h2>
  * A key's score is divided by its own tracked median score: the result {@code level} says how unusual the
  * sample is <em>for that key</em>, in units of the key's typical deviation. One {@link AdaptiveThreshold} per store
- * (the quantile confidence sequence for the target quantile {@code p}, with its change test) decides on the
- * levels of all keys. This pools evidence across keys, which a per-key threshold could not do in bounded memory
- * (a quantile interval needs thousands of scores), and it is exact when the keys' score distributions differ by
+ * (peaks over threshold for the risk {@code 1 - p}, with its change test; ANOMALY possible after 500 levels)
+ * decides on the levels of all keys. This pools evidence across keys, which a per-key threshold could not do in
+ * bounded memory (a tail fit needs hundreds of scores), and it is exact when the keys' score distributions differ by
  * scale only; keys whose shapes differ are compared by their scale-free level. Until a key has {@code warmup}
  * samples its decisions are ABSTAIN and its levels are kept out of the threshold.
  *
@@ -164,8 +164,9 @@ public final class KeyedStore implements AutoCloseable {
             free[i] = maxKeys - 1 - i;
         }
         this.freeTop = maxKeys;
+        // peaks over threshold (the library's default): the first ANOMALY after 500 levels, not ~300,000
         this.threshold = threshold != null ? threshold
-                : new AdaptiveThreshold(quantile, confidence, true, 0.5, 1024);
+                : AdaptiveThreshold.builder().quantile(quantile).confidence(confidence).build();
     }
 
     /** A builder for stores of {@code dimension}-dimensional samples. */

@@ -164,4 +164,106 @@ class ThresholdStateTest {
         assertThrows(IllegalArgumentException.class, () -> th.restoreState(new byte[3]));
         assertThrows(IllegalArgumentException.class, () -> AdaptiveThreshold.restore(new byte[200]));
     }
+
+    /** Per-sample processing allocates nothing after warm-up, with either method (a child JVM, as AllocationProbe). */
+    @Test
+    void processingAllocatesNothingAfterWarmup() throws Exception {
+        String javaCommand = ProcessHandle.current().info().command().orElseThrow();
+        Process p = new ProcessBuilder(javaCommand, "--add-modules", "jdk.incubator.vector", "-cp",
+                System.getProperty("java.class.path"), DetectorAllocationProbe.class.getName()).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        String err = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), err);
+        String[] bytes = out.substring(out.lastIndexOf('=') + 1).split(" ");
+        assertTrue(Double.parseDouble(bytes[0]) < 0.01, "peaks over threshold: " + out);
+        assertTrue(Double.parseDouble(bytes[1]) < 0.01, "confidence sequence: " + out);
+    }
+
+    private static AdaptiveThreshold trainedPot(long seed, int n, AdaptiveThreshold.Builder b) {
+        AdaptiveThreshold th = b.build();
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int i = 0; i < n; i++) {
+            double s = -Math.log1p(-r.nextDouble()) * (i < n / 2 ? 1 : 3) + (r.nextDouble() < 0.03 ? 40 : 0);
+            th.decide(s);
+            th.observe(s);
+        }
+        return th;
+    }
+
+    @Test
+    void peaksOverThresholdStatesRoundTripInEveryPhase() {
+        for (int n : new int[] {0, 17, 499, 500, 501, 2500, 9000}) {
+            for (AdaptiveThreshold.Builder b : new AdaptiveThreshold.Builder[] {AdaptiveThreshold.builder(),
+                AdaptiveThreshold.builder().quantile(0.999).levelRate(0.01).warmup(64).maxPeaks(16).blockLength(64)}) {
+                AdaptiveThreshold th = trainedPot(n, n, b);
+                byte[] state = th.state();
+                AdaptiveThreshold copy = AdaptiveThreshold.restore(state);
+                assertEquals(AdaptiveThreshold.Method.PEAKS_OVER_THRESHOLD, copy.method());
+                assertArrayEquals(state, copy.state(), "after " + n);
+                assertEquals(fingerprint(th, n + 1), fingerprint(copy, n + 1), "after " + n);
+                AdaptiveThreshold same = b.build();
+                same.restoreState(state);
+                assertArrayEquals(state, same.state());
+                AdaptiveThreshold other = AdaptiveThreshold.builder().warmup(600).build();
+                String before = Arrays.toString(other.state());
+                assertThrows(IllegalArgumentException.class, () -> other.restoreState(state));
+                assertEquals(before, Arrays.toString(other.state()));
+                AdaptiveThreshold cs = new AdaptiveThreshold(0.99, 0.05, true, 0.5, 1024);
+                assertThrows(IllegalArgumentException.class, () -> cs.restoreState(state));
+            }
+        }
+    }
+
+    /**
+     * Seeded fuzz of threshold states of both methods: bit flips, truncations, extensions and checksum-valid field
+     * edits. Only IllegalArgumentException escapes; whatever restores is usable (takes scores of any magnitude)
+     * and continues exactly as a second restore of its own state.
+     */
+    @Test
+    void fuzzedStatesThrowOnlyIllegalArgumentAndWhatRestoresIsUsable() {
+        byte[][] seeds = {
+            trainedPot(1, 3000, AdaptiveThreshold.builder()).state(),
+            trainedPot(2, 300, AdaptiveThreshold.builder()).state(),
+            trainedPot(3, 2000, AdaptiveThreshold.builder().levelRate(0.05).warmup(100).maxPeaks(32)).state(),
+            trained(4, 5000).state(),
+        };
+        SplittableRandom r = new SplittableRandom(77);
+        long deadline = System.nanoTime() + 4_000_000_000L;
+        int tries = 0;
+        int restored = 0;
+        while (tries < 8000 && System.nanoTime() < deadline) {
+            tries++;
+            byte[] d = DetectorSnapshotTest.mutate(seeds[r.nextInt(seeds.length)], r);
+            if (d.length >= 8) {
+                // the detector fuzzer fixes the detector's checksums; here the state's own is the last four bytes
+                ByteBuffer.wrap(d).order(ByteOrder.LITTLE_ENDIAN).putInt(d.length - 4,
+                        DetectorSnapshotTest.crc(d, 0, d.length - 4));
+                if (r.nextInt(4) == 0) {
+                    d[r.nextInt(d.length)] ^= 1; // and sometimes a flip the checksum catches
+                }
+            }
+            AdaptiveThreshold th;
+            try {
+                th = AdaptiveThreshold.restore(d);
+            } catch (IllegalArgumentException expected) {
+                continue;
+            } catch (RuntimeException | Error e) {
+                throw new AssertionError("mutation " + tries + " threw " + e, e);
+            }
+            restored++;
+            try {
+                AdaptiveThreshold again = AdaptiveThreshold.restore(th.state());
+                assertEquals(fingerprint(th, 9), fingerprint(again, 9), "mutation " + tries);
+                for (double s : new double[] {0, 1e-300, 1, 1e300, Double.MAX_VALUE, Double.POSITIVE_INFINITY}) {
+                    th.decide(s);
+                    th.observe(s);
+                }
+                AdaptiveThreshold.restore(th.state());
+            } catch (RuntimeException e) {
+                throw new AssertionError("mutation " + tries + " restored into an unusable threshold: " + e, e);
+            }
+        }
+        assertTrue(tries >= 300, "only " + tries + " mutations");
+        assertTrue(restored > 0, "no mutation restored");
+    }
 }

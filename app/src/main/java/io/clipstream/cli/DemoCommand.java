@@ -49,7 +49,7 @@ final class DemoCommand implements Callable<Integer> {
     double[] loudDistances;
 
     @Option(names = "--quantile", description = "detectors' target quantile p (default: ${DEFAULT-VALUE})",
-            defaultValue = "0.9")
+            defaultValue = "0.99")
     double quantile;
 
     @Option(names = "--confidence", description = "detectors' confidence a (default: ${DEFAULT-VALUE})",

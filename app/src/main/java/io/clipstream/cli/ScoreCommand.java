@@ -9,6 +9,7 @@ import io.clipstream.LinearRegression;
 import io.clipstream.LogisticRegression;
 import io.clipstream.MeanEstimator;
 import io.clipstream.StepSize;
+import io.clipstream.detect.AdaptiveThreshold;
 import io.clipstream.detect.AnomalyDetector;
 import io.clipstream.detect.Outcome;
 import java.io.IOException;
@@ -44,10 +45,15 @@ import picocli.CommandLine.Spec;
             "Input is UTF-8 RFC 4180 CSV (quoted fields, a byte-order mark); blank lines are ignored.",
             "Tasks: mean (score = distance to the running robust mean), linear (|residual| against the label",
             "column), logistic (log loss; labels 0/1). A bad row stops with an error naming its line, unless",
-            "--skip-bad, which writes 'NaN,NaN,NaN,SKIPPED' for it and reports the count at the end."})
+            "--skip-bad, which writes 'NaN,NaN,NaN,SKIPPED' for it and reports the count at the end.",
+            "Thresholds: --threshold pot (default; peaks over threshold: ABSTAIN for the first --warmup rows, 500,",
+            "then ANOMALY or BENIGN, about 1 - p of ordinary rows flagged) or cs (confidence sequence: no mistake",
+            "with probability 1 - 2a, ABSTAIN inside its interval and for ~1/(1-p)^2 rows)."})
 final class ScoreCommand implements Callable<Integer> {
 
     enum TaskOption { mean, linear, logistic }
+
+    enum ThresholdOption { pot, cs }
 
     @Spec
     CommandSpec spec;
@@ -85,6 +91,14 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Option(names = "--confidence", description = "confidence a (default: ${DEFAULT-VALUE})", defaultValue = "0.05")
     double confidence;
+
+    @Option(names = "--threshold", description = "pot (peaks over threshold) or cs (confidence sequence) "
+            + "(default: ${DEFAULT-VALUE})", defaultValue = "pot")
+    ThresholdOption threshold;
+
+    @Option(names = "--warmup", description = "pot: rows that calibrate the threshold before the first ANOMALY, "
+            + "and again after each detected change (default: ${DEFAULT-VALUE})", defaultValue = "500")
+    int warmup;
 
     @Option(names = "--half-life", description = "mean: step half-life in samples (default: the library's, 300)")
     Double halfLife;
@@ -128,6 +142,9 @@ final class ScoreCommand implements Callable<Integer> {
             } catch (Main.UserException e) {
                 throw Main.usage(spec, e.getMessage());
             }
+        }
+        if (warmup < 32 || warmup > 1 << 20) {
+            throw Main.usage(spec, "--warmup must be in [32, 1048576]: " + warmup);
         }
         boolean stdin = file == null || file.equals("-");
         InputStream in = stdin ? System.in : Files.newInputStream(Path.of(file));
@@ -383,7 +400,10 @@ final class ScoreCommand implements Callable<Integer> {
                 yield b.buildLogistic();
             }
         };
-        detector = AnomalyDetector.builder(e).quantile(quantile).confidence(confidence).build();
+        detector = AnomalyDetector.builder(e).quantile(quantile).confidence(confidence)
+                .method(threshold == ThresholdOption.cs ? AdaptiveThreshold.Method.CONFIDENCE_SEQUENCE
+                        : AdaptiveThreshold.Method.PEAKS_OVER_THRESHOLD)
+                .warmup(warmup).build();
     }
 
     static int[] allBut(int fields, Integer label) {

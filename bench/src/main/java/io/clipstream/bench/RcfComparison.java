@@ -29,7 +29,7 @@ import jdk.incubator.vector.FloatVector;
  * io.clipstream.bench.RcfComparison [options]} with a JDK 25 {@code java}.
  *
  * <p>Options: {@code --dims 16,64,256}, {@code --samples 40000}, {@code --seed 7} (the demo's), {@code --quantile
- * 0.9} and {@code --confidence 0.05} (the demo's detector settings), {@code --out FILE} (default
+ * 0.99} and {@code --confidence 0.05} (the demo's detector settings), {@code --out FILE} (default
  * {@code <bench.resultDir or target>/rcf-comparison.md}).
  *
  * <h2>What runs</h2>
@@ -241,12 +241,14 @@ public final class RcfComparison {
 
     /**
      * The detector's online rule over recorded scores: an {@link AdaptiveThreshold} with the detector's defaults
-     * (change test on, median, blocks of 1024); decide against the current interval, then record the score.
+     * (peaks over threshold, change test on, median, blocks of 1024); decide, then record the score.
      *
      * @return the number of changes the test detected
      */
     private static long threshold(double[] scores, Options options, boolean[] flags, boolean[] abstained) {
-        AdaptiveThreshold threshold = new AdaptiveThreshold(options.quantile(), options.confidence(), true, 0.5, 1024);
+        // the detector's own threshold: AdaptiveThreshold.builder() defaults are AnomalyDetector.builder()'s
+        AdaptiveThreshold threshold = AdaptiveThreshold.builder().quantile(options.quantile())
+                .confidence(options.confidence()).build();
         for (int t = 0; t < scores.length; t++) {
             Decision decision = threshold.decide(scores[t]);
             flags[t] = decision == Decision.ANOMALY;
