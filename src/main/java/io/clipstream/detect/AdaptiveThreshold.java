@@ -1,7 +1,11 @@
 package io.clipstream.detect;
 
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.zip.CRC32C;
 import java.util.zip.DataFormatException;
 import org.HdrHistogram.DoubleHistogram;
 
@@ -61,8 +65,10 @@ public final class AdaptiveThreshold {
     private final double changeQuantile;
     private final int blockLength;
     private final boolean detectChanges;
-    private final DoubleHistogram all = new DoubleHistogram(RANGE, 2);
-    private final DoubleHistogram block = new DoubleHistogram(RANGE, 2);
+    /** Scores since the last reset; replaced (never half-written) by a restore. */
+    private DoubleHistogram all = new DoubleHistogram(RANGE, 2);
+    /** Scores of the current change-test block. */
+    private DoubleHistogram block = new DoubleHistogram(RANGE, 2);
     private double lower = Double.NEGATIVE_INFINITY;
     private double upper = Double.POSITIVE_INFINITY;
     private long sinceRefresh;
@@ -85,17 +91,21 @@ public final class AdaptiveThreshold {
     public AdaptiveThreshold(double p, double a, boolean detectChanges, double changeQuantile, int blockLength) {
         checkQuantile(p);
         checkConfidence(a);
+        checkParameters(changeQuantile, blockLength);
+        this.p = p;
+        this.a = a;
+        this.detectChanges = detectChanges;
+        this.changeQuantile = changeQuantile;
+        this.blockLength = blockLength;
+    }
+
+    private static void checkParameters(double changeQuantile, int blockLength) {
         if (!(changeQuantile > 0 && changeQuantile < 1)) {
             throw new IllegalArgumentException("change quantile must be in (0, 1): " + changeQuantile);
         }
         if (blockLength < 64) {
             throw new IllegalArgumentException("block length must be >= 64: " + blockLength);
         }
-        this.p = p;
-        this.a = a;
-        this.detectChanges = detectChanges;
-        this.changeQuantile = changeQuantile;
-        this.blockLength = blockLength;
     }
 
     /**
@@ -244,47 +254,171 @@ public final class AdaptiveThreshold {
 
     // ------------------------------------------------------------------ state for snapshots
 
-    private static final int STATE_MAGIC = 0x434C5448; // "CLTH"
+    /** Magic of the version-1 state (no version field, no checksum); still read. */
+    static final int STATE_MAGIC_V1 = 0x434C5448;
+    /** Magic of the versioned states, bytes "CLTS". */
+    static final int STATE_MAGIC = 0x53544C43;
+    static final short STATE_VERSION = 2;
+    /** Most scores a restored history may hold: far beyond any stream, far below where counts overflow. */
+    static final long MAX_COUNT = 1L << 60;
 
     /**
-     * The complete state (parameters, interval, counters and both histograms, compressed) as bytes, for
-     * snapshots of the structures that own a threshold. Allocates.
+     * The complete state (parameters, interval, counters and both histograms, compressed) as bytes, for snapshots
+     * of the structures that own a threshold: format version 2, little-endian, CRC32C-checked (see
+     * {@link #restoreState}). Allocates.
      */
     public byte[] state() {
-        ByteBuffer a = ByteBuffer.allocate(all.getNeededByteBufferCapacity() + 64);
-        int allBytes = all.encodeIntoCompressedByteBuffer(a);
-        ByteBuffer b = ByteBuffer.allocate(block.getNeededByteBufferCapacity() + 64);
-        int blockBytes = block.encodeIntoCompressedByteBuffer(b);
-        ByteBuffer out = ByteBuffer.allocate(4 + 8 * 3 + 4 + 1 + 8 * 2 + 8 * 3 + 8 * 2 + 4 + allBytes + 4 + blockBytes)
+        byte[] h1 = encode(all);
+        byte[] h2 = encode(block);
+        ByteBuffer out = ByteBuffer.allocate(STATE_FIXED + 4 + h1.length + 4 + h2.length + 4 + 4)
                 .order(ByteOrder.LITTLE_ENDIAN);
-        out.putInt(STATE_MAGIC).putDouble(p).putDouble(this.a).putDouble(changeQuantile).putInt(blockLength)
-                .put((byte) (detectChanges ? 1 : 0)).putDouble(lower).putDouble(upper).putLong(sinceRefresh)
-                .putLong(blockIndex).putLong(changes).putDouble(minRecorded).putDouble(maxRecorded);
-        out.putInt(allBytes).put(a.array(), 0, allBytes).putInt(blockBytes).put(b.array(), 0, blockBytes);
+        out.putInt(STATE_MAGIC).putShort(STATE_VERSION).put((byte) 0).put((byte) (detectChanges ? 1 : 0))
+                .putDouble(p).putDouble(a).putDouble(changeQuantile).putInt(blockLength).putInt(0)
+                .putDouble(lower).putDouble(upper).putLong(sinceRefresh).putLong(blockIndex).putLong(changes)
+                .putDouble(minRecorded).putDouble(maxRecorded);
+        out.putInt(h1.length).put(h1).putInt(h2.length).put(h2);
+        out.putInt(0); // method section: empty for the confidence sequence
+        CRC32C crc = new CRC32C();
+        crc.update(out.array(), 0, out.position());
+        out.putInt((int) crc.getValue());
         return out.array();
     }
 
+    /** Bytes before the first histogram in version 2. */
+    private static final int STATE_FIXED = 96;
+
+    private static byte[] encode(DoubleHistogram h) {
+        ByteBuffer b = ByteBuffer.allocate(h.getNeededByteBufferCapacity() + 64);
+        int n = h.encodeIntoCompressedByteBuffer(b);
+        return Arrays.copyOf(b.array(), n);
+    }
+
     /**
-     * Restores a {@link #state()} of a threshold with the same parameters; on any error nothing changes.
+     * A threshold built from a {@link #state()}, with the parameters the state holds.
      *
-     * @throws IllegalArgumentException if the bytes are malformed or were written with other parameters
+     * @throws IllegalArgumentException if the bytes are null, truncated, corrupt (checksum), of an unknown version,
+     *     or hold a field out of range (the message names it)
+     */
+    public static AdaptiveThreshold restore(byte[] state) {
+        Decoded d = decodeState(state);
+        AdaptiveThreshold t = new AdaptiveThreshold(d.p, d.a, d.detectChanges, d.changeQuantile, d.blockLength);
+        t.apply(d);
+        return t;
+    }
+
+    /**
+     * Restores a {@link #state()} of a threshold with the same parameters. Reads the current format (version 2,
+     * checksummed) and version 1 (no checksum). Everything is decoded and validated before anything changes: on
+     * any error this threshold is left exactly as it was.
+     *
+     * @throws IllegalArgumentException if the bytes are null, truncated, corrupt, hold a field out of range, or
+     *     were written with other parameters (the message names the problem)
      */
     public void restoreState(byte[] bytes) {
+        Decoded d = decodeState(bytes);
+        if (d.p != p || d.a != a || d.changeQuantile != changeQuantile || d.blockLength != blockLength
+                || d.detectChanges != detectChanges) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "threshold state for "
+                    + "p=%s a=%s change quantile %s block %d changes %s, this threshold has p=%s a=%s change "
+                    + "quantile %s block %d changes %s", d.p, d.a, d.changeQuantile, d.blockLength,
+                    d.detectChanges, p, a, changeQuantile, blockLength, detectChanges));
+        }
+        apply(d);
+    }
+
+    /** Swaps the decoded state in; cannot fail. */
+    private void apply(Decoded d) {
+        all = d.all;
+        block = d.block;
+        lower = d.lower;
+        upper = d.upper;
+        sinceRefresh = d.sinceRefresh;
+        blockIndex = d.blockIndex;
+        changes = d.changes;
+        minRecorded = d.minRecorded;
+        maxRecorded = d.maxRecorded;
+    }
+
+    /** A decoded, fully validated state. */
+    private record Decoded(double p, double a, double changeQuantile, int blockLength, boolean detectChanges,
+                           double lower, double upper, long sinceRefresh, long blockIndex, long changes,
+                           double minRecorded, double maxRecorded, DoubleHistogram all, DoubleHistogram block) {
+    }
+
+    private static IllegalArgumentException invalid(String problem) {
+        return new IllegalArgumentException("invalid threshold state: " + problem);
+    }
+
+    private static Decoded decodeState(byte[] bytes) {
+        if (bytes == null) {
+            throw new IllegalArgumentException("threshold state must not be null");
+        }
         try {
             ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-            if (in.getInt() != STATE_MAGIC) {
-                throw new IllegalArgumentException("not a threshold state");
+            if (bytes.length < 4) {
+                throw invalid("truncated: " + bytes.length + " bytes");
             }
-            double sp = in.getDouble();
-            double sa = in.getDouble();
-            double sq = in.getDouble();
-            int sb = in.getInt();
-            boolean sd = in.get() != 0;
-            if (sp != p || sa != a || sq != changeQuantile || sb != blockLength || sd != detectChanges) {
-                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "threshold state for "
-                        + "p=%s a=%s change quantile %s block %d changes %s, this threshold has p=%s a=%s change "
-                        + "quantile %s block %d changes %s", sp, sa, sq, sb, sd, p, a, changeQuantile, blockLength,
-                        detectChanges));
+            int magic = in.getInt();
+            boolean v1 = magic == STATE_MAGIC_V1;
+            if (!v1) {
+                if (magic != STATE_MAGIC) {
+                    throw invalid("not a threshold state (magic 0x" + Integer.toHexString(magic) + ")");
+                }
+                if (bytes.length < STATE_FIXED + 4) {
+                    throw invalid("truncated: " + bytes.length + " bytes");
+                }
+                CRC32C crc = new CRC32C();
+                crc.update(bytes, 0, bytes.length - 4);
+                int stored = in.getInt(bytes.length - 4);
+                if (stored != (int) crc.getValue()) {
+                    throw invalid("checksum mismatch (stored 0x" + Integer.toHexString(stored) + ", computed 0x"
+                            + Integer.toHexString((int) crc.getValue()) + "): the bytes are corrupt");
+                }
+                short version = in.getShort();
+                if (version != STATE_VERSION) {
+                    throw invalid("unsupported version " + version + " (this library reads 1 and " + STATE_VERSION
+                            + ")");
+                }
+                int method = in.get();
+                if (method != 0) {
+                    throw invalid("unknown threshold method " + method);
+                }
+                int flags = in.get();
+                if ((flags & ~1) != 0) {
+                    throw invalid("unknown flags 0x" + Integer.toHexString(flags & 0xFF));
+                }
+            }
+            double sp;
+            double sa;
+            double sq;
+            int sb;
+            boolean sd;
+            if (v1) {
+                sp = in.getDouble();
+                sa = in.getDouble();
+                sq = in.getDouble();
+                sb = in.getInt();
+                int flag = in.get();
+                if (flag != 0 && flag != 1) {
+                    throw invalid("change-test flag " + flag);
+                }
+                sd = flag == 1;
+            } else {
+                sd = (bytes[7] & 1) != 0;
+                sp = in.getDouble();
+                sa = in.getDouble();
+                sq = in.getDouble();
+                sb = in.getInt();
+                if (in.getInt() != 0) {
+                    throw invalid("reserved field is not zero");
+                }
+            }
+            try {
+                checkQuantile(sp);
+                checkConfidence(sa);
+                checkParameters(sq, sb);
+            } catch (IllegalArgumentException e) {
+                throw invalid(e.getMessage());
             }
             double lo = in.getDouble();
             double hi = in.getDouble();
@@ -295,38 +429,114 @@ public final class AdaptiveThreshold {
             double maxR = in.getDouble();
             DoubleHistogram h1 = decode(in);
             DoubleHistogram h2 = decode(in);
-            if (in.hasRemaining()) {
-                throw new IllegalArgumentException(in.remaining() + " trailing bytes");
+            if (!v1) {
+                int methodBytes = in.getInt();
+                if (methodBytes != 0) {
+                    throw invalid("method section of " + methodBytes + " bytes for the confidence sequence");
+                }
+                in.getInt(); // the checksum, verified above
             }
-            all.reset();
-            all.add(h1);
-            block.reset();
-            block.add(h2);
-            lower = lo;
-            upper = hi;
-            sinceRefresh = since;
-            blockIndex = bi;
-            changes = ch;
-            minRecorded = minR;
-            maxRecorded = maxR;
-        } catch (java.nio.BufferUnderflowException e) {
-            throw new IllegalArgumentException("threshold state truncated", e);
+            if (in.hasRemaining()) {
+                throw invalid(in.remaining() + " trailing bytes");
+            }
+            return validate(new Decoded(sp, sa, sq, sb, sd, lo, hi, since, bi, ch, minR, maxR, h1, h2));
+        } catch (BufferUnderflowException | IndexOutOfBoundsException e) {
+            throw invalid("truncated (" + bytes.length + " bytes)");
         }
     }
 
+    /** Checks every field and the histograms against each other and against what {@link #observe} can reach. */
+    private static Decoded validate(Decoded d) {
+        if (Double.isNaN(d.lower) || Double.isNaN(d.upper) || d.lower > d.upper || d.lower == Double.POSITIVE_INFINITY
+                || d.upper == Double.NEGATIVE_INFINITY) {
+            throw invalid("interval [" + d.lower + ", " + d.upper + "]");
+        }
+        if (d.sinceRefresh < 0 || d.sinceRefresh >= 128) {
+            throw invalid("scores since the last refresh " + d.sinceRefresh + " (must be in [0, 128))");
+        }
+        if (d.blockIndex < 1 || d.blockIndex > MAX_COUNT || d.changes < 0 || d.changes >= d.blockIndex) {
+            throw invalid("block index " + d.blockIndex + " and changes " + d.changes
+                    + " (need 0 <= changes < block index <= 2^60)");
+        }
+        long total = d.all.getTotalCount();
+        long inBlock = d.block.getTotalCount();
+        if (total < 0 || total > MAX_COUNT || inBlock < 0 || inBlock > total || inBlock >= d.blockLength) {
+            throw invalid("history of " + total + " scores with " + inBlock + " in the current block (block length "
+                    + d.blockLength + ")");
+        }
+        boolean empty = total == d.all.getCountAtValue(0);
+        if (empty) {
+            if (d.minRecorded != Double.POSITIVE_INFINITY || d.maxRecorded != 0) {
+                throw invalid("recorded range [" + d.minRecorded + ", " + d.maxRecorded + "] of a history without "
+                        + "non-zero scores");
+            }
+        } else {
+            if (!(d.minRecorded >= FLOOR && d.maxRecorded <= CEILING && d.minRecorded <= d.maxRecorded
+                    && d.maxRecorded <= d.minRecorded * SPAN * 1.0001)) {
+                throw invalid("recorded range [" + d.minRecorded + ", " + d.maxRecorded + "]");
+            }
+            // every recorded value lies in the recorded range, up to the histograms' 1% rounding
+            for (DoubleHistogram h : new DoubleHistogram[] {d.all, d.block}) {
+                if (h.getTotalCount() == h.getCountAtValue(0)) {
+                    continue;
+                }
+                double lowest = h.getMinNonZeroValue();
+                double highest = h.getMaxValue();
+                if (!(lowest >= d.minRecorded / 1.05 && highest <= d.maxRecorded * 1.05)) {
+                    throw invalid("histogram values [" + lowest + ", " + highest + "] outside the recorded range ["
+                            + d.minRecorded + ", " + d.maxRecorded + "]");
+                }
+            }
+        }
+        if (d.block.getTotalCount() > 0 && d.block.getTotalCount() > d.block.getCountAtValue(0) && empty) {
+            throw invalid("block holds scores the history does not");
+        }
+        return d;
+    }
+
+    /**
+     * Decodes one histogram and checks that it is one the threshold could have written: the same range and
+     * precision (so that later values fit, where a wider one made HdrHistogram throw inside {@link #observe}), and
+     * values inside what the threshold records. The decoded histogram itself is used (not a copy): it keeps the
+     * original's auto-ranging state, so the restored threshold rounds, and decides, exactly as the original.
+     */
     private static DoubleHistogram decode(ByteBuffer in) {
         int n = in.getInt();
         if (n < 0 || n > in.remaining()) {
-            throw new IllegalArgumentException("threshold state: histogram of " + n + " bytes, " + in.remaining()
-                    + " left");
+            throw invalid("histogram of " + n + " bytes, " + in.remaining() + " left");
         }
         byte[] copy = new byte[n];
         in.get(copy); // HdrHistogram's decoder reads the backing array from index 0: give it its own
-        ByteBuffer slice = ByteBuffer.wrap(copy);
         try {
-            return DoubleHistogram.decodeFromCompressedByteBuffer(slice, RANGE);
+            DoubleHistogram h = DoubleHistogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(copy), RANGE);
+            if (h.getNumberOfSignificantValueDigits() != 2 || h.getHighestToLowestValueRatio() != RANGE) {
+                throw invalid("histogram of range " + h.getHighestToLowestValueRatio() + " with "
+                        + h.getNumberOfSignificantValueDigits() + " digits (expected " + RANGE + ", 2)");
+            }
+            if (h.getTotalCount() < 0) {
+                throw invalid("histogram with a negative count");
+            }
+            if (h.getTotalCount() > 0
+                    && !(h.getMinValue() >= 0 && h.getMaxValue() <= CEILING * 1.05 && h.getMaxValue() >= 0)) {
+                throw invalid("histogram values [" + h.getMinValue() + ", " + h.getMaxValue() + "]");
+            }
+            long sum = 0;
+            for (var v : h.recordedValues()) {
+                sum += v.getCountAtValueIteratedTo();
+                if (v.getCountAtValueIteratedTo() < 0 || sum < 0) {
+                    throw invalid("histogram counts overflow");
+                }
+            }
+            if (sum != h.getTotalCount()) {
+                throw invalid("histogram counts do not add up");
+            }
+            return h;
         } catch (DataFormatException | RuntimeException e) {
-            throw new IllegalArgumentException("threshold state: corrupt histogram: " + e.getMessage(), e);
+            if (e instanceof IllegalArgumentException iae && iae.getMessage() != null
+                    && iae.getMessage().startsWith("invalid threshold state")) {
+                throw iae;
+            }
+            throw invalid("corrupt histogram (" + e + ")");
         }
     }
 }

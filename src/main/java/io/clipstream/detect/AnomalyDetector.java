@@ -7,7 +7,11 @@ import io.clipstream.MeanEstimator;
 import io.clipstream.SoftmaxRegression;
 import io.clipstream.Task;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.Objects;
+import java.util.zip.CRC32C;
 
 /**
  * Turns an estimator's scores into decisions whose threshold follows drift. Per sample: score it against the
@@ -40,10 +44,14 @@ public final class AnomalyDetector {
     private long abstained;
 
     private AnomalyDetector(Builder b) {
-        this.estimator = b.estimator;
-        this.threshold = new AdaptiveThreshold(b.quantile, b.confidence, b.detectChanges, b.changeQuantile,
-                b.blockLength);
-        this.skipUpdateOnAnomaly = b.skipUpdateOnAnomaly;
+        this(b.estimator, new AdaptiveThreshold(b.quantile, b.confidence, b.detectChanges, b.changeQuantile,
+                b.blockLength), b.skipUpdateOnAnomaly);
+    }
+
+    private AnomalyDetector(Estimator estimator, AdaptiveThreshold threshold, boolean skipUpdateOnAnomaly) {
+        this.estimator = estimator;
+        this.threshold = threshold;
+        this.skipUpdateOnAnomaly = skipUpdateOnAnomaly;
         this.parameters = new float[estimator.parameterCount()];
     }
 
@@ -253,6 +261,134 @@ public final class AnomalyDetector {
         contributions[at] = c;
         indices[at] = i;
         return Math.min(n + 1, k);
+    }
+
+    // ------------------------------------------------------------------ snapshots
+
+    /** Bytes "CLAD". */
+    static final int SNAPSHOT_MAGIC = 0x44414C43;
+    static final short SNAPSHOT_VERSION = 1;
+    static final int SNAPSHOT_HEADER = 48;
+
+    /**
+     * The detector's complete state as bytes: the estimator's own snapshot, the threshold's state (whatever its
+     * method, with every builder setting), the decision counters and {@code skipUpdateOnAnomaly}. Format version
+     * 1, little-endian on every platform, CRC32C-checked:
+     * <pre>
+     * offset size  field
+     *      0    4  magic "CLAD"
+     *      4    2  format version (1)
+     *      6    1  flags: bit 0 skipUpdateOnAnomaly
+     *      7    1  zero
+     *      8    8  samples processed
+     *     16    8  ANOMALY decisions
+     *     24    8  BENIGN decisions
+     *     32    8  ABSTAIN decisions
+     *     40    4  estimator snapshot length E
+     *     44    4  threshold state length T
+     *     48    E  the estimator's snapshot ({@link Estimator#snapshot()}, its own version and checksum)
+     *   48+E    T  the threshold's state ({@link AdaptiveThreshold#state()}, its own version and checksum)
+     * 48+E+T    4  CRC32C of every preceding byte
+     * </pre>
+     * {@link #restore(byte[])} continues bit-identically: the same scores, decisions and changes as this detector.
+     * Allocates (the threshold's histograms are compressed); call it at checkpoints, not per sample.
+     */
+    public byte[] snapshot() {
+        byte[] e = estimator.snapshot();
+        byte[] t = threshold.state();
+        ByteBuffer out = ByteBuffer.allocate(SNAPSHOT_HEADER + e.length + t.length + 4).order(ByteOrder.LITTLE_ENDIAN);
+        out.putInt(SNAPSHOT_MAGIC).putShort(SNAPSHOT_VERSION).put((byte) (skipUpdateOnAnomaly ? 1 : 0)).put((byte) 0)
+                .putLong(processed).putLong(anomalies).putLong(benign).putLong(abstained)
+                .putInt(e.length).putInt(t.length).put(e).put(t);
+        CRC32C crc = new CRC32C();
+        crc.update(out.array(), 0, out.position());
+        out.putInt((int) crc.getValue());
+        return out.array();
+    }
+
+    /**
+     * A detector from a {@link #snapshot()}: estimator, threshold, counters and settings as they were. Everything
+     * is decoded and validated before anything is built.
+     *
+     * @throws IllegalArgumentException if the bytes are null, truncated, corrupt (checksum), of an unknown version,
+     *     or hold a field out of range (the message names it)
+     */
+    public static AnomalyDetector restore(byte[] snapshot) {
+        if (snapshot == null) {
+            throw new IllegalArgumentException("snapshot must not be null");
+        }
+        int length = snapshot.length;
+        if (length < SNAPSHOT_HEADER + 4) {
+            throw invalid("truncated: " + length + " bytes, a detector snapshot has at least "
+                    + (SNAPSHOT_HEADER + 4));
+        }
+        ByteBuffer in = ByteBuffer.wrap(snapshot).order(ByteOrder.LITTLE_ENDIAN);
+        int magic = in.getInt(0);
+        if (magic != SNAPSHOT_MAGIC) {
+            throw invalid("not a detector snapshot (magic 0x" + Integer.toHexString(magic) + ")");
+        }
+        short version = in.getShort(4);
+        if (version != SNAPSHOT_VERSION) {
+            throw invalid("unsupported format version " + version + " (this library reads version "
+                    + SNAPSHOT_VERSION + ")");
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(snapshot, 0, length - 4);
+        int stored = in.getInt(length - 4);
+        if (stored != (int) crc.getValue()) {
+            throw invalid("checksum mismatch (stored 0x" + Integer.toHexString(stored) + ", computed 0x"
+                    + Integer.toHexString((int) crc.getValue()) + "): the bytes are corrupt");
+        }
+        int flags = snapshot[6];
+        if ((flags & ~1) != 0 || snapshot[7] != 0) {
+            throw invalid("unknown flags 0x" + Integer.toHexString(flags & 0xFF));
+        }
+        long processed = in.getLong(8);
+        long anomalies = in.getLong(16);
+        long benign = in.getLong(24);
+        long abstained = in.getLong(32);
+        if (processed < 0 || processed > AdaptiveThreshold.MAX_COUNT || anomalies < 0 || benign < 0 || abstained < 0
+                || anomalies > processed || benign > processed || abstained > processed
+                || anomalies + benign + abstained != processed) {
+            throw invalid("decision counters (processed " + processed + ", anomalies " + anomalies + ", benign "
+                    + benign + ", abstained " + abstained + ") do not add up");
+        }
+        int e = in.getInt(40);
+        int t = in.getInt(44);
+        if (e < 0 || t < 0 || (long) SNAPSHOT_HEADER + e + t + 4 != length) {
+            throw invalid("section lengths " + e + " + " + t + " do not fit " + length + " bytes");
+        }
+        Estimator estimator;
+        AdaptiveThreshold threshold;
+        try {
+            estimator = Estimator.restore(Arrays.copyOfRange(snapshot, SNAPSHOT_HEADER, SNAPSHOT_HEADER + e));
+            threshold = AdaptiveThreshold.restore(Arrays.copyOfRange(snapshot, SNAPSHOT_HEADER + e,
+                    SNAPSHOT_HEADER + e + t));
+        } catch (IllegalArgumentException ex) {
+            throw invalid(ex.getMessage());
+        }
+        if (estimator.task() == Task.CUSTOM) {
+            throw invalid("a detector cannot wrap a CUSTOM estimator");
+        }
+        if (threshold.scoresSinceReset() > processed || threshold.changes() > processed) {
+            throw invalid("threshold history of " + threshold.scoresSinceReset() + " scores and "
+                    + threshold.changes() + " changes after " + processed + " samples");
+        }
+        AnomalyDetector d = new AnomalyDetector(estimator, threshold, (flags & 1) != 0);
+        d.processed = processed;
+        d.anomalies = anomalies;
+        d.benign = benign;
+        d.abstained = abstained;
+        return d;
+    }
+
+    private static IllegalArgumentException invalid(String problem) {
+        return new IllegalArgumentException("invalid detector snapshot: " + problem);
+    }
+
+    /** Whether samples decided ANOMALY skip the estimator update (the builder's setting). */
+    public boolean skipsUpdateOnAnomaly() {
+        return skipUpdateOnAnomaly;
     }
 
     // ------------------------------------------------------------------ diagnostics
