@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
+import org.apache.flink.api.connector.source.util.ratelimit.RateLimiterStrategy;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -36,6 +37,8 @@ class CheckpointRecoveryTest {
     private static final int KEYS = 6;
     private static final int DIMENSION = 8;
     private static final long N = 6_000;
+    /** The source waits for a checkpoint after this many records: ~15 checkpoints, the failure after the 5th. */
+    private static final int RECORDS_PER_CHECKPOINT = 400;
 
     /** Thresholds that become finite within a few hundred scores per key, and a short change-test block. */
     static DetectorConfig config(int dimension) {
@@ -59,7 +62,7 @@ class CheckpointRecoveryTest {
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(FlinkTestSupport.jobConfiguration(backend, 3));
         env.setParallelism(2);
-        DataStream<Sample> samples = FlinkTestSupport.samples(env, generator, N, 3_000);
+        DataStream<Sample> samples = FlinkTestSupport.samples(env, generator, N, RateLimiterStrategy.perCheckpoint(RECORDS_PER_CHECKPOINT));
         Detection<Long, Sample> detection = ClipstreamFlink.detect(samples, Sample::key, Sample::features, config);
         DataStream<DetectionResult<Long>> checked = detection.results().uid("detect")
                 .map(new FailOnce()).returns(detection.results().getType()).uid("fail-once");

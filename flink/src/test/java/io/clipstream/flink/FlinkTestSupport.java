@@ -45,12 +45,10 @@ final class FlinkTestSupport {
 
     /**
      * The generated elements {@code 0 .. n-1} from one source subtask (so each key's elements arrive in order at
-     * whichever subtask owns the key), at most {@code perSecond} a second (0: as fast as possible).
+     * whichever subtask owns the key), paced by {@code rate}.
      */
     static DataStream<Sample> samples(StreamExecutionEnvironment env, SampleGenerator generator, long n,
-                                      double perSecond) {
-        RateLimiterStrategy rate = perSecond > 0 ? RateLimiterStrategy.perSecond(perSecond)
-                : RateLimiterStrategy.noOp();
+                                      RateLimiterStrategy rate) {
         return env.fromSource(new DataGeneratorSource<>(generator, n, rate, TypeInformation.of(Sample.class)),
                         WatermarkStrategy.noWatermarks(), "samples")
                 .setParallelism(1)
