@@ -20,6 +20,10 @@ import org.apache.flink.util.OutputTag;
  * detection.rejected().sinkTo(deadLetters);                    // NaN, wrong length, bad labels: never a failure
  * }</pre>
  *
+ * <p>{@code detect} is for mean detectors (features only); {@code detectLabelled} for linear, logistic and softmax
+ * regressions, whose samples have a label (the target, or the class). Both take a plain stream and a key
+ * selector, or a stream keyed already.
+ *
  * <p>Every entry point validates its arguments eagerly (an {@link IllegalArgumentException} when the job graph is
  * built); the operator itself is {@link DetectFunction}, whose javadoc describes the per-element behaviour, bad
  * samples and metrics; the state serializer is {@link AnomalyDetectorSerializer}.
@@ -42,23 +46,19 @@ public final class ClipstreamFlink {
      */
     public static <T, K> Detection<K, T> detect(DataStream<T> stream, KeySelector<T, K> keySelector,
                                                 FeatureExtractor<T> features, DetectorConfig config) {
-        return detect(keyed(stream, keySelector), features, null, config);
+        return detect(keyed(stream, keySelector), features, config);
     }
 
     /**
      * Keys {@code stream} by {@code keySelector} and detects per key with labelled samples (linear, logistic,
      * softmax).
      *
-     * @throws IllegalArgumentException if an argument is null, or labels are given for a mean configuration
+     * @throws IllegalArgumentException if an argument is null, or the configuration is a mean
      */
-    public static <T, K> Detection<K, T> detect(DataStream<T> stream, KeySelector<T, K> keySelector,
-                                                FeatureExtractor<T> features, LabelExtractor<T> labels,
-                                                DetectorConfig config) {
-        if (labels == null) {
-            throw new IllegalArgumentException("label extractor must not be null (use the overload without "
-                    + "labels for mean detectors)");
-        }
-        return detect(keyed(stream, keySelector), features, labels, config);
+    public static <T, K> Detection<K, T> detectLabelled(DataStream<T> stream, KeySelector<T, K> keySelector,
+                                                        FeatureExtractor<T> features, LabelExtractor<T> labels,
+                                                        DetectorConfig config) {
+        return detectLabelled(keyed(stream, keySelector), features, labels, config);
     }
 
     /**
@@ -68,17 +68,24 @@ public final class ClipstreamFlink {
      */
     public static <T, K> Detection<K, T> detect(KeyedStream<T, K> stream, FeatureExtractor<T> features,
                                                 DetectorConfig config) {
-        return detect(stream, features, null, config);
+        return build(stream, features, null, config);
     }
 
     /**
-     * Detects per key of an already keyed stream; {@code labels} is required for linear, logistic and softmax
-     * configurations and must be null for the mean.
+     * Detects per key of an already keyed stream with labelled samples (linear, logistic, softmax).
      *
-     * @throws IllegalArgumentException if {@code stream}, {@code features} or {@code config} is null, or the labels
-     *     do not match the configuration's task
+     * @throws IllegalArgumentException if an argument is null, or the configuration is a mean
      */
-    public static <T, K> Detection<K, T> detect(KeyedStream<T, K> stream, FeatureExtractor<T> features,
+    public static <T, K> Detection<K, T> detectLabelled(KeyedStream<T, K> stream, FeatureExtractor<T> features,
+                                                        LabelExtractor<T> labels, DetectorConfig config) {
+        if (labels == null) {
+            throw new IllegalArgumentException("label extractor must not be null (mean detectors take none: use "
+                    + "ClipstreamFlink.detect)");
+        }
+        return build(stream, features, labels, config);
+    }
+
+    private static <T, K> Detection<K, T> build(KeyedStream<T, K> stream, FeatureExtractor<T> features,
                                                 LabelExtractor<T> labels, DetectorConfig config) {
         if (stream == null) {
             throw new IllegalArgumentException("stream must not be null");
@@ -87,8 +94,8 @@ public final class ClipstreamFlink {
         OutputTag<RejectedSample<K, T>> tag = new OutputTag<>(REJECTED_OUTPUT,
                 RejectedSample.typeInfo(keyType, stream.getType()));
         DetectFunction<K, T> function = new DetectFunction<>(config, features, labels, tag);
-        SingleOutputStreamOperator<DetectionResult<K>> results =
-                stream.process(function, DetectionResult.typeInfo(keyType)).name(OPERATOR_NAME);
+        SingleOutputStreamOperator<DetectionResult<K, T>> results =
+                stream.process(function, DetectionResult.typeInfo(keyType, stream.getType())).name(OPERATOR_NAME);
         return new Detection<>(results, tag);
     }
 

@@ -44,7 +44,7 @@ import org.apache.flink.util.OutputTag;
  * @param <K> the key type
  * @param <T> the element type
  */
-public class DetectFunction<K, T> extends KeyedProcessFunction<K, T, DetectionResult<K>> {
+public class DetectFunction<K, T> extends KeyedProcessFunction<K, T, DetectionResult<K, T>> {
 
     @Serial
     private static final long serialVersionUID = 1L;
@@ -87,10 +87,12 @@ public class DetectFunction<K, T> extends KeyedProcessFunction<K, T, DetectionRe
         }
         if (config.needsLabels() && labels == null) {
             throw new IllegalArgumentException("a " + config.task() + " detector needs a LabelExtractor (the "
-                    + (config.task() == Task.LINEAR ? "target y" : "class") + " of each element)");
+                    + (config.task() == Task.LINEAR ? "target y" : "class") + " of each element): use "
+                    + "ClipstreamFlink.detectLabelled");
         }
         if (!config.needsLabels() && labels != null) {
-            throw new IllegalArgumentException("a MEAN detector takes no label: pass no LabelExtractor");
+            throw new IllegalArgumentException("a MEAN detector takes no label: use ClipstreamFlink.detect, without "
+                    + "a LabelExtractor");
         }
         this.config = config;
         this.features = features;
@@ -118,7 +120,7 @@ public class DetectFunction<K, T> extends KeyedProcessFunction<K, T, DetectionRe
     }
 
     @Override
-    public void processElement(T element, Context ctx, Collector<DetectionResult<K>> out) throws Exception {
+    public void processElement(T element, Context ctx, Collector<DetectionResult<K, T>> out) throws Exception {
         // read the detector from state for every element, never keep it: the heap backend's copy-on-write
         // snapshots hand out a copy when the stored one belongs to a running checkpoint
         AnomalyDetector detector = state.value();
@@ -147,7 +149,7 @@ public class DetectFunction<K, T> extends KeyedProcessFunction<K, T, DetectionRe
             estimate = new float[detector.estimator().parameterCount()];
             detector.estimator().estimate(estimate);
         }
-        out.collect(new DetectionResult<>(ctx.getCurrentKey(), o.index(), o.score(), o.decision(), o.lower(),
+        out.collect(new DetectionResult<>(ctx.getCurrentKey(), element, o.index(), o.score(), o.decision(), o.lower(),
                 o.upper(), o.changeDetected(), o.updated(), detector.estimator().samplesSeen(), estimate));
     }
 

@@ -16,10 +16,10 @@ import org.apache.flink.util.OutputTag;
  */
 public final class Detection<K, T> {
 
-    private final SingleOutputStreamOperator<DetectionResult<K>> results;
+    private final SingleOutputStreamOperator<DetectionResult<K, T>> results;
     private final OutputTag<RejectedSample<K, T>> rejectedTag;
 
-    Detection(SingleOutputStreamOperator<DetectionResult<K>> results, OutputTag<RejectedSample<K, T>> rejectedTag) {
+    Detection(SingleOutputStreamOperator<DetectionResult<K, T>> results, OutputTag<RejectedSample<K, T>> rejectedTag) {
         this.results = results;
         this.rejectedTag = rejectedTag;
     }
@@ -30,7 +30,7 @@ public final class Detection<K, T> {
     }
 
     /** One {@link DetectionResult} per accepted element; also the operator, to set its uid, name or parallelism. */
-    public SingleOutputStreamOperator<DetectionResult<K>> results() {
+    public SingleOutputStreamOperator<DetectionResult<K, T>> results() {
         return results;
     }
 

@@ -14,6 +14,7 @@ import org.apache.flink.api.common.typeinfo.Types;
  * the sample. Flink serializes it as a POJO (a Java record), never with Kryo: {@link #typeInfo(TypeInformation)}.
  *
  * @param key the element's key
+ * @param element the element itself (to join the decision with the event downstream, e.g. in an alert)
  * @param index the 0-based number of the sample among those this key's detector processed (rejected samples are
  *     not numbered)
  * @param score the sample's score against the key's estimate before the update
@@ -26,8 +27,9 @@ import org.apache.flink.api.common.typeinfo.Types;
  * @param estimate a copy of the key's estimate after the sample, or null unless
  *     {@link DetectorConfig.Builder#emitEstimates(boolean)} is on
  * @param <K> the key type
+ * @param <T> the element type
  */
-public record DetectionResult<K>(K key, long index, double score, Decision decision, double lower, double upper,
+public record DetectionResult<K, T>(K key, T element, long index, double score, Decision decision, double lower, double upper,
                                  boolean changeDetected, boolean updated, long samplesSeen, float[] estimate) {
 
     /** Whether the decision is {@link Decision#ANOMALY}. */
@@ -36,18 +38,20 @@ public record DetectionResult<K>(K key, long index, double score, Decision decis
     }
 
     /**
-     * Flink's type information for results with keys of {@code keyType}: a POJO type, so results are serialized
-     * field by field and can be keyed and filtered on their fields.
+     * Flink's type information for results with keys of {@code keyType} and elements of {@code elementType}: a
+     * POJO type, so results are serialized field by field (never with Kryo) and can be keyed on their fields.
      *
-     * @throws IllegalArgumentException if {@code keyType} is null
+     * @throws IllegalArgumentException if either is null
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    public static <K> TypeInformation<DetectionResult<K>> typeInfo(TypeInformation<K> keyType) {
-        if (keyType == null) {
-            throw new IllegalArgumentException("keyType must not be null");
+    public static <K, T> TypeInformation<DetectionResult<K, T>> typeInfo(TypeInformation<K> keyType,
+                                                                        TypeInformation<T> elementType) {
+        if (keyType == null || elementType == null) {
+            throw new IllegalArgumentException("keyType and elementType must not be null");
         }
         Map<String, TypeInformation<?>> fields = new LinkedHashMap<>();
         fields.put("key", keyType);
+        fields.put("element", elementType);
         fields.put("index", Types.LONG);
         fields.put("score", Types.DOUBLE);
         fields.put("decision", Types.ENUM(Decision.class));
@@ -63,7 +67,8 @@ public record DetectionResult<K>(K key, long index, double score, Decision decis
     /** Equal when every component is, the estimate compared element by element. */
     @Override
     public boolean equals(Object o) {
-        return o instanceof DetectionResult<?> r && Objects.equals(key, r.key) && index == r.index
+        return o instanceof DetectionResult<?, ?> r && Objects.equals(key, r.key) && Objects.equals(element, r.element)
+                && index == r.index
                 && Double.compare(score, r.score) == 0 && decision == r.decision
                 && Double.compare(lower, r.lower) == 0 && Double.compare(upper, r.upper) == 0
                 && changeDetected == r.changeDetected && updated == r.updated && samplesSeen == r.samplesSeen
@@ -72,13 +77,13 @@ public record DetectionResult<K>(K key, long index, double score, Decision decis
 
     @Override
     public int hashCode() {
-        return Objects.hash(key, index, score, decision, lower, upper, changeDetected, updated, samplesSeen)
+        return Objects.hash(key, element, index, score, decision, lower, upper, changeDetected, updated, samplesSeen)
                 * 31 + Arrays.hashCode(estimate);
     }
 
     @Override
     public String toString() {
-        return "DetectionResult[key=" + key + ", index=" + index + ", score=" + score + ", decision=" + decision
+        return "DetectionResult[key=" + key + ", element=" + element + ", index=" + index + ", score=" + score + ", decision=" + decision
                 + ", interval=[" + lower + ", " + upper + "]" + (changeDetected ? ", change" : "")
                 + (updated ? "" : ", not updated") + ", samplesSeen=" + samplesSeen
                 + (estimate == null ? "" : ", estimate=" + Arrays.toString(estimate)) + "]";

@@ -50,6 +50,7 @@ class BadSamplesTest {
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(value = Task.class, names = {"MEAN", "LINEAR", "LOGISTIC"})
+    @SuppressWarnings("try") // CloseableIterator.close() may throw InterruptedException: the test fails then
     void badSamplesAreCountedAndSetAsideWithoutFailingTheJob(Task task) throws Exception {
         boolean labels = task != Task.MEAN;
         Estimator prototype = switch (task) {
@@ -70,14 +71,14 @@ class BadSamplesTest {
         env.setParallelism(2);
         var samples = FlinkTestSupport.samples(env, generator, N, RateLimiterStrategy.noOp());
         Detection<Long, Sample> detection = labels
-                ? ClipstreamFlink.detect(samples, Sample::key, Sample::features, Sample::label, config)
+                ? ClipstreamFlink.detectLabelled(samples, Sample::key, Sample::features, Sample::label, config)
                 : ClipstreamFlink.detect(samples, Sample::key, Sample::features, config);
         detection.results().uid("detect");
-        CloseableIterator<DetectionResult<Long>> resultIterator = detection.results().collectAsync();
+        CloseableIterator<DetectionResult<Long, Sample>> resultIterator = detection.results().collectAsync();
         CloseableIterator<RejectedSample<Long, Sample>> rejectedIterator = detection.rejected().collectAsync();
         String jobName = "bad-samples-" + task;
         JobClient client = env.executeAsync(jobName);
-        List<DetectionResult<Long>> results = new ArrayList<>();
+        List<DetectionResult<Long, Sample>> results = new ArrayList<>();
         List<RejectedSample<Long, Sample>> rejected = new ArrayList<>();
         try (resultIterator; rejectedIterator) {
             resultIterator.forEachRemaining(results::add);

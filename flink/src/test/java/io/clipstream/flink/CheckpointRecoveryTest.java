@@ -48,6 +48,7 @@ class CheckpointRecoveryTest {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"hashmap", "rocksdb"})
+    @SuppressWarnings("try") // CloseableIterator.close() may throw InterruptedException: the test fails then
     void failureMidStreamRecoversExactlyOnceState(String backend) throws Exception {
         DetectorConfig config = config(DIMENSION);
         SampleGenerator generator = SampleGenerator.clean(KEYS, DIMENSION, 42, N / 2);
@@ -64,11 +65,11 @@ class CheckpointRecoveryTest {
         env.setParallelism(2);
         DataStream<Sample> samples = FlinkTestSupport.samples(env, generator, N, RateLimiterStrategy.perCheckpoint(RECORDS_PER_CHECKPOINT));
         Detection<Long, Sample> detection = ClipstreamFlink.detect(samples, Sample::key, Sample::features, config);
-        DataStream<DetectionResult<Long>> checked = detection.results().uid("detect")
+        DataStream<DetectionResult<Long, Sample>> checked = detection.results().uid("detect")
                 .map(new FailOnce()).returns(detection.results().getType()).uid("fail-once");
 
-        List<DetectionResult<Long>> results = new ArrayList<>();
-        try (CloseableIterator<DetectionResult<Long>> it = checked.executeAndCollect("recovery-" + backend)) {
+        List<DetectionResult<Long, Sample>> results = new ArrayList<>();
+        try (CloseableIterator<DetectionResult<Long, Sample>> it = checked.executeAndCollect("recovery-" + backend)) {
             it.forEachRemaining(results::add);
         }
 
@@ -78,7 +79,7 @@ class CheckpointRecoveryTest {
                         + FailOnce.MIN_INDEX_AFTER_RESTART.get() + ")");
         FlinkTestSupport.assertSameResults(reference.results, results);
         for (long key = 0; key < KEYS; key++) {
-            DetectionResult<Long> last = lastOf(results, key);
+            DetectionResult<Long, Sample> last = lastOf(results, key);
             float[] expected = new float[DIMENSION];
             reference.detectors.get(key).estimator().estimate(expected);
             assertEquals(reference.detectors.get(key).estimator().samplesSeen(), last.samplesSeen(), "key " + key);
@@ -87,9 +88,9 @@ class CheckpointRecoveryTest {
         }
     }
 
-    private static DetectionResult<Long> lastOf(List<DetectionResult<Long>> results, long key) {
-        DetectionResult<Long> last = null;
-        for (DetectionResult<Long> r : results) {
+    private static DetectionResult<Long, Sample> lastOf(List<DetectionResult<Long, Sample>> results, long key) {
+        DetectionResult<Long, Sample> last = null;
+        for (DetectionResult<Long, Sample> r : results) {
             if (r.key() == key && (last == null || r.index() > last.index())) {
                 last = r;
             }
@@ -102,7 +103,7 @@ class CheckpointRecoveryTest {
      * (so the detectors are well past the checkpoint the job will restart from); records the smallest result
      * index seen after the restart.
      */
-    static final class FailOnce extends RichMapFunction<DetectionResult<Long>, DetectionResult<Long>>
+    static final class FailOnce extends RichMapFunction<DetectionResult<Long, Sample>, DetectionResult<Long, Sample>>
             implements CheckpointListener {
         static final AtomicBoolean FAILED = new AtomicBoolean();
         static final AtomicLong MIN_INDEX_AFTER_RESTART = new AtomicLong(Long.MAX_VALUE);
@@ -121,7 +122,7 @@ class CheckpointRecoveryTest {
         }
 
         @Override
-        public DetectionResult<Long> map(DetectionResult<Long> r) {
+        public DetectionResult<Long, Sample> map(DetectionResult<Long, Sample> r) {
             seen++;
             if (attempt > 0) {
                 MIN_INDEX_AFTER_RESTART.accumulateAndGet(r.index(), Math::min);

@@ -90,9 +90,9 @@ class DetectorConfigTest {
         DetectorConfig mean = DetectorConfig.builder(MeanEstimator.builder(4).build()).build();
         DetectorConfig linear = DetectorConfig.builder(LinearRegression.builder(4).build()).build();
         FeatureExtractor<Sample> features = Sample::features;
-        assertMessage("a LINEAR detector needs a LabelExtractor (the target y of each element)",
-                () -> new DetectFunction<Long, Sample>(linear, features, null, null));
-        assertMessage("a MEAN detector takes no label: pass no LabelExtractor",
+        assertMessage("a LINEAR detector needs a LabelExtractor (the target y of each element): use "
+                + "ClipstreamFlink.detectLabelled", () -> new DetectFunction<Long, Sample>(linear, features, null, null));
+        assertMessage("a MEAN detector takes no label: use ClipstreamFlink.detect, without a LabelExtractor",
                 () -> new DetectFunction<Long, Sample>(mean, features, Sample::label, null));
         assertMessage("config must not be null", () -> new DetectFunction<Long, Sample>(null, features, null, null));
         assertMessage("feature extractor must not be null",
@@ -109,15 +109,18 @@ class DetectorConfigTest {
                 () -> ClipstreamFlink.detect((DataStream<Sample>) null, Sample::key, Sample::features, mean));
         assertMessage("key selector must not be null",
                 () -> ClipstreamFlink.<Sample, Long>detect(samples, null, Sample::features, mean));
-        assertMessage("a LINEAR detector needs a LabelExtractor (the target y of each element)",
-                () -> ClipstreamFlink.detect(samples, Sample::key, Sample::features, linear));
-        assertMessage("label extractor must not be null (use the overload without labels for mean detectors)",
-                () -> ClipstreamFlink.detect(samples, Sample::key, Sample::features, null, linear));
+        assertMessage("a LINEAR detector needs a LabelExtractor (the target y of each element): use "
+                + "ClipstreamFlink.detectLabelled", () -> ClipstreamFlink.detect(samples, Sample::key,
+                Sample::features, linear));
+        assertMessage("label extractor must not be null (mean detectors take none: use ClipstreamFlink.detect)",
+                () -> ClipstreamFlink.detectLabelled(samples, Sample::key, Sample::features, null, linear));
+        assertMessage("a MEAN detector takes no label: use ClipstreamFlink.detect, without a LabelExtractor",
+                () -> ClipstreamFlink.detectLabelled(samples, Sample::key, Sample::features, Sample::label, mean));
         assertMessage("config must not be null",
                 () -> ClipstreamFlink.detect(samples, Sample::key, Sample::features, null));
 
         Detection<Long, Sample> detection = ClipstreamFlink.detect(samples, Sample::key, Sample::features, mean);
-        TypeInformation<DetectionResult<Long>> resultType = detection.results().getType();
+        TypeInformation<DetectionResult<Long, Sample>> resultType = detection.results().getType();
         assertTrue(resultType instanceof PojoTypeInfo, "results are a POJO type, not Kryo: " + resultType);
         assertTrue(detection.rejected().getType() instanceof PojoTypeInfo, "rejected samples too");
         assertEquals(ClipstreamFlink.OPERATOR_NAME, detection.results().getName());

@@ -48,7 +48,7 @@ final class FlinkTestSupport {
      * whichever subtask owns the key), paced by {@code rate}.
      */
     static DataStream<Sample> samples(StreamExecutionEnvironment env, SampleGenerator generator, long n,
-                                      RateLimiterStrategy rate) {
+                                      RateLimiterStrategy<?> rate) {
         return env.fromSource(new DataGeneratorSource<>(generator, n, rate, TypeInformation.of(Sample.class)),
                         WatermarkStrategy.noWatermarks(), "samples")
                 .setParallelism(1)
@@ -56,8 +56,8 @@ final class FlinkTestSupport {
     }
 
     /** Asserts equal result lists (both in {@link Reference#ORDER}), naming the first difference. */
-    static void assertSameResults(List<DetectionResult<Long>> expected, List<DetectionResult<Long>> actual) {
-        List<DetectionResult<Long>> sorted = new ArrayList<>(actual);
+    static void assertSameResults(List<DetectionResult<Long, Sample>> expected, List<DetectionResult<Long, Sample>> actual) {
+        List<DetectionResult<Long, Sample>> sorted = new ArrayList<>(actual);
         sorted.sort(Reference.ORDER);
         for (int i = 0; i < Math.min(expected.size(), sorted.size()); i++) {
             if (!expected.get(i).equals(sorted.get(i))) {

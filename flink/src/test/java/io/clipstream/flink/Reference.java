@@ -17,7 +17,7 @@ import java.util.Map;
  */
 final class Reference {
 
-    final List<DetectionResult<Long>> results = new ArrayList<>();
+    final List<DetectionResult<Long, Sample>> results = new ArrayList<>();
     final Map<Long, Integer> rejectedPerKey = new HashMap<>();
     final Map<Long, AnomalyDetector> detectors = new HashMap<>();
 
@@ -30,8 +30,8 @@ final class Reference {
         return r;
     }
 
-    static final Comparator<DetectionResult<Long>> ORDER =
-            Comparator.<DetectionResult<Long>>comparingLong(DetectionResult::key).thenComparingLong(DetectionResult::index);
+    static final Comparator<DetectionResult<Long, Sample>> ORDER =
+            Comparator.<DetectionResult<Long, Sample>>comparingLong(DetectionResult::key).thenComparingLong(DetectionResult::index);
 
     private void process(Sample s, DetectorConfig config) {
         AnomalyDetector d = detectors.computeIfAbsent(s.key(), k -> config.newDetector());
@@ -56,7 +56,7 @@ final class Reference {
             estimate = new float[d.estimator().parameterCount()];
             d.estimator().estimate(estimate);
         }
-        results.add(new DetectionResult<>(s.key(), o.index(), o.score(), o.decision(), o.lower(), o.upper(),
+        results.add(new DetectionResult<>(s.key(), s, o.index(), o.score(), o.decision(), o.lower(), o.upper(),
                 o.changeDetected(), o.updated(), d.estimator().samplesSeen(), estimate));
     }
 

@@ -50,7 +50,7 @@ class SavepointRescaleTest {
     /** Results of all jobs of a test, with the subtask that emitted each (the map is chained to the detector). */
     static final ConcurrentLinkedQueue<Collected> COLLECTED = new ConcurrentLinkedQueue<>();
 
-    record Collected(String job, int subtask, DetectionResult<Long> result) {
+    record Collected(String job, int subtask, DetectionResult<Long, Sample> result) {
     }
 
     @Test
@@ -77,7 +77,7 @@ class SavepointRescaleTest {
         // job 2: RocksDB, parallelism 3, from the savepoint, to the end of the stream
         job("second", "rocksdb", 3, config, generator, RateLimiterStrategy.noOp(), savepoint).execute("second");
 
-        List<DetectionResult<Long>> results = new ArrayList<>();
+        List<DetectionResult<Long, Sample>> results = new ArrayList<>();
         Map<Long, Integer> firstOwner = new HashMap<>();
         Map<Long, Integer> secondOwner = new HashMap<>();
         for (Collected c : COLLECTED) {
@@ -103,7 +103,7 @@ class SavepointRescaleTest {
     }
 
     private static StreamExecutionEnvironment job(String name, String backend, int parallelism, DetectorConfig config,
-                                                  SampleGenerator generator, RateLimiterStrategy rate,
+                                                  SampleGenerator generator, RateLimiterStrategy<?> rate,
                                                   String savepoint) {
         Configuration conf = FlinkTestSupport.jobConfiguration(backend, 0);
         if (savepoint != null) {
@@ -120,7 +120,7 @@ class SavepointRescaleTest {
     }
 
     /** Records each result with its job and subtask, passes nothing on. */
-    static final class Collect extends RichMapFunction<DetectionResult<Long>, Boolean> {
+    static final class Collect extends RichMapFunction<DetectionResult<Long, Sample>, Boolean> {
         private final String job;
         private transient int subtask;
 
@@ -134,7 +134,7 @@ class SavepointRescaleTest {
         }
 
         @Override
-        public Boolean map(DetectionResult<Long> r) {
+        public Boolean map(DetectionResult<Long, Sample> r) {
             COLLECTED.add(new Collected(job, subtask, r));
             return Boolean.TRUE;
         }
