@@ -11,7 +11,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 /**
  * What the keyed detection operator emits for every accepted element: the key's detector outcome (as
  * {@link io.clipstream.detect.Outcome}, copied into an immutable record) and the state of the key's estimator after
- * the sample. Flink serializes it as a POJO (a Java record), never with Kryo: {@link #typeInfo(TypeInformation)}.
+ * the sample. Flink serializes it as a POJO (a Java record), never with Kryo: {@link #typeInfo(TypeInformation, TypeInformation)}.
  *
  * @param key the element's key
  * @param element the element itself (to join the decision with the event downstream, e.g. in an alert)
