@@ -47,7 +47,7 @@ class CheckpointRecoveryTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"hashmap", "rocksdb"})
+    @ValueSource(strings = {"hashmap", "rocksdb", "forst"})
     @SuppressWarnings("try") // CloseableIterator.close() may throw InterruptedException: the test fails then
     void failureMidStreamRecoversExactlyOnceState(String backend) throws Exception {
         DetectorConfig config = config(DIMENSION);
