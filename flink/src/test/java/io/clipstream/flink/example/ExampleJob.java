@@ -106,8 +106,8 @@ public final class ExampleJob {
         long abstained = job.<Long>getAccumulatorResult("abstain");
         long accepted = job.<Long>getAccumulatorResult("accepted");
         System.out.printf(Locale.ROOT, "%n%,d events from %d hosts x %d metrics, %s state, parallelism %d: "
-                        + "%.1f s (%,.0f events/s, including start-up)%n", events, hosts, dimension, backend,
-                parallelism, seconds, events / seconds);
+                        + "%.1f s with the local cluster's start-up (throughput: FlinkThroughput)%n", events, hosts,
+                dimension, backend, parallelism, seconds);
         System.out.printf(Locale.ROOT, "accepted %,d, rejected %,d; abstained %,d (%.1f%%: each host's threshold "
                         + "needs a few thousand of its own events before it can flag)%n", accepted, events - accepted,
                 abstained, 100.0 * abstained / accepted);
