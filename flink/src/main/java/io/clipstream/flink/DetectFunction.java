@@ -6,6 +6,7 @@ import io.clipstream.detect.Decision;
 import io.clipstream.detect.Outcome;
 import java.io.Serial;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.metrics.Counter;
@@ -102,10 +103,19 @@ public class DetectFunction<K, T> extends KeyedProcessFunction<K, T, DetectionRe
 
     /**
      * The descriptor of the keyed state this function keeps: name {@value #STATE_NAME}, serializer
-     * {@link AnomalyDetectorSerializer}. Use it to read or bootstrap the state with Flink's State Processor API.
+     * {@link AnomalyDetectorSerializer}, and the configuration's state TTL if it has one. Use it to read or
+     * bootstrap the state with Flink's State Processor API.
      */
     public static ValueStateDescriptor<AnomalyDetector> stateDescriptor(DetectorConfig config) {
-        return new ValueStateDescriptor<>(STATE_NAME, new AnomalyDetectorSerializer(config));
+        ValueStateDescriptor<AnomalyDetector> descriptor =
+                new ValueStateDescriptor<>(STATE_NAME, new AnomalyDetectorSerializer(config));
+        if (config.stateTtl() != null) {
+            descriptor.enableTimeToLive(StateTtlConfig.newBuilder(config.stateTtl())
+                    .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                    .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                    .build());
+        }
+        return descriptor;
     }
 
     @Override

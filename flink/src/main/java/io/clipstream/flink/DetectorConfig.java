@@ -6,6 +6,7 @@ import io.clipstream.detect.AdaptiveThreshold;
 import io.clipstream.detect.AnomalyDetector;
 import java.io.Serial;
 import java.io.Serializable;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -32,11 +33,13 @@ public final class DetectorConfig implements Serializable {
 
     private final DetectorTemplate template;
     private final boolean emitEstimates;
+    private final Duration stateTtl;
 
     private DetectorConfig(Builder b) {
         this.template = new DetectorTemplate(b.estimator, b.quantile, b.confidence, b.skipUpdateOnAnomaly,
                 b.detectChanges, b.changeQuantile, b.blockLength);
         this.emitEstimates = b.emitEstimates;
+        this.stateTtl = b.stateTtl;
     }
 
     /**
@@ -93,6 +96,11 @@ public final class DetectorConfig implements Serializable {
         return emitEstimates;
     }
 
+    /** How long a key's detector is kept without an element for it (processing time), or null: forever. */
+    public Duration stateTtl() {
+        return stateTtl;
+    }
+
     /** Whether samples need a label ({@link LabelExtractor}): every task but the mean. */
     public boolean needsLabels() {
         return template.task() != Task.MEAN;
@@ -104,17 +112,19 @@ public final class DetectorConfig implements Serializable {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof DetectorConfig c && template.equals(c.template) && emitEstimates == c.emitEstimates;
+        return o instanceof DetectorConfig c && template.equals(c.template) && emitEstimates == c.emitEstimates
+                && Objects.equals(stateTtl, c.stateTtl);
     }
 
     @Override
     public int hashCode() {
-        return 31 * template.hashCode() + Boolean.hashCode(emitEstimates);
+        return (31 * template.hashCode() + Boolean.hashCode(emitEstimates)) * 31 + Objects.hashCode(stateTtl);
     }
 
     @Override
     public String toString() {
-        return "DetectorConfig[" + template + (emitEstimates ? ", emit estimates" : "") + "]";
+        return "DetectorConfig[" + template + (emitEstimates ? ", emit estimates" : "")
+                + (stateTtl == null ? "" : ", state TTL " + stateTtl) + "]";
     }
 
     /**
@@ -130,6 +140,7 @@ public final class DetectorConfig implements Serializable {
         private double changeQuantile = 0.5;
         private int blockLength = 1024;
         private boolean emitEstimates;
+        private Duration stateTtl;
 
         private Builder(Estimator prototype) {
             if (prototype == null) {
@@ -190,6 +201,22 @@ public final class DetectorConfig implements Serializable {
          */
         public Builder emitEstimates(boolean emit) {
             this.emitEstimates = emit;
+            return this;
+        }
+
+        /**
+         * Forget a key's detector after {@code ttl} of processing time without an element for it (Flink state TTL,
+         * refreshed by every element; expired state is never returned and is cleaned up by the state backend in the
+         * background). The key's next element then starts a fresh detector. Default: keys are kept forever, which
+         * on the heap backend costs about 80 KB per key ever seen.
+         *
+         * @throws IllegalArgumentException if {@code ttl} is null, zero or negative
+         */
+        public Builder stateTtl(Duration ttl) {
+            if (ttl == null || ttl.isZero() || ttl.isNegative()) {
+                throw new IllegalArgumentException("state TTL must be a positive duration: " + ttl);
+            }
+            this.stateTtl = ttl;
             return this;
         }
 

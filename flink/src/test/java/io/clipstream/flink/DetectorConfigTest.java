@@ -36,6 +36,9 @@ class DetectorConfigTest {
         assertMessage("confidence a must be in (0, 1): 0.0", () -> b.confidence(0));
         assertMessage("change quantile must be in (0, 1): 1.0", () -> b.changeQuantile(1));
         assertMessage("block length must be >= 64: 10", () -> b.blockLength(10));
+        assertMessage("state TTL must be a positive duration: PT-1S",
+                () -> b.stateTtl(java.time.Duration.ofSeconds(-1)));
+        assertMessage("state TTL must be a positive duration: null", () -> b.stateTtl(null));
         assertMessage("prototype estimator must not be null", () -> DetectorConfig.builder(null));
         CustomEstimator custom = CustomEstimator.builder(3, (theta, x, y, gradient) -> 0).build();
         assertMessage("keyed detection supports mean, linear, logistic and softmax estimators, not CUSTOM (its loss "
@@ -66,7 +69,7 @@ class DetectorConfigTest {
     void theConfigurationSurvivesJavaSerialization() throws Exception {
         DetectorConfig config = DetectorConfig.builder(LinearRegression.builder(5).l2(0.01).build()).quantile(0.95)
                 .confidence(0.02).skipUpdateOnAnomaly(true).detectChanges(false).changeQuantile(0.6).blockLength(512)
-                .emitEstimates(true).build();
+                .emitEstimates(true).stateTtl(java.time.Duration.ofHours(1)).build();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
             out.writeObject(config);
@@ -79,6 +82,7 @@ class DetectorConfigTest {
         assertEquals(config.hashCode(), copy.hashCode());
         assertArrayEquals(config.newDetector().snapshot(), copy.newDetector().snapshot());
         assertTrue(copy.emitEstimates() && copy.skipUpdateOnAnomaly() && !copy.detectChanges());
+        assertEquals(java.time.Duration.ofHours(1), copy.stateTtl());
         assertEquals(0.95, copy.quantile());
         assertEquals(0.02, copy.confidence());
         assertTrue(copy.needsLabels());
