@@ -1,0 +1,112 @@
+package io.clipstream.flink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.clipstream.MeanEstimator;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.apache.flink.util.OutputTag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The operator on Flink's operator test harness (heap keyed state, no cluster): a snapshot restored into a new
+ * operator instance continues as if uninterrupted, bad samples go to the side output, and a state TTL forgets idle
+ * keys.
+ */
+class DetectFunctionTest {
+
+    private static final OutputTag<RejectedSample<Long, Sample>> REJECTED = new OutputTag<>(
+            ClipstreamFlink.REJECTED_OUTPUT, RejectedSample.typeInfo(Types.LONG, TypeInformation.of(Sample.class)));
+
+    private static KeyedOneInputStreamOperatorTestHarness<Long, Sample, DetectionResult<Long, Sample>> harness(
+            DetectorConfig config) throws Exception {
+        return ProcessFunctionTestHarnesses.forKeyedProcessFunction(
+                new DetectFunction<>(config, Sample::features, null, REJECTED), Sample::key, Types.LONG);
+    }
+
+    @Test
+    void anOperatorSnapshotRestoresIntoANewInstanceThatContinuesUninterrupted() throws Exception {
+        DetectorConfig config = CheckpointRecoveryTest.config(4);
+        SampleGenerator generator = SampleGenerator.clean(3, 4, 5, 300);
+        Reference reference = Reference.run(generator, 600, config);
+
+        List<DetectionResult<Long, Sample>> results = new ArrayList<>();
+        OperatorSubtaskState snapshot;
+        try (var first = harness(config)) {
+            for (long seq = 0; seq < 250; seq++) {
+                first.processElement(generator.sample(seq), seq);
+            }
+            snapshot = first.snapshot(1, 250);
+            results.addAll(first.extractOutputValues());
+            // elements after the snapshot are lost with this instance, as in a failure
+            first.processElement(generator.sample(250), 250);
+        }
+        KeyedOneInputStreamOperatorTestHarness<Long, Sample, DetectionResult<Long, Sample>> restored =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new org.apache.flink.streaming.api.operators.KeyedProcessOperator<>(
+                                new DetectFunction<>(config, Sample::features, null, REJECTED)),
+                        Sample::key, Types.LONG);
+        try (restored) {
+            restored.initializeState(snapshot);
+            restored.open();
+            for (long seq = 250; seq < 600; seq++) {
+                restored.processElement(generator.sample(seq), seq);
+            }
+            results.addAll(restored.extractOutputValues());
+        }
+        FlinkTestSupport.assertSameResults(reference.results, results);
+    }
+
+    @Test
+    void badSamplesGoToTheSideOutputAndLeaveTheKeyUntouched() throws Exception {
+        DetectorConfig config = CheckpointRecoveryTest.config(4);
+        try (var h = harness(config)) {
+            h.processElement(new Sample(7, 0, new float[] {1, 2, 3, 4}, 0), 0);
+            h.processElement(new Sample(7, 1, new float[] {1, Float.NaN, 3, 4}, 0), 1);
+            h.processElement(new Sample(7, 2, new float[] {1, 2, 3}, 0), 2);
+            h.processElement(new Sample(7, 3, new float[] {1, 2, 3, 4}, 0), 3);
+            List<DetectionResult<Long, Sample>> out = h.extractOutputValues();
+            assertEquals(2, out.size());
+            assertEquals(1, out.get(1).index(), "the rejected samples were not numbered");
+            assertEquals(2, out.get(1).samplesSeen());
+            List<String> reasons = h.getSideOutput(REJECTED).stream().map(r -> r.getValue().reason()).toList();
+            assertEquals(List.of("x[1] is NaN (values must be finite)", "x has length 3 but the estimator's dimension is 4"),
+                    reasons);
+        }
+    }
+
+    @Test
+    void aStateTtlForgetsIdleKeys() throws Exception {
+        DetectorConfig config = DetectorConfig.builder(MeanEstimator.builder(2).build())
+                .stateTtl(Duration.ofSeconds(10)).build();
+        assertTrue(DetectFunction.stateDescriptor(config).getTtlConfig().isEnabled());
+        try (var h = harness(config)) {
+            float[] x = {1, 2};
+            h.setStateTtlProcessingTime(0);
+            h.processElement(new Sample(1, 0, x, 0), 0);
+            h.processElement(new Sample(1, 1, x, 0), 1);
+            h.setStateTtlProcessingTime(9_000);
+            h.processElement(new Sample(1, 2, x, 0), 2);                 // within the TTL: refreshed
+            h.setStateTtlProcessingTime(18_000);
+            h.processElement(new Sample(1, 3, x, 0), 3);                 // 9 s after the last write: still there
+            h.setStateTtlProcessingTime(28_001);
+            h.processElement(new Sample(1, 4, x, 0), 4);                 // idle for more than 10 s: forgotten
+            List<Long> indices = h.extractOutputValues().stream().map(DetectionResult::index).toList();
+            assertEquals(List.of(0L, 1L, 2L, 3L, 0L), indices);
+        }
+        DetectorConfig forever = DetectorConfig.builder(MeanEstimator.builder(2).build()).build();
+        assertNull(forever.stateTtl());
+        assertTrue(!DetectFunction.stateDescriptor(forever).getTtlConfig().isEnabled());
+        assertThrows(IllegalArgumentException.class,
+                () -> DetectorConfig.builder(MeanEstimator.builder(2).build()).stateTtl(Duration.ZERO));
+    }
+}
