@@ -47,6 +47,10 @@ final class NabCommand implements Callable<Integer> {
     @Option(names = "--history", description = "recent values per tail model (default: ${DEFAULT-VALUE})")
     int history = Nab.Settings.defaults().history();
 
+    @Option(names = "--memories", description = "tail models per channel, over history, 2 history, 4 history, ... "
+            + "rows (default: ${DEFAULT-VALUE})")
+    int memories = Nab.Settings.defaults().memories();
+
     @Option(names = "--short-mean",
             description = "rows over which model errors are also averaged; 0: none (default: ${DEFAULT-VALUE})")
     int shortMean = Nab.Settings.defaults().shortMean();
@@ -62,6 +66,10 @@ final class NabCommand implements Callable<Integer> {
     @Option(names = "--suppress", description = "rows after an alarm without another; for graded scores, rows after "
             + "a report during which only larger ones count (default: ${DEFAULT-VALUE})")
     int suppress = Nab.Settings.defaults().suppress();
+
+    @Option(names = "--suppress-days", description = "alarms only: if above 0, the rows after an alarm without "
+            + "another are this many days of rows once the timestamps give the period (default: ${DEFAULT-VALUE})")
+    int suppressDays = Nab.Settings.defaults().suppressDays();
 
     @Option(names = "--margin",
             description = "graded scores only: score by which a report must exceed a recent one (default: ${DEFAULT-VALUE})")
@@ -79,7 +87,7 @@ final class NabCommand implements Callable<Integer> {
         Nab.Settings s;
         try {
             s = prior ? Nab.Settings.prior() : new Nab.Settings(lags, scales, !noSeasonal, !noFar, !noLevel, history,
-                    shortMean, longMean, suppress, margin, alarm);
+                    memories, shortMean, longMean, suppress, suppressDays, margin, alarm);
         } catch (IllegalArgumentException e) {
             throw Main.usage(spec, "nab: " + e.getMessage()); // every setting is an option value
         }

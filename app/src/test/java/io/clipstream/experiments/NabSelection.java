@@ -60,8 +60,8 @@ public final class NabSelection {
 
     static Nab.Settings alarmSettings(int history, double alarm, int suppress) {
         Nab.Settings p = Nab.Settings.prior();
-        return new Nab.Settings(p.lags(), p.scales(), p.seasonal(), p.far(), p.level(), history, p.shortMean(),
-                p.longMean(), suppress, 0, alarm);
+        return new Nab.Settings(p.lags(), p.scales(), p.seasonal(), p.far(), p.level(), history, 1, p.shortMean(),
+                p.longMean(), suppress, 0, 0, alarm);
     }
 
     /** Published detectors re-scored on the 18 files (REFERENCES.md): standard, low FP, low FN. */
@@ -79,7 +79,8 @@ public final class NabSelection {
         Path nab = Path.of(args.length > 0 ? args[0] : "../shared/data/nab");
         List<NabScore.LabelledFile> files = NabScore.load(nab);
         if (args.length > 1) {
-            Nab.Settings s = parse(args[1].equals("prior") ? Nab.Settings.prior() : Nab.Settings.defaults(), args, 1);
+            Nab.Settings s = parse(args[1].equals("prior") ? Nab.Settings.prior()
+                    : args[1].equals("prior2") ? Nab.Settings.prior2() : Nab.Settings.defaults(), args, 1);
             Run r = new Run(s, files);
             System.out.printf(Locale.ROOT, "%s%n  in-sample %s  det %d fp %d thr %.4f%n  thresholds held out %s%n", s,
                     r.all, r.all.detected()[0], r.all.falsePositives()[0], r.all.thresholds()[0],
@@ -281,6 +282,8 @@ public final class NabSelection {
         boolean far = base.far();
         boolean level = base.level();
         int history = base.history();
+        int memories = base.memories();
+        int suppressDays = base.suppressDays();
         int shortMean = base.shortMean();
         int longMean = base.longMean();
         int suppress = base.suppress();
@@ -295,16 +298,18 @@ public final class NabSelection {
                 case "far" -> far = Boolean.parseBoolean(a[1]);
                 case "level" -> level = Boolean.parseBoolean(a[1]);
                 case "history" -> history = Integer.parseInt(a[1]);
+                case "memories" -> memories = Integer.parseInt(a[1]);
+                case "suppressDays" -> suppressDays = Integer.parseInt(a[1]);
                 case "shortMean" -> shortMean = Integer.parseInt(a[1]);
                 case "longMean" -> longMean = Integer.parseInt(a[1]);
                 case "suppress" -> suppress = Integer.parseInt(a[1]);
                 case "margin" -> margin = Double.parseDouble(a[1]);
                 case "alarm" -> alarm = Double.parseDouble(a[1]);
-                case "prior", "defaults" -> { }
+                case "prior", "prior2", "defaults" -> { }
                 default -> throw new IllegalArgumentException("unknown setting: " + args[i]);
             }
         }
-        return new Nab.Settings(lags, scales, seasonal, far, level, history, shortMean, longMean, suppress, margin,
-                alarm);
+        return new Nab.Settings(lags, scales, seasonal, far, level, history, memories, shortMean, longMean, suppress,
+                suppressDays, margin, alarm);
     }
 }

@@ -312,19 +312,19 @@ class NabTest {
         assertEquals("margin must be in [0, 1]: 2.0", invalid(4, 4, 2000, 8, 64, 500, 2));
         assertEquals("margin must be in [0, 1]: NaN", invalid(4, 4, 2000, 8, 64, 500, Double.NaN));
         assertEquals("alarm must be in [0, 300.0]: -1.0", assertThrows(IllegalArgumentException.class,
-                () -> new Nab.Settings(4, 4, true, true, true, 2000, 8, 64, 500, 0, -1)).getMessage());
+                () -> new Nab.Settings(4, 4, true, true, true, 2000, 1, 8, 64, 500, 0, 0, -1)).getMessage());
         assertEquals("margin applies to graded scores only (alarm = 0): margin 0.1, alarm 3.0",
                 assertThrows(IllegalArgumentException.class,
-                        () -> new Nab.Settings(4, 4, true, true, true, 2000, 8, 64, 500, 0.1, 3)).getMessage());
+                        () -> new Nab.Settings(4, 4, true, true, true, 2000, 1, 8, 64, 500, 0, 0.1, 3)).getMessage());
         assertEquals(5, Nab.Settings.prior().channels());
-        assertEquals(1, new Nab.Settings(4, 0, false, false, false, 2000, 0, 1, 0, 0, 0).channels());
-        assertEquals(2, new Nab.Settings(4, 0, false, true, false, 2000, 0, 64, 0, 0, 0).channels());
+        assertEquals(1, new Nab.Settings(4, 0, false, false, false, 2000, 1, 0, 1, 0, 0, 0, 0).channels());
+        assertEquals(2, new Nab.Settings(4, 0, false, true, false, 2000, 1, 0, 64, 0, 0, 0, 0).channels());
     }
 
     private static String invalid(int lags, int scales, int history, int shortMean, int longMean, int suppress,
                                   double margin) {
         return assertThrows(IllegalArgumentException.class, () -> new Nab.Settings(lags, scales, true, true, true,
-                history, shortMean, longMean, suppress, margin, 0)).getMessage();
+                history, 1, shortMean, longMean, suppress, 0, margin, 0)).getMessage();
     }
 
     // ------------------------------------------------------------------ on the shared NAB files
