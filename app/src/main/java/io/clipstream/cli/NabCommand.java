@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "nab", mixinStandardHelpOptions = true,
         description = "Scores univariate timestamp,value series in the Numenta Anomaly Benchmark layout "
             + "(DIR/<category>/<file>.csv): each file gets its own causal detector (one clipped-SGD regression over "
-            + "lags, moving levels and seasonal values; the tail probabilities of its errors and of the value), and "
+            + "lags, moving levels and seasonal values; the tail probabilities of its errors and of the value, over three "
+            + "memories at once), and "
             + "OUT/<category>/<file>.csv gets timestamp,value,anomaly_score,surprise rows (the layout NAB's scorer "
             + "reads): with the defaults the score is 1 at an alarm and 0 elsewhere; the surprise is in decades.")
 final class NabCommand implements Callable<Integer> {
@@ -44,7 +45,7 @@ final class NabCommand implements Callable<Integer> {
     @Option(names = "--no-level", description = "no channel for the value's own rank (new extremes)")
     boolean noLevel = !Nab.Settings.defaults().level();
 
-    @Option(names = "--history", description = "recent values per tail model (default: ${DEFAULT-VALUE})")
+    @Option(names = "--history", description = "recent values per tail model (the shortest, with --memories above 1) (default: ${DEFAULT-VALUE})")
     int history = Nab.Settings.defaults().history();
 
     @Option(names = "--memories", description = "tail models per channel, over history, 2 history, 4 history, ... "
@@ -71,6 +72,10 @@ final class NabCommand implements Callable<Integer> {
             + "another are this many days of rows once the timestamps give the period (default: ${DEFAULT-VALUE})")
     int suppressDays = Nab.Settings.defaults().suppressDays();
 
+    @Option(names = "--episodes", negatable = true, description = "alarms only: the hold-off restarts at every row "
+            + "whose surprise reaches the alarm level, so one lasting departure raises one alarm (default: ${DEFAULT-VALUE})")
+    boolean episodes = Nab.Settings.defaults().episodes();
+
     @Option(names = "--margin",
             description = "graded scores only: score by which a report must exceed a recent one (default: ${DEFAULT-VALUE})")
     double margin = Nab.Settings.defaults().margin();
@@ -87,7 +92,7 @@ final class NabCommand implements Callable<Integer> {
         Nab.Settings s;
         try {
             s = prior ? Nab.Settings.prior() : new Nab.Settings(lags, scales, !noSeasonal, !noFar, !noLevel, history,
-                    memories, shortMean, longMean, suppress, suppressDays, margin, alarm);
+                    memories, shortMean, longMean, suppress, suppressDays, episodes, margin, alarm);
         } catch (IllegalArgumentException e) {
             throw Main.usage(spec, "nab: " + e.getMessage()); // every setting is an option value
         }
