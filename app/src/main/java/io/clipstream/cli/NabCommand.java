@@ -72,9 +72,9 @@ final class NabCommand implements Callable<Integer> {
             + "another are this many days of rows once the timestamps give the period (default: ${DEFAULT-VALUE})")
     int suppressDays = Nab.Settings.defaults().suppressDays();
 
-    @Option(names = "--episodes", negatable = true, description = "alarms only: the hold-off restarts at every row "
-            + "whose surprise reaches the alarm level, so one lasting departure raises one alarm (default: ${DEFAULT-VALUE})")
-    boolean episodes = Nab.Settings.defaults().episodes();
+    @Option(names = "--no-episodes", description = "the hold-off after an alarm counts from the alarm (by default it "
+            + "restarts at every row whose surprise reaches the alarm level, so one lasting departure raises one alarm)")
+    boolean noEpisodes = !Nab.Settings.defaults().episodes();
 
     @Option(names = "--margin",
             description = "graded scores only: score by which a report must exceed a recent one (default: ${DEFAULT-VALUE})")
@@ -84,6 +84,10 @@ final class NabCommand implements Callable<Integer> {
             description = "use the configuration fixed before any NAB score of this detector was computed (graded)")
     boolean prior;
 
+    @Option(names = "--prior2", description = "use PRIOR-2, the second configuration fixed before any NAB score of it "
+            + "was computed (the defaults without episodes)")
+    boolean prior2;
+
     @Option(names = "--no-progress", description = "no progress bar on stderr")
     boolean noProgress;
 
@@ -91,8 +95,16 @@ final class NabCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Nab.Settings s;
         try {
-            s = prior ? Nab.Settings.prior() : new Nab.Settings(lags, scales, !noSeasonal, !noFar, !noLevel, history,
-                    memories, shortMean, longMean, suppress, suppressDays, episodes, margin, alarm);
+            if (prior && prior2) {
+                throw new IllegalArgumentException("--prior and --prior2 are alternatives");
+            }
+            var parsed = spec.commandLine().getParseResult();
+            // graded scores (--alarm 0) have no alarm-only hold-off: drop the defaults' unless asked for
+            int days = alarm == 0 && !parsed.hasMatchedOption("--suppress-days") ? 0 : suppressDays;
+            boolean episodes = !noEpisodes && alarm != 0;
+            s = prior ? Nab.Settings.prior() : prior2 ? Nab.Settings.prior2() : new Nab.Settings(lags, scales,
+                    !noSeasonal, !noFar, !noLevel, history, memories, shortMean, longMean, suppress, days, episodes,
+                    margin, alarm);
         } catch (IllegalArgumentException e) {
             throw Main.usage(spec, "nab: " + e.getMessage()); // every setting is an option value
         }
