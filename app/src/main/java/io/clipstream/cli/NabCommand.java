@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "nab", mixinStandardHelpOptions = true,
         description = "Scores univariate timestamp,value series in the Numenta Anomaly Benchmark layout "
             + "(DIR/<category>/<file>.csv): each file gets its own causal detector (one clipped-SGD regression over "
-            + "lags, moving levels and seasonal values; the tail probabilities of its errors and of the value), and "
+            + "lags, moving levels and seasonal values; the tail probabilities of its errors and of the value, over three "
+            + "memories at once), and "
             + "OUT/<category>/<file>.csv gets timestamp,value,anomaly_score,surprise rows (the layout NAB's scorer "
             + "reads): with the defaults the score is 1 at an alarm and 0 elsewhere; the surprise is in decades.")
 final class NabCommand implements Callable<Integer> {
@@ -44,8 +45,12 @@ final class NabCommand implements Callable<Integer> {
     @Option(names = "--no-level", description = "no channel for the value's own rank (new extremes)")
     boolean noLevel = !Nab.Settings.defaults().level();
 
-    @Option(names = "--history", description = "recent values per tail model (default: ${DEFAULT-VALUE})")
+    @Option(names = "--history", description = "recent values per tail model (the shortest, with --memories above 1) (default: ${DEFAULT-VALUE})")
     int history = Nab.Settings.defaults().history();
+
+    @Option(names = "--memories", description = "tail models per channel, over history, 2 history, 4 history, ... "
+            + "rows (default: ${DEFAULT-VALUE})")
+    int memories = Nab.Settings.defaults().memories();
 
     @Option(names = "--short-mean",
             description = "rows over which model errors are also averaged; 0: none (default: ${DEFAULT-VALUE})")
@@ -63,6 +68,14 @@ final class NabCommand implements Callable<Integer> {
             + "a report during which only larger ones count (default: ${DEFAULT-VALUE})")
     int suppress = Nab.Settings.defaults().suppress();
 
+    @Option(names = "--suppress-days", description = "alarms only: if above 0, the rows after an alarm without "
+            + "another are this many days of rows once the timestamps give the period (default: ${DEFAULT-VALUE})")
+    int suppressDays = Nab.Settings.defaults().suppressDays();
+
+    @Option(names = "--no-episodes", description = "the hold-off after an alarm counts from the alarm (by default it "
+            + "restarts at every row whose surprise reaches the alarm level, so one lasting departure raises one alarm)")
+    boolean noEpisodes = !Nab.Settings.defaults().episodes();
+
     @Option(names = "--margin",
             description = "graded scores only: score by which a report must exceed a recent one (default: ${DEFAULT-VALUE})")
     double margin = Nab.Settings.defaults().margin();
@@ -71,6 +84,10 @@ final class NabCommand implements Callable<Integer> {
             description = "use the configuration fixed before any NAB score of this detector was computed (graded)")
     boolean prior;
 
+    @Option(names = "--prior2", description = "use PRIOR-2, the second configuration fixed before any NAB score of it "
+            + "was computed (the defaults without episodes)")
+    boolean prior2;
+
     @Option(names = "--no-progress", description = "no progress bar on stderr")
     boolean noProgress;
 
@@ -78,8 +95,16 @@ final class NabCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Nab.Settings s;
         try {
-            s = prior ? Nab.Settings.prior() : new Nab.Settings(lags, scales, !noSeasonal, !noFar, !noLevel, history,
-                    shortMean, longMean, suppress, margin, alarm);
+            if (prior && prior2) {
+                throw new IllegalArgumentException("--prior and --prior2 are alternatives");
+            }
+            var parsed = spec.commandLine().getParseResult();
+            // graded scores (--alarm 0) have no alarm-only hold-off: drop the defaults' unless asked for
+            int days = alarm == 0 && !parsed.hasMatchedOption("--suppress-days") ? 0 : suppressDays;
+            boolean episodes = !noEpisodes && alarm != 0;
+            s = prior ? Nab.Settings.prior() : prior2 ? Nab.Settings.prior2() : new Nab.Settings(lags, scales,
+                    !noSeasonal, !noFar, !noLevel, history, memories, shortMean, longMean, suppress, days, episodes,
+                    margin, alarm);
         } catch (IllegalArgumentException e) {
             throw Main.usage(spec, "nab: " + e.getMessage()); // every setting is an option value
         }

@@ -214,5 +214,32 @@ class CliTest {
         Run r = run("nab", "--data", dir.toString(), "--out", dir.resolve("o").toString(), "--history", "-1");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().startsWith("clipstream: nab: ") && r.err().contains("-1"), r.err());
+        Run memories = run("nab", "--data", dir.toString(), "--out", dir.resolve("o").toString(), "--memories", "0");
+        assertEquals(2, memories.code(), memories.err());
+        assertTrue(memories.err().startsWith("clipstream: nab: memories must be in [1, 8]"), memories.err());
+        Run both = run("nab", "--data", dir.toString(), "--out", dir.resolve("o").toString(), "--prior", "--prior2");
+        assertEquals(2, both.code(), both.err());
+        assertTrue(both.err().startsWith("clipstream: nab: --prior and --prior2 are alternatives"), both.err());
+    }
+
+    /** {@code --alarm 0} gives graded scores: the defaults' alarm-only hold-off (one day, episodes) drops out. */
+    @Test
+    void nabGradedScoresNeedNoOtherOption(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("data/cat");
+        Files.createDirectories(data);
+        StringBuilder csv = new StringBuilder("timestamp,value\n");
+        for (int i = 0; i < 300; i++) {
+            csv.append(String.format(java.util.Locale.ROOT, "2014-04-01 %02d:%02d:00,%d%n", i / 60 % 24, i % 60,
+                    i % 7));
+        }
+        Files.writeString(data.resolve("a.csv"), csv);
+        Run r = run("nab", "--data", dir.resolve("data").toString(), "--out", dir.resolve("o").toString(), "--alarm",
+                "0", "--no-progress");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(301, Files.readAllLines(dir.resolve("o/cat/a.csv")).size());
+        Run days = run("nab", "--data", dir.resolve("data").toString(), "--out", dir.resolve("o").toString(),
+                "--alarm", "0", "--suppress-days", "1");
+        assertEquals(2, days.code(), days.err());
+        assertTrue(days.err().startsWith("clipstream: nab: suppress days apply to alarms only"), days.err());
     }
 }

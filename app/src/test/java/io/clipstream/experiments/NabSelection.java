@@ -8,27 +8,29 @@ import java.util.Locale;
 import java.util.function.Predicate;
 
 /**
- * How the NAB configuration is chosen and what it scores, reproducibly, in one run (a few minutes):
+ * How the NAB configuration is chosen and what it scores, reproducibly, in one run (about a minute):
  * {@code nice -n 10 mvn -q -DskipTests package exec:exec@nab-selection}. Every figure is computed with
  * {@link NabScore}, the Java port of {@code nab_score.py} (the Python tool stays the reference for the files the
  * {@code nab} command writes; both agree on them).
  *
- * <p>The protocol (README, "NAB"):
+ * <p>The protocol (README, "NAB"), both rounds side by side:
  * <ul>
- *   <li><b>Prior</b>: {@link Nab.Settings#prior()}, written down and committed before any score of this detector
- *       was computed, scored once: in-sample (the per-profile thresholds optimised on the 18 files, as NAB does) and
- *       with thresholds held out (each category scored at the thresholds optimised on the other two; the three raw
- *       scores summed and normalised like a full run).</li>
- *   <li><b>Search</b>, over {@link #grid()} (the detector deciding by itself, {@code alarm > 0}), scored
- *       <b>leave one category out, nested</b>: for each category, the configuration is chosen on the other two by
- *       {@link #choose} (best standard score, thresholds optimised on those files; exact ties to the configuration
- *       nearest {@link #ANCHOR}) and the category is scored with it at the thresholds of the other two; and, the
- *       same way, <b>leave one file out</b> (chosen on 17 files, scored on the 18th).</li>
- *   <li><b>Defaults</b>: {@link #choose} on all 18 files ({@link Nab.Settings#defaults()} must be that choice; the
- *       run says so). Its in-sample score is reported but is not the claim: the nested held-out figures are.</li>
+ *   <li><b>Prior</b>: {@link Nab.Settings#prior()}, committed before any score of this detector was computed, scored
+ *       once: in-sample and with thresholds held out (each category scored at the thresholds optimised on the other
+ *       two; the three raw scores summed and normalised like a full run).</li>
+ *   <li><b>Round 1</b>: the search over {@link #grid()} (history x alarm x suppress), scored <b>leave one category
+ *       out, nested</b> (for each category, the configuration chosen on the other two by {@link #choose}, best
+ *       standard score with exact ties to the configuration nearest {@link #ANCHOR}, and the category scored with it
+ *       at the thresholds of the other two) and <b>leave one file out, nested</b>; its choice on all 18 files is
+ *       {@link #ROUND1}. Kept as it was, beside round 2.</li>
+ *   <li><b>Round 2</b>: {@link Nab.Settings#prior2()}, committed before any NAB score of it, scored once; then the
+ *       revision made after seeing that score ({@code episodes}); the same nested protocols choose between the two
+ *       ({@link #candidates()}, exact ties to PRIOR-2), and the choice on all 18 files must be
+ *       {@link Nab.Settings#defaults()} (the run says so). A table shows PRIOR-2 with each single tail memory against
+ *       its three memories at once, per category.</li>
  * </ul>
- * With arguments {@code key=value ...} after the data directory (overrides of the defaults, or {@code prior}),
- * scores that one configuration and prints per-file detail.
+ * With arguments {@code key=value ...} after the data directory (overrides of the defaults, or of {@code prior} or
+ * {@code prior2}), scores that one configuration and prints per-file detail.
  */
 public final class NabSelection {
 
@@ -40,6 +42,9 @@ public final class NabSelection {
      * were computed.
      */
     static final Nab.Settings ANCHOR = alarmSettings(2000, 3, 288);
+
+    /** Round 1's defaults, the grid's choice on all 18 files: history 1,000 rows, alarm at 3 decades, 288 rows. */
+    static final Nab.Settings ROUND1 = alarmSettings(1000, 3, 288);
 
     /**
      * The grid, 3 x 3 x 3 = 27 configurations of the parameters that decide what counts as an alarm (the model
@@ -60,8 +65,8 @@ public final class NabSelection {
 
     static Nab.Settings alarmSettings(int history, double alarm, int suppress) {
         Nab.Settings p = Nab.Settings.prior();
-        return new Nab.Settings(p.lags(), p.scales(), p.seasonal(), p.far(), p.level(), history, p.shortMean(),
-                p.longMean(), suppress, 0, alarm);
+        return new Nab.Settings(p.lags(), p.scales(), p.seasonal(), p.far(), p.level(), history, 1, p.shortMean(),
+                p.longMean(), suppress, 0, false, 0, alarm);
     }
 
     /** Published detectors re-scored on the 18 files (REFERENCES.md): standard, low FP, low FN. */
@@ -79,7 +84,8 @@ public final class NabSelection {
         Path nab = Path.of(args.length > 0 ? args[0] : "../shared/data/nab");
         List<NabScore.LabelledFile> files = NabScore.load(nab);
         if (args.length > 1) {
-            Nab.Settings s = parse(args[1].equals("prior") ? Nab.Settings.prior() : Nab.Settings.defaults(), args, 1);
+            Nab.Settings s = parse(args[1].equals("prior") ? Nab.Settings.prior()
+                    : args[1].equals("prior2") ? Nab.Settings.prior2() : Nab.Settings.defaults(), args, 1);
             Run r = new Run(s, files);
             System.out.printf(Locale.ROOT, "%s%n  in-sample %s  det %d fp %d thr %.4f%n  thresholds held out %s%n", s,
                     r.all, r.all.detected()[0], r.all.falsePositives()[0], r.all.thresholds()[0],
@@ -89,61 +95,130 @@ public final class NabSelection {
         }
         long t0 = System.nanoTime();
         Run prior = new Run(Nab.Settings.prior(), files);
-        List<Nab.Settings> grid = grid();
+
+        // ---- round 1 (kept as it was: the grid over history x alarm x suppress, nested)
         List<Run> runs = new ArrayList<>();
-        for (Nab.Settings s : grid) {
+        for (Nab.Settings s : grid()) {
             Run r = new Run(s, files);
             runs.add(r);
-            System.err.printf(Locale.ROOT, "%d/%d in-sample %s  det %d fp %d  history %d alarm %.1f suppress %d%n",
-                    runs.size(), grid.size(), r.all, r.all.detected()[0], r.all.falsePositives()[0], s.history(),
-                    s.alarm(), s.suppress());
+            System.err.printf(Locale.ROOT, "grid %d/%d in-sample %s  det %d fp %d  %s%n", runs.size(),
+                    grid().size(), r.all, r.all.detected()[0], r.all.falsePositives()[0], describe(s));
         }
-        Run chosen = choose(runs, f -> true);
-        double[] categoryOut = new double[NabScore.PROFILES.size()];
-        for (String held : CATEGORIES) {
-            Predicate<NabScore.LabelledFile> train = f -> !f.category().equals(held);
-            Run c = choose(runs, train);
-            double[] raw = c.raw(train, train.negate());
-            add(categoryOut, raw);
-            System.out.printf(Locale.ROOT, "Leave out %s: chose %s; held-out raw %.2f / %.2f / %.2f%n", held,
-                    describe(c.settings), raw[0], raw[1], raw[2]);
-        }
-        double[] fileOut = new double[NabScore.PROFILES.size()];
-        StringBuilder fileChoices = new StringBuilder();
-        for (NabScore.LabelledFile held : files) {
-            Predicate<NabScore.LabelledFile> train = f -> f != held;
-            Run c = choose(runs, train);
-            add(fileOut, c.raw(train, train.negate()));
-            fileChoices.append(String.format(Locale.ROOT, "%n  %-58s %s", held.relative(), describe(c.settings)));
-        }
-        System.out.println("Leave one file out, the configuration chosen on the other 17:" + fileChoices);
-        Run defaults = new Run(Nab.Settings.defaults(), files);
+        Run chosen1 = choose(runs, f -> true, ANCHOR);
+        System.out.println("Round 1 (grid of " + runs.size() + "), chosen on all 18 files: " + describe(chosen1.settings)
+                + (chosen1.settings.equals(ROUND1) ? " (= the round-1 defaults)" : " (NOT the round-1 defaults)"));
+        double[] categoryOut1 = categoryOut(runs, ANCHOR, "round 1");
+        double[] fileOut1 = fileOut(runs, files, ANCHOR, "round 1");
         Run anchor = runs.stream().filter(r -> r.settings.equals(ANCHOR)).findFirst().orElseThrow();
+        Run round1 = runs.stream().filter(r -> r.settings.equals(ROUND1)).findFirst().orElseThrow();
 
+        // ---- round 2: PRIOR-2 (fixed before scoring) and the revision, nested over both
+        List<Run> candidates = new ArrayList<>();
+        for (Nab.Settings s : candidates()) {
+            candidates.add(new Run(s, files));
+        }
+        Run prior2 = candidates.get(0);
+        Run chosen2 = choose(candidates, f -> true, Nab.Settings.prior2());
         System.out.println();
-        System.out.println("Prior:    " + Nab.Settings.prior());
-        System.out.println("Chosen on all 18 files: " + describe(chosen.settings));
-        System.out.println("Defaults: " + describe(Nab.Settings.defaults())
-                + (Nab.Settings.defaults().equals(chosen.settings) ? " (= the choice)" : " (NOT the choice)"));
+        System.out.println("Round 2 (candidates: PRIOR-2, PRIOR-2 with episodes), chosen on all 18 files: "
+                + describe(chosen2.settings) + (chosen2.settings.equals(Nab.Settings.defaults()) ? " (= the defaults)"
+                : " (NOT the defaults)"));
+        double[] categoryOut2 = categoryOut(candidates, Nab.Settings.prior2(), "round 2");
+        double[] fileOut2 = fileOut(candidates, files, Nab.Settings.prior2(), "round 2");
+        Run defaults = new Run(Nab.Settings.defaults(), files);
+
+        // ---- is the memory still a choice? PRIOR-2 with one memory each, against the three at once
+        System.out.println();
+        System.out.println("Raw standard score per category (thresholds optimised per category; PRIOR-2's other"
+                + " settings):");
+        System.out.println("| tail memory | artificialNoAnomaly | artificialWithAnomaly | realKnownCause | all 18, normalised |");
+        System.out.println("|---|---:|---:|---:|---:|");
+        for (int history : new int[] {500, 1000, 2000, 4000}) {
+            memoryRow(history + " rows", new Run(withMemory(Nab.Settings.prior2(), history, 1), files));
+        }
+        memoryRow("1,000 + 2,000 + 4,000 (PRIOR-2)", prior2);
+
         System.out.println();
         System.out.println("| detector | protocol | standard | reward low FP | reward low FN |");
         System.out.println("|---|---|---:|---:|---:|");
-        row("clipstream, grid search", "**held out: leave one category out, nested**", normalise(categoryOut, prior.all));
-        row("clipstream, grid search", "held out: leave one file out, nested", normalise(fileOut, prior.all));
-        row("clipstream, defaults", "in-sample (chosen on the 18 files)", defaults.all.normalized());
-        row("clipstream, defaults", "thresholds held out, configuration fixed", defaults.thresholdsHeldOut());
+        row("clipstream, round 2: PRIOR-2 or its revision", "**held out: leave one category out, nested (the claim)**",
+                normalise(categoryOut2, prior.all));
+        row("clipstream, round 2: PRIOR-2 or its revision", "held out: leave one file out, nested",
+                normalise(fileOut2, prior.all));
+        row("clipstream, defaults (PRIOR-2 + episodes)", "in-sample (revised after PRIOR-2 was scored)",
+                defaults.all.normalized());
+        row("clipstream, PRIOR-2", "fixed before scoring, scored once", prior2.all.normalized());
+        row("clipstream, round 1: grid search", "held out: leave one category out, nested", normalise(categoryOut1,
+                prior.all));
+        row("clipstream, round 1: grid search", "held out: leave one file out, nested", normalise(fileOut1, prior.all));
+        row("clipstream, round 1 defaults", "in-sample (chosen on the 18 files)", round1.all.normalized());
         row("clipstream, prior", "in-sample (fixed before scoring)", prior.all.normalized());
         row("clipstream, prior", "thresholds held out", prior.thresholdsHeldOut());
-        row("clipstream, anchor (prior deciding by itself)", "in-sample", anchor.all.normalized());
+        row("clipstream, round 1 anchor (prior deciding by itself)", "in-sample", anchor.all.normalized());
         for (Object[] peer : PEERS) {
             row((String) peer[0], "published, thresholds on the whole corpus", (double[]) peer[1]);
         }
         double[] sorted = runs.stream().mapToDouble(r -> r.all.standard()).sorted().toArray();
-        System.out.printf(Locale.ROOT, "%nOver the grid, standard in-sample: min %.1f, median %.1f, max %.1f"
-                + " (%d configurations, %d s)%n", sorted[0], sorted[sorted.length / 2], sorted[sorted.length - 1],
-                grid.size(), Math.round((System.nanoTime() - t0) / 1e9));
-        System.out.printf(Locale.ROOT, "Defaults: %d of 25 windows detected, %d false-positive rows (standard)%n",
-                defaults.all.detected()[0], defaults.all.falsePositives()[0]);
+        System.out.printf(Locale.ROOT, "%nRound 1 grid, standard in-sample: min %.1f, median %.1f, max %.1f"
+                + " (%d configurations); %d s in all%n", sorted[0], sorted[sorted.length / 2],
+                sorted[sorted.length - 1], runs.size(), Math.round((System.nanoTime() - t0) / 1e9));
+        System.out.printf(Locale.ROOT, "PRIOR-2: %d of 25 windows detected, %d false-positive rows; defaults: %d, %d;"
+                + " round 1 defaults: %d, %d (standard)%n", prior2.all.detected()[0],
+                prior2.all.falsePositives()[0], defaults.all.detected()[0], defaults.all.falsePositives()[0],
+                round1.all.detected()[0], round1.all.falsePositives()[0]);
+    }
+
+    /**
+     * Round 2's candidates, PRIOR-2 first (it takes exact ties): {@link Nab.Settings#prior2()}, and the revision made
+     * after it was scored, the same with {@code episodes} (= {@link Nab.Settings#defaults()}).
+     */
+    static List<Nab.Settings> candidates() {
+        Nab.Settings p = Nab.Settings.prior2();
+        return List.of(p, new Nab.Settings(p.lags(), p.scales(), p.seasonal(), p.far(), p.level(), p.history(),
+                p.memories(), p.shortMean(), p.longMean(), p.suppress(), p.suppressDays(), true, p.margin(),
+                p.alarm()));
+    }
+
+    static Nab.Settings withMemory(Nab.Settings p, int history, int memories) {
+        return new Nab.Settings(p.lags(), p.scales(), p.seasonal(), p.far(), p.level(), history, memories,
+                p.shortMean(), p.longMean(), p.suppress(), p.suppressDays(), p.episodes(), p.margin(), p.alarm());
+    }
+
+    private static void memoryRow(String name, Run r) {
+        StringBuilder sb = new StringBuilder("| " + name + " |");
+        for (String category : CATEGORIES) {
+            sb.append(String.format(Locale.ROOT, " %.2f |", r.score(f -> f.category().equals(category), null)[0]));
+        }
+        System.out.println(sb.append(String.format(Locale.ROOT, " %.1f |", r.all.standard())));
+    }
+
+    /** Leave one category out, nested: raw scores of each category with the choice made on the other two. */
+    private static double[] categoryOut(List<Run> runs, Nab.Settings anchor, String round) {
+        double[] out = new double[NabScore.PROFILES.size()];
+        for (String held : CATEGORIES) {
+            Predicate<NabScore.LabelledFile> train = f -> !f.category().equals(held);
+            Run c = choose(runs, train, anchor);
+            double[] raw = c.raw(train, train.negate());
+            add(out, raw);
+            System.out.printf(Locale.ROOT, "%s, leave out %s: chose %s; held-out raw %.2f / %.2f / %.2f%n", round,
+                    held, describe(c.settings), raw[0], raw[1], raw[2]);
+        }
+        return out;
+    }
+
+    /** Leave one file out, nested. */
+    private static double[] fileOut(List<Run> runs, List<NabScore.LabelledFile> files, Nab.Settings anchor,
+                                    String round) {
+        double[] out = new double[NabScore.PROFILES.size()];
+        StringBuilder choices = new StringBuilder();
+        for (NabScore.LabelledFile held : files) {
+            Predicate<NabScore.LabelledFile> train = f -> f != held;
+            Run c = choose(runs, train, anchor);
+            add(out, c.raw(train, train.negate()));
+            choices.append(String.format(Locale.ROOT, "%n  %-58s %s", held.relative(), describe(c.settings)));
+        }
+        System.out.println(round + ", leave one file out, the configuration chosen on the other 17:" + choices);
+        return out;
     }
 
     private static void add(double[] sum, double[] raw) {
@@ -153,9 +228,14 @@ public final class NabSelection {
     }
 
     private static String describe(Nab.Settings s) {
-        return s.alarm() > 0
-                ? String.format(Locale.ROOT, "history %d, alarm %.1f, suppress %d", s.history(), s.alarm(), s.suppress())
-                : s.toString();
+        if (s.alarm() == 0) {
+            return s.toString();
+        }
+        String memory = s.memories() == 1 ? "history " + s.history()
+                : "memories " + s.history() + "-" + (s.history() << (s.memories() - 1));
+        String holdOff = s.suppressDays() > 0 ? s.suppressDays() + " day" : "suppress " + s.suppress();
+        return String.format(Locale.ROOT, "%s, alarm %.1f, %s%s", memory, s.alarm(), holdOff,
+                s.episodes() ? ", episodes" : "");
     }
 
     private static void row(String name, String protocol, double[] v) {
@@ -168,12 +248,12 @@ public final class NabSelection {
 
     /**
      * The selection rule: the run with the best standard raw score on the files {@code train} accepts (thresholds
-     * optimised on them); exact ties to the run nearest {@link #ANCHOR} (fewest differing parameters), then to the
-     * earlier in grid order.
+     * optimised on them); exact ties to the run nearest {@code anchor} (fewest differing parameters), then to the
+     * earlier in list order.
      */
-    static Run choose(List<Run> runs, Predicate<NabScore.LabelledFile> train) {
+    static Run choose(List<Run> runs, Predicate<NabScore.LabelledFile> train, Nab.Settings anchor) {
         Comparator<Run> byScore = Comparator.comparingDouble(r -> r.score(train, null)[0]);
-        Comparator<Run> byAnchor = Comparator.comparingInt(r -> -distance(r.settings, ANCHOR));
+        Comparator<Run> byAnchor = Comparator.comparingInt(r -> -distance(r.settings, anchor));
         Run best = null;
         for (Run r : runs) {
             if (best == null || byScore.thenComparing(byAnchor).compare(r, best) > 0) {
@@ -185,7 +265,8 @@ public final class NabSelection {
 
     private static int distance(Nab.Settings a, Nab.Settings b) {
         return (a.history() != b.history() ? 1 : 0) + (a.alarm() != b.alarm() ? 1 : 0)
-                + (a.suppress() != b.suppress() ? 1 : 0);
+                + (a.suppress() != b.suppress() ? 1 : 0) + (a.memories() != b.memories() ? 1 : 0)
+                + (a.suppressDays() != b.suppressDays() ? 1 : 0) + (a.episodes() != b.episodes() ? 1 : 0);
     }
 
     /** One configuration scored on every file. */
@@ -281,6 +362,9 @@ public final class NabSelection {
         boolean far = base.far();
         boolean level = base.level();
         int history = base.history();
+        int memories = base.memories();
+        int suppressDays = base.suppressDays();
+        boolean episodes = base.episodes();
         int shortMean = base.shortMean();
         int longMean = base.longMean();
         int suppress = base.suppress();
@@ -295,16 +379,19 @@ public final class NabSelection {
                 case "far" -> far = Boolean.parseBoolean(a[1]);
                 case "level" -> level = Boolean.parseBoolean(a[1]);
                 case "history" -> history = Integer.parseInt(a[1]);
+                case "memories" -> memories = Integer.parseInt(a[1]);
+                case "suppressDays" -> suppressDays = Integer.parseInt(a[1]);
+                case "episodes" -> episodes = Boolean.parseBoolean(a[1]);
                 case "shortMean" -> shortMean = Integer.parseInt(a[1]);
                 case "longMean" -> longMean = Integer.parseInt(a[1]);
                 case "suppress" -> suppress = Integer.parseInt(a[1]);
                 case "margin" -> margin = Double.parseDouble(a[1]);
                 case "alarm" -> alarm = Double.parseDouble(a[1]);
-                case "prior", "defaults" -> { }
+                case "prior", "prior2", "defaults" -> { }
                 default -> throw new IllegalArgumentException("unknown setting: " + args[i]);
             }
         }
-        return new Nab.Settings(lags, scales, seasonal, far, level, history, shortMean, longMean, suppress, margin,
-                alarm);
+        return new Nab.Settings(lags, scales, seasonal, far, level, history, memories, shortMean, longMean, suppress,
+                suppressDays, episodes, margin, alarm);
     }
 }

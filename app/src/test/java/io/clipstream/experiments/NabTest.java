@@ -213,8 +213,8 @@ class NabTest {
 
     /**
      * Calibration: on series without anomalies (four kinds, three seeds each, about 3,000 rows after a warm-up of
-     * 1,000) the combined surprise stays near what chance gives: measured at most 2.0 to 3.5 decades, and one alarm
-     * in all twelve series (a random walk reaching 3.5 decades).
+     * 1,000) the combined surprise stays near what chance gives: measured at most 1.8 to 3.0 decades, and one alarm
+     * in all twelve series (a random walk reaching 3.0 decades; with a 500-row rung added to the tail memories, four).
      */
     @Test
     void quietOnRegularSeries() {
@@ -233,8 +233,8 @@ class NabTest {
 
     /**
      * Departures from the usual course stand out: in each series exactly one alarm after the warm-up, within 50
-     * rows of the departure's start (measured 0 to 23), where the surprise reaches at least 5 decades (measured 6.5
-     * to 16), above every surprise after the warm-up outside the departure (at most 2.7).
+     * rows of the departure's start (measured 0 to 23), where the surprise reaches at least 5 decades (measured 7.0
+     * to 15.8), above every surprise after the warm-up outside the departure (at most 2.4).
      */
     @Test
     void flagsDeparturesFromTheUsualCourse() {
@@ -260,6 +260,84 @@ class NabTest {
                 assertTrue(alarms.get(0) >= 0 && alarms.get(0) < 50, what);
             }
         }
+    }
+
+    /**
+     * Several tail memories at once: until the shortest is full they all hold the same values, so the combined
+     * surprise is the single memory's minus {@code log10(memories)} (Bonferroni), exactly.
+     */
+    @Test
+    void memoriesPayTheirBonferroniCorrection() {
+        int n = 900;
+        double[] v = series(n, 11);
+        v[850] += 100;
+        Nab.Settings three = Nab.Settings.defaults();
+        Nab.Settings one = NabSelection.withMemory(three, three.history(), 1);
+        double[] s3 = Nab.scoreWithSurprise(fiveMinutes(n), v, three).surprises();
+        double[] s1 = Nab.scoreWithSurprise(fiveMinutes(n), v, one).surprises();
+        for (int i = 0; i < n; i++) {
+            assertEquals(Math.max(0, s1[i] - Math.log10(3)), s3[i], 1e-9, "row " + i);
+        }
+        assertTrue(s3[850] >= three.alarm(), "the spike reaches the alarm level: " + s3[850]); // measured 4.8
+    }
+
+    /** With {@code suppressDays}, the hold-off is a day of rows from the timestamps: 24 rows of hourly data. */
+    @Test
+    void theHoldOffIsOneDayOfRows() {
+        int n = 5000;
+        SplittableRandom random = new SplittableRandom(1);
+        long[] t = new long[n];
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            t[i] = 1_396_310_400L + 3600L * i;
+            v[i] = 10 + random.nextGaussian() + (i == 3000 ? 20 : i == 3150 ? 40 : 0);
+        }
+        Nab.Settings days = Nab.Settings.defaults();
+        Nab.Settings rows = new Nab.Settings(days.lags(), days.scales(), days.seasonal(), days.far(), days.level(),
+                days.history(), days.memories(), days.shortMean(), days.longMean(), 288, 0, days.episodes(),
+                days.margin(), days.alarm());
+        List<Integer> daily = alarms(Nab.score(t, v, days), 1000);
+        List<Integer> fixed = alarms(Nab.score(t, v, rows), 1000);
+        // measured: [3000, 3053, 3150] and [3000]
+        assertEquals(3000, daily.get(0), "alarms " + daily);
+        assertTrue(daily.contains(3150), "the second spike, 150 hours later: alarms " + daily);
+        assertEquals(List.of(3000), fixed, "within 288 rows of the first");
+        Nab.Detector d = new Nab.Detector(days);
+        for (int i = 0; i < 100; i++) {
+            d.next(t[i], v[i]);
+        }
+        assertEquals(24, d.period());
+    }
+
+    /**
+     * With {@code episodes}, one departure that stays surprising (spikes growing every 100 rows for 1,000 rows) raises
+     * one alarm; without, one per hold-off (measured [3000] and [3000, 3300]).
+     */
+    @Test
+    void oneLastingDepartureRaisesOneAlarm() {
+        int n = 5000;
+        SplittableRandom random = new SplittableRandom(1);
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = 10 + random.nextGaussian() + (i >= 3000 && i < 4000 && i % 100 == 0 ? 20 + (i - 3000) / 10.0 : 0);
+        }
+        Nab.Settings on = Nab.Settings.defaults();
+        Nab.Settings off = new Nab.Settings(on.lags(), on.scales(), on.seasonal(), on.far(), on.level(), on.history(),
+                on.memories(), on.shortMean(), on.longMean(), on.suppress(), on.suppressDays(), false, on.margin(),
+                on.alarm());
+        assertEquals(List.of(3000), alarms(Nab.score(fiveMinutes(n), v, on), 1000));
+        List<Integer> without = alarms(Nab.score(fiveMinutes(n), v, off), 1000);
+        assertTrue(without.size() >= 2 && without.get(0) == 3000, "without episodes: " + without);
+    }
+
+    private static List<Integer> alarms(double[] scores, int from) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = from; i < scores.length; i++) {
+            if (scores[i] == 1) {
+                out.add(i);
+            }
+        }
+        return out;
     }
 
     @Test
@@ -312,30 +390,43 @@ class NabTest {
         assertEquals("margin must be in [0, 1]: 2.0", invalid(4, 4, 2000, 8, 64, 500, 2));
         assertEquals("margin must be in [0, 1]: NaN", invalid(4, 4, 2000, 8, 64, 500, Double.NaN));
         assertEquals("alarm must be in [0, 300.0]: -1.0", assertThrows(IllegalArgumentException.class,
-                () -> new Nab.Settings(4, 4, true, true, true, 2000, 8, 64, 500, 0, -1)).getMessage());
+                () -> new Nab.Settings(4, 4, true, true, true, 2000, 1, 8, 64, 500, 0, false, 0, -1)).getMessage());
         assertEquals("margin applies to graded scores only (alarm = 0): margin 0.1, alarm 3.0",
                 assertThrows(IllegalArgumentException.class,
-                        () -> new Nab.Settings(4, 4, true, true, true, 2000, 8, 64, 500, 0.1, 3)).getMessage());
+                        () -> new Nab.Settings(4, 4, true, true, true, 2000, 1, 8, 64, 500, 0, false, 0.1, 3)).getMessage());
+        assertEquals("memories must be in [1, 8] with the longest (history * 2^(memories - 1)) at most 1000000: 0"
+                + " (history 1000)", assertThrows(IllegalArgumentException.class,
+                        () -> new Nab.Settings(4, 4, true, true, true, 1000, 0, 8, 64, 288, 0, false, 0, 3)).getMessage());
+        assertEquals("memories must be in [1, 8] with the longest (history * 2^(memories - 1)) at most 1000000: 8"
+                + " (history 10000)", assertThrows(IllegalArgumentException.class,
+                        () -> new Nab.Settings(4, 4, true, true, true, 10000, 8, 8, 64, 288, 0, false, 0, 3)).getMessage());
+        assertEquals("suppress days must be in [0, 365]: -1", assertThrows(IllegalArgumentException.class,
+                () -> new Nab.Settings(4, 4, true, true, true, 1000, 1, 8, 64, 288, -1, false, 0, 3)).getMessage());
+        assertEquals("suppress days apply to alarms only (alarm > 0): suppress days 1, alarm 0.0",
+                assertThrows(IllegalArgumentException.class,
+                        () -> new Nab.Settings(4, 4, true, true, true, 1000, 1, 8, 64, 288, 1, false, 0, 0)).getMessage());
+        assertEquals("episodes apply to alarms only (alarm > 0): alarm 0.0", assertThrows(IllegalArgumentException.class,
+                () -> new Nab.Settings(4, 4, true, true, true, 1000, 1, 8, 64, 288, 0, true, 0, 0)).getMessage());
         assertEquals(5, Nab.Settings.prior().channels());
-        assertEquals(1, new Nab.Settings(4, 0, false, false, false, 2000, 0, 1, 0, 0, 0).channels());
-        assertEquals(2, new Nab.Settings(4, 0, false, true, false, 2000, 0, 64, 0, 0, 0).channels());
+        assertEquals(1, new Nab.Settings(4, 0, false, false, false, 2000, 1, 0, 1, 0, 0, false, 0, 0).channels());
+        assertEquals(2, new Nab.Settings(4, 0, false, true, false, 2000, 1, 0, 64, 0, 0, false, 0, 0).channels());
     }
 
     private static String invalid(int lags, int scales, int history, int shortMean, int longMean, int suppress,
                                   double margin) {
         return assertThrows(IllegalArgumentException.class, () -> new Nab.Settings(lags, scales, true, true, true,
-                history, shortMean, longMean, suppress, margin, 0)).getMessage();
+                history, 1, shortMean, longMean, suppress, 0, false, margin, 0)).getMessage();
     }
 
     // ------------------------------------------------------------------ on the shared NAB files
 
     /**
-     * The defaults on the 18 files (measured the same with SIMD and scalar kernels): NAB 64.25 / 54.92 / 69.50
-     * (standard / low FP / low FN, Java port of the scorer), 20 of 25 windows detected, 43 false-positive rows;
-     * 22 of the 65 alarms after the probationary periods fall inside windows, which hold 8.8% of those rows (a lift of
-     * 3.9, chance 1); pooled over the scored rows, the mean surprise inside windows is 3.3x the mean outside; per
-     * file, the largest surprise inside a window beats the 99.9th percentile of the surprises outside windows in 11
-     * of the 13 files that have windows (chance: about one file in a thousand each).
+     * The defaults on the 18 files: NAB 60.75 / 53.61 / 65.83 (standard / low FP / low FN, Java port of the scorer),
+     * 19 of 25 windows detected, 33 false-positive rows; 19 of the 52 alarms after the probationary periods fall
+     * inside windows, which hold 8.8% of those rows (a lift of 4.2, chance 1); pooled over the scored rows, the mean
+     * surprise inside windows is 4.7x the mean outside; per file, the largest surprise inside a window beats the
+     * 99.9th percentile of the surprises outside windows in 11 of the 13 files that have windows (chance: about one
+     * file in a thousand each).
      */
     @Nested
     class OnTheSharedData {
@@ -408,8 +499,8 @@ class NabTest {
             double ratio = (inside / insideRows) / (outside / outsideRows);
             double lift = ((double) alarmsInside / alarms) / ((double) insideRows / (insideRows + outsideRows));
             // by chance the ratio and the lift are 1, and about 1 file in 1,000 would beat its 99.9th percentile
-            assertTrue(ratio >= 2.5, String.format(Locale.ROOT, "mean surprise inside / outside windows %.2f", ratio));
-            assertTrue(lift >= 2.5, String.format(Locale.ROOT, "%d of %d alarms inside windows: lift %.2f",
+            assertTrue(ratio >= 3.5, String.format(Locale.ROOT, "mean surprise inside / outside windows %.2f", ratio));
+            assertTrue(lift >= 3, String.format(Locale.ROOT, "%d of %d alarms inside windows: lift %.2f",
                     alarmsInside, alarms, lift));
             assertTrue(beaten >= 9, beaten + " of " + filesWithWindows + " files" + report);
         }
@@ -418,23 +509,32 @@ class NabTest {
         void nabScoresWithMargins() {
             List<double[]> scores = scored.stream().map(Nab.Scored::scores).toList();
             NabScore.Scores r = NabScore.score(files, scores, null);
-            // measured 64.25 / 54.92 / 69.50 with 20 windows; the prior scores 55.25 / 42.75 / 64.12 (graded, at its
-            // own optimised thresholds), random detectors 0-15
-            assertTrue(r.normalized()[0] >= 60, "standard " + r);
+            // measured 60.75 / 53.61 / 65.83 with 19 windows; PRIOR-2 scores 59.87 / 51.86 / 65.25, the prior
+            // 55.25 / 42.75 / 64.12 (graded, at its own optimised thresholds), random detectors 0-15
+            assertTrue(r.normalized()[0] >= 58, "standard " + r);
             assertTrue(r.normalized()[1] >= 50, "reward_low_FP_rate " + r);
-            assertTrue(r.normalized()[2] >= 65, "reward_low_FN_rate " + r);
+            assertTrue(r.normalized()[2] >= 63, "reward_low_FN_rate " + r);
             assertTrue(r.detected()[0] >= 18, r.detected()[0] + " windows detected");
         }
 
         /** The prior is scored once and never changed: it must still score what the README reports. */
         @Test
         void thePriorStillScoresWhatWasRecorded() {
+            assertScores(Nab.Settings.prior(), 55.25, 42.75, 64.12);
+        }
+
+        /** So is PRIOR-2 (round 2's configuration fixed before scoring). */
+        @Test
+        void thePrior2StillScoresWhatWasRecorded() {
+            assertScores(Nab.Settings.prior2(), 59.87, 51.86, 65.25);
+        }
+
+        private static void assertScores(Nab.Settings settings, double... recorded) {
             List<double[]> scores = new ArrayList<>();
             for (NabScore.LabelledFile f : files) {
-                scores.add(Nab.score(f.epochSeconds(), f.values(), Nab.Settings.prior()));
+                scores.add(Nab.score(f.epochSeconds(), f.values(), settings));
             }
             NabScore.Scores r = NabScore.score(files, scores, null);
-            double[] recorded = {55.25, 42.75, 64.12};
             for (int p = 0; p < recorded.length; p++) {
                 assertEquals(recorded[p], r.normalized()[p], 0.1, "profile " + p + ": " + r);
             }
