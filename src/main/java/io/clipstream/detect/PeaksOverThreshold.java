@@ -565,11 +565,9 @@ final class PeaksOverThreshold {
                 throw new IllegalArgumentException("peaks " + peaks + " (ring at " + ringNext + ") of " + exceedances
                         + " exceedances among " + ordinary + " ordinary scores, at most " + maxPeaks + " kept");
             }
-            int burst = (int) Math.min(64, 32 + Math.ceil(128 * q));
-            if (Long.bitCount(recentFlags) >= burst) {
-                throw new IllegalArgumentException("recent flags 0x" + Long.toHexString(recentFlags)
-                        + " reach the change count " + burst);
-            }
+            // recentFlags: any 64 flags are a valid history. With the change test on, the owner resets the model
+            // once they reach the burst count, but with it off they keep counting (and a restored burst simply
+            // reports a change at the next flagged score).
         } else if (t != 0 || gamma != 0 || sigma != 0 || z != Double.POSITIVE_INFINITY || peaks != 0 || ringNext != 0
                 || ordinary != 0 || exceedances != 0 || recentFlags != 0) {
             throw new IllegalArgumentException("tail model fields set while calibrating");
