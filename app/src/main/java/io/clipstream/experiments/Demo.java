@@ -168,14 +168,18 @@ public final class Demo {
      * @param scores clipped SGD's score at each traced point
      * @param lowers the clipped detector's lower threshold at each traced point
      * @param uppers its upper threshold at each traced point
+     * @param decisions the clipped detector's decision at each traced point
      * @param flaggedTimes sample indices of (a subsample of) the clipped detector's ANOMALY decisions
      * @param flaggedScores their scores
      * @param detectedChanges sample indices where the clipped detector's change test fired
+     * @param noThreshold the sample ranges {@code [start, end)} during which the clipped detector had no finite
+     *     upper threshold (calibrating: no ANOMALY possible), as {@code {start, end}} pairs
      * @param kernels the kernels in use
      */
     public record Result(Settings settings, List<MethodResult> methods, double[] times, double[][] errors,
-                         double[] scores, double[] lowers, double[] uppers, double[] flaggedTimes,
-                         double[] flaggedScores, long[] detectedChanges, String kernels) {
+                         double[] scores, double[] lowers, double[] uppers, Decision[] decisions,
+                         double[] flaggedTimes, double[] flaggedScores, long[] detectedChanges, List<long[]> noThreshold,
+                         String kernels) {
     }
 
     /** The simple causal threshold rule beside the detector's: this quantile of the previous scores... */
@@ -232,6 +236,9 @@ public final class Demo {
         double[] scores = new double[points];
         double[] lowers = new double[points];
         double[] uppers = new double[points];
+        Decision[] decisions = new Decision[points];
+        List<long[]> noThreshold = new ArrayList<>();
+        long noThresholdSince = -1;
         List<double[]> flagged = new ArrayList<>();
         List<Long> changes = new ArrayList<>();
         float[] x = new float[d];
@@ -284,6 +291,14 @@ public final class Demo {
                         scores[t / step] = o.score();
                         lowers[t / step] = o.lower();
                         uppers[t / step] = o.upper();
+                        decisions[t / step] = o.decision();
+                    }
+                    boolean none = !Double.isFinite(o.upper());
+                    if (none && noThresholdSince < 0) {
+                        noThresholdSince = t;
+                    } else if (!none && noThresholdSince >= 0) {
+                        noThreshold.add(new long[] {noThresholdSince, t});
+                        noThresholdSince = -1;
                     }
                 }
                 if (measure || traced) {
@@ -328,8 +343,12 @@ public final class Demo {
             ft[i] = flagged.get(i)[0];
             fs[i] = flagged.get(i)[1];
         }
-        return new Result(s, results, times, errors, scores, lowers, uppers, ft, fs,
-                changes.stream().mapToLong(Long::longValue).toArray(), detectors[0].estimator().kernelName());
+        if (noThresholdSince >= 0) {
+            noThreshold.add(new long[] {noThresholdSince, s.samples()});
+        }
+        return new Result(s, results, times, errors, scores, lowers, uppers, decisions, ft, fs,
+                changes.stream().mapToLong(Long::longValue).toArray(), List.copyOf(noThreshold),
+                detectors[0].estimator().kernelName());
     }
 
     private static double ratio(long a, long b) {
@@ -619,39 +638,87 @@ public final class Demo {
             errors.rule(cp);
         }
         html.chart(errors);
-        html.heading("Scores and the adaptive threshold (clipped SGD)");
-        double cap = 0;
-        double floor = Double.POSITIVE_INFINITY;
-        for (double v : r.scores()) {
-            cap = Math.max(cap, v);
-            if (v > 0) {
-                floor = Math.min(floor, v);
-            }
-        }
-        cap *= 1.5;
-        floor = Double.isFinite(floor) ? floor / 2 : 1e-3;
-        double[] lower = r.lowers().clone();
-        double[] upper = r.uppers().clone();
-        for (int i = 0; i < lower.length; i++) {
-            // an infinite end of the interval is drawn at the edge of the plotted range
-            lower[i] = Double.isFinite(lower[i]) ? Math.max(lower[i], floor) : floor;
-            upper[i] = Double.isFinite(upper[i]) ? Math.min(upper[i], cap) : cap;
-        }
-        SvgChart scores = new SvgChart("Score (distance to the estimate), threshold interval and flagged samples",
-                "sample", "score (log scale)", true).size(920, 400);
-        scores.band("threshold interval", r.times(), lower, upper, "#2ca02c");
-        scores.marks("score (1 in " + Math.max(1, r.settings().samples() / TRACE_POINTS) + ")", r.times(),
-                r.scores(), "#1f77b4");
-        scores.marks("ANOMALY (a subsample)", r.flaggedTimes(), r.flaggedScores(), "#d62728");
-        for (long cp : r.settings().changePoints()) {
-            scores.rule(cp);
-        }
-        html.chart(scores);
-        html.paragraph("Detected changes (clipped SGD's change test) at samples " + Arrays.toString(r.detectedChanges())
-                + ". Where the band reaches the top of the plot the threshold is still infinite: after a change "
-                + "(upward) the threshold recalibrates on the next 500 scores, and those samples abstain.");
+        html.heading("Scores, the threshold and the decisions (clipped SGD)");
+        html.chart(scoreChart(r));
+        html.paragraph(scoreCaption(r));
         html.heading("Environment");
         html.preformatted(environment + "\nkernels: " + r.kernels());
         html.write(file);
+    }
+
+    /**
+     * The clipped detector's scores with its threshold and decisions: every traced score marked by its decision
+     * (BENIGN, ABSTAIN, ANOMALY in three shapes and colours), more ANOMALY decisions from a subsample, the threshold's
+     * upper end as a line (and its lower end, dashed, where the method has an interval), hatched spans where the
+     * threshold is not finite yet, true change points dashed and detected changes solid.
+     */
+    static SvgChart scoreChart(Result r) {
+        SvgChart chart = new SvgChart("Score (distance to the estimate), threshold and decisions", "sample",
+                "score (log scale)", true).size(920, 420);
+        double[] start = new double[r.noThreshold().size()];
+        double[] end = new double[start.length];
+        for (int i = 0; i < start.length; i++) {
+            start[i] = r.noThreshold().get(i)[0];
+            end[i] = r.noThreshold().get(i)[1];
+        }
+        if (start.length > 0) {
+            chart.spans("no threshold yet (calibrating): every sample ABSTAIN", start, end, "#999999");
+        }
+        chart.line("threshold: ANOMALY above", r.times(), r.uppers(), "#2ca02c");
+        boolean interval = false;
+        for (int i = 0; i < r.lowers().length; i++) {
+            interval |= Double.isFinite(r.lowers()[i]) && r.lowers()[i] < r.uppers()[i];
+        }
+        if (interval) {
+            chart.band("ABSTAIN between the ends", r.times(), r.lowers(), r.uppers(), "#ff7f0e");
+            chart.dashed("lower end: BENIGN below", r.times(), r.lowers(), "#2ca02c");
+        }
+        int step = Math.max(1, r.settings().samples() / TRACE_POINTS);
+        for (Decision d : Decision.values()) {
+            int n = 0;
+            for (Decision e : r.decisions()) {
+                n += e == d ? 1 : 0;
+            }
+            double[] x = new double[n];
+            double[] y = new double[n];
+            for (int i = 0, k = 0; i < r.decisions().length; i++) {
+                if (r.decisions()[i] == d) {
+                    x[k] = r.times()[i];
+                    y[k++] = r.scores()[i];
+                }
+            }
+            String name = d + " (score of 1 sample in " + step + ": " + n + ")";
+            switch (d) {
+                case BENIGN -> chart.marks(name, x, y, "#7f7f7f", SvgChart.Shape.CIRCLE);
+                case ABSTAIN -> chart.marks(name, x, y, "#ff7f0e", SvgChart.Shape.TRIANGLE);
+                case ANOMALY -> chart.marks(name, x, y, "#d62728", SvgChart.Shape.CROSS);
+            }
+        }
+        chart.marks("more ANOMALY decisions (a subsample)", r.flaggedTimes(), r.flaggedScores(), "#d62728",
+                SvgChart.Shape.CROSS);
+        for (long cp : r.settings().changePoints()) {
+            chart.rule(cp, "true change point", "#000000", true);
+        }
+        for (long c : r.detectedChanges()) {
+            chart.rule(c, "change detected", "#9467bd", false);
+        }
+        return chart;
+    }
+
+    /** What {@link #scoreChart} shows, in words that match its drawing. */
+    static String scoreCaption(Result r) {
+        long none = 0;
+        for (long[] span : r.noThreshold()) {
+            none += span[1] - span[0];
+        }
+        return "Each traced score is drawn by its decision: grey dots BENIGN, orange triangles ABSTAIN, red crosses "
+                + "ANOMALY (red crosses without a grey or orange twin are further ANOMALY decisions from a subsample). "
+                + "The green line is the threshold (a score above it is ANOMALY); where the method has an interval "
+                + "(the confidence sequence), its lower end is dashed and the ABSTAIN zone between the ends is shaded "
+                + "orange. The line has gaps where the threshold is infinite: those spans are hatched grey, the "
+                + "threshold is calibrating (after the start, or after an upward change) and no sample can be "
+                + "ANOMALY there (" + String.format(java.util.Locale.ROOT, "%,d", none) + " samples in all). "
+                + "Dashed black lines are the stream's true change points, solid purple lines the changes the "
+                + "detector reported, at samples " + Arrays.toString(r.detectedChanges()) + ".";
     }
 }

@@ -567,17 +567,9 @@ public final class Mnist {
         double[] yi = new double[inliers];
         double[] xa = new double[n - inliers];
         double[] ya = new double[n - inliers];
-        double top = 0;
-        for (double v : score) {
-            top = Math.max(top, Double.isFinite(v) ? v : 0);
-        }
-        double[] lo = new double[n];
-        double[] hi = new double[n];
         int a = 0;
         int b = 0;
         for (int i = 0; i < n; i++) {
-            lo[i] = Math.max(0, Double.isFinite(lower[i]) ? lower[i] : 0);
-            hi[i] = Math.min(top, Double.isFinite(upper[i]) ? upper[i] : top);
             if (!Double.isFinite(score[i])) {
                 continue;
             }
@@ -593,12 +585,30 @@ public final class Mnist {
         yi = Arrays.copyOf(yi, b);
         xa = Arrays.copyOf(xa, a);
         ya = Arrays.copyOf(ya, a);
+        // where the interval's upper end is infinite nothing can be ANOMALY: shown as hatched spans, never as a
+        // band drawn up to the edge of the plot
+        List<double[]> open = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (!Double.isFinite(upper[i])) {
+                double from = r.times()[i];
+                while (i + 1 < n && !Double.isFinite(upper[i + 1])) {
+                    i++;
+                }
+                open.add(new double[] {from, i + 1 < n ? r.times()[i + 1] : r.times()[i]});
+            }
+        }
         SvgChart c = new SvgChart(title, "sample", "score", false);
-        c.band("threshold interval", r.times(), lo, hi, "#2ca02c");
+        if (!open.isEmpty()) {
+            c.spans("upper end infinite: no ANOMALY possible", open.stream().mapToDouble(o -> o[0]).toArray(),
+                    open.stream().mapToDouble(o -> o[1]).toArray(), "#999999");
+        }
+        c.band("ABSTAIN between the ends of the interval", r.times(), lower, upper, "#ff7f0e");
+        c.line("upper end: ANOMALY above", r.times(), upper, "#2ca02c");
+        c.dashed("lower end: BENIGN below", r.times(), lower, "#2ca02c");
         c.marks("ordinary digit", xi, yi, "#1f77b4");
-        c.marks("other digit (anomaly)", xa, ya, "#d62728");
+        c.marks("other digit (anomaly)", xa, ya, "#d62728", SvgChart.Shape.CROSS);
         for (long sw : r.switches()) {
-            c.rule(sw);
+            c.rule(sw, "digit switch", "#000000", true);
         }
         html.chart(c);
     }

@@ -6,7 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** A small builder for a self-contained HTML report: headings, paragraphs, tables and inline SVG charts. */
+/**
+ * A small builder for a self-contained HTML report: headings, paragraphs, tables and inline SVG charts. The page
+ * fits a narrow window: charts scale down to its width, and a table too wide for it scrolls inside its own box
+ * instead of widening the page (checked in a real browser: {@code ReportInBrowserIT}).
+ */
 public final class HtmlReport {
 
     private final StringBuilder body = new StringBuilder();
@@ -37,7 +41,7 @@ public final class HtmlReport {
 
     /** Adds a table; the first row is the header. */
     public HtmlReport table(List<List<String>> rows) {
-        body.append("<table>\n");
+        body.append("<div class=\"table\"><table>\n");
         for (int r = 0; r < rows.size(); r++) {
             body.append("<tr>");
             for (String cell : rows.get(r)) {
@@ -46,7 +50,7 @@ public final class HtmlReport {
             }
             body.append("</tr>\n");
         }
-        body.append("</table>\n");
+        body.append("</table></div>\n");
         return this;
     }
 
@@ -58,11 +62,14 @@ public final class HtmlReport {
 
     /** The whole document. */
     public String render() {
-        return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + SvgChart.escape(title)
-                + "</title>\n<style>body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222}"
-                + "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 10px;"
-                + "text-align:right}th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}"
-                + "pre{background:#f8f8f8;padding:8px;overflow-x:auto}.chart{margin:1em 0}</style></head>\n<body>\n<h1>"
+        return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+                + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>"
+                + SvgChart.escape(title) + "</title>\n<style>body{font-family:sans-serif;max-width:960px;margin:2em auto;"
+                + "padding:0 12px;color:#222;overflow-wrap:break-word}"
+                + ".table{overflow-x:auto;margin:1em 0}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
+                + "padding:4px 10px;text-align:right}th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}"
+                + "pre{background:#f8f8f8;padding:8px;overflow-x:auto}.chart{margin:1em 0}"
+                + ".chart svg{max-width:100%;height:auto;display:block}</style></head>\n<body>\n<h1>"
                 + SvgChart.escape(title) + "</h1>\n" + body + "</body></html>\n";
     }
 
