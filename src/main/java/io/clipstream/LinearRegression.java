@@ -202,7 +202,7 @@ public final class LinearRegression extends Estimator {
     /** One step; NaN (and nothing changed) if the sample is not finite. */
     private double tryStep(MemorySegment x, long index, float y) {
         float lambda = clip.level();
-        float eta = ModelMath.eta(this, x, index);
+        double eta = ModelMath.eta(this, x, index);
         if (eta != eta) {
             return Double.NaN;
         }
@@ -211,7 +211,7 @@ public final class LinearRegression extends Estimator {
             return Double.NaN;
         }
         accepted(norm, lambda);
-        ModelMath.observeScale(this, result.xNormSquared);
+        ModelMath.observeScale(this, result.xNormSquared, x, index);
         return Math.abs(y - result.margin);
     }
 

@@ -208,7 +208,7 @@ public final class LogisticRegression extends Estimator {
     private double tryStep(MemorySegment x, long index, int label) {
         float y = label == 1 ? 1f : -1f;
         float lambda = clip.level();
-        float eta = ModelMath.eta(this, x, index);
+        double eta = ModelMath.eta(this, x, index);
         if (eta != eta) {
             return Double.NaN;
         }
@@ -217,7 +217,7 @@ public final class LogisticRegression extends Estimator {
             return Double.NaN;
         }
         accepted(norm, lambda);
-        ModelMath.observeScale(this, result.xNormSquared);
+        ModelMath.observeScale(this, result.xNormSquared, x, index);
         return result.loss;
     }
 }

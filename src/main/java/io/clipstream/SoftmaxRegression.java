@@ -269,7 +269,7 @@ public final class SoftmaxRegression extends Estimator {
     /** One step; NaN (and nothing changed) if the sample is not finite. */
     private double tryStep(MemorySegment x, long index, int label) {
         float lambda = clip.level();
-        float eta = ModelMath.eta(this, x, index);
+        double eta = ModelMath.eta(this, x, index);
         if (eta != eta) {
             return Double.NaN;
         }
@@ -307,7 +307,7 @@ public final class SoftmaxRegression extends Estimator {
                 ww += kernels.sumSquares(params, (long) k * dimension, dimension);
             }
         }
-        double norm = mu == 0 ? Math.sqrt(cc * xx) : Math.sqrt(Math.max(0, cc * xx - 2 * mu * cm + (double) mu * mu * ww));
+        double norm = mu == 0 ? Math.sqrt(cc * xx) : Math.sqrt(Math.max(0, cc * xx - 2.0 * mu * cm + (double) mu * mu * ww));
         double sd = eta * Math.min(1.0, lambda / norm);
         double b = 1 - sd * mu;
         if (weightBound >= LIMIT) {
@@ -335,7 +335,7 @@ public final class SoftmaxRegression extends Estimator {
             weightBound = maxAbsWeight();
         }
         accepted(norm, lambda);
-        ModelMath.observeScale(this, xx);
+        ModelMath.observeScale(this, xx, x, index);
         return loss;
     }
 
