@@ -129,13 +129,52 @@ public final class CustomEstimator extends Estimator {
         }
         float lambda = clip.level();
         double norm = Math.sqrt(sq);
-        double sd = schedule.eta() * Math.min(1.0, lambda / norm);
-        for (int i = 0; i < dimension; i++) {
-            theta[i] = (float) Math.max(-Float.MAX_VALUE, Math.min(Float.MAX_VALUE, theta[i] - sd * gradient[i]));
+        if (norm < Double.POSITIVE_INFINITY) {
+            double sd = schedule.eta() * Math.min(1.0, lambda / norm);
+            for (int i = 0; i < dimension; i++) {
+                theta[i] = saturate(theta[i] - sd * gradient[i]);
+            }
+        } else {
+            norm = hugeGradientStep(lambda);
         }
         MemorySegment.copy(theta, 0, params, ValueLayout.JAVA_FLOAT, 0, dimension);
         accepted(norm, lambda);
         return value;
+    }
+
+    /**
+     * The step for a gradient whose components are finite but whose norm overflows double (cold): the norm is
+     * taken over the gradient scaled by its largest component, the clipped step is
+     * {@code eta * min(lambda, ||g||) * g / ||g||} (unclipped, {@code eta g}, only when {@code lambda} is
+     * infinite), and the norm reported to the clip tracker saturates at {@code Double.MAX_VALUE}.
+     */
+    private double hugeGradientStep(float lambda) {
+        double largest = 0;
+        for (int i = 0; i < dimension; i++) {
+            largest = Math.max(largest, Math.abs(gradient[i]));
+        }
+        double scaledSquares = 0;
+        for (int i = 0; i < dimension; i++) {
+            double u = gradient[i] / largest;
+            scaledSquares += u * u;
+        }
+        double scaledNorm = Math.sqrt(scaledSquares); // in [1, sqrt(d)]
+        double eta = schedule.eta();
+        if (lambda == Float.POSITIVE_INFINITY) {
+            for (int i = 0; i < dimension; i++) {
+                theta[i] = saturate(theta[i] - eta * gradient[i]);
+            }
+        } else {
+            double sd = eta * lambda / scaledNorm;
+            for (int i = 0; i < dimension; i++) {
+                theta[i] = saturate(theta[i] - sd * (gradient[i] / largest));
+            }
+        }
+        return Double.MAX_VALUE;
+    }
+
+    private static float saturate(double v) {
+        return (float) Math.max(-Float.MAX_VALUE, Math.min(Float.MAX_VALUE, v));
     }
 
     /** Builds a {@link CustomEstimator}; every setter validates eagerly. */

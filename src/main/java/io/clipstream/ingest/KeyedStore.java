@@ -681,12 +681,19 @@ public final class KeyedStore implements AutoCloseable {
             return maxKeys(Math.min(n, 1 << 30));
         }
 
-        /** A constant step: {@link StepSize#constant} or {@link StepSize#halfLife} (default half-life 300). */
+        /**
+         * A constant step: {@link StepSize#constant} in {@code (0, 1]} or {@link StepSize#halfLife} (default
+         * half-life 300).
+         */
         public Builder stepSize(StepSize s) {
             Objects.requireNonNull(s, "stepSize");
             if (!(s instanceof StepSize.Constant || s instanceof StepSize.HalfLife)) {
                 throw new IllegalArgumentException("a keyed store supports constant steps only (constant or "
                         + "halfLife), not " + s);
+            }
+            if (!(s.eta(0) <= 1)) {
+                throw new IllegalArgumentException("a keyed store's step size must be in (0, 1] (it estimates means): "
+                        + s);
             }
             this.stepSize = s;
             return this;
