@@ -82,7 +82,7 @@ public final class CustomEstimator extends Estimator {
         try {
             checkSegment(x, index, dimension, "x");
         } catch (IllegalArgumentException e) {
-            rejected++;
+            countRejected(1);
             throw e;
         }
     }
@@ -99,12 +99,12 @@ public final class CustomEstimator extends Estimator {
     private void validate(float[] x, float y) {
         for (int i = 0; i < dimension; i++) {
             if (!Float.isFinite(x[i])) {
-                rejected++;
+                countRejected(1);
                 throw new IllegalArgumentException("x[" + i + "] is " + x[i] + " (values must be finite)");
             }
         }
         if (!Float.isFinite(y)) {
-            rejected++;
+            countRejected(1);
             throw new IllegalArgumentException("label y is " + y + " (must be finite)");
         }
     }
@@ -116,7 +116,7 @@ public final class CustomEstimator extends Estimator {
         for (int i = 0; i < dimension; i++) {
             double g = gradient[i] + mu * (double) theta[i];
             if (!Double.isFinite(g)) {
-                rejected++;
+                countRejected(1);
                 throw new IllegalArgumentException("the loss returned a non-finite gradient at index " + i + ": "
                         + gradient[i]);
             }
@@ -124,7 +124,7 @@ public final class CustomEstimator extends Estimator {
             sq += g * g;
         }
         if (!Double.isFinite(value)) {
-            rejected++;
+            countRejected(1);
             throw new IllegalArgumentException("the loss returned a non-finite value: " + value);
         }
         float lambda = clip.level();

@@ -125,7 +125,7 @@ public abstract sealed class Estimator
     /**
      * Samples (or batch rows) refused by update calls, for any reason: null, wrong length, a non-finite value or
      * label, a label out of range; a {@link BadRowPolicy#REJECT_BATCH} refusal counts every row of the batch.
-     * Score-only calls are not counted.
+     * Score-only calls are not counted. Like every counter here, it saturates at {@code Long.MAX_VALUE}.
      */
     public final long rejectedCount() {
         return rejected;
@@ -329,10 +329,10 @@ public abstract sealed class Estimator
         if (featureScale != null && other.featureScale != null) {
             featureScale.merge(other.featureScale, a, b);
         }
-        samples += other.samples;
-        clipped += other.clipped;
-        rejected += other.rejected;
-        schedule.setTime(schedule.time() + other.schedule.time());
+        samples = saturatingAdd(samples, other.samples);
+        clipped = saturatingAdd(clipped, other.clipped);
+        rejected = saturatingAdd(rejected, other.rejected);
+        schedule.setTime(saturatingAdd(schedule.time(), other.schedule.time()));
         afterRestore();
     }
 
@@ -340,14 +340,33 @@ public abstract sealed class Estimator
 
     /** Records an applied step: counters, clip tracker, schedule. */
     final void accepted(double norm, float lambda) {
-        samples++;
+        samples = increment(samples);
         boolean c = norm > lambda;
         lastClipped = c;
         if (c) {
-            clipped++;
+            clipped = increment(clipped);
         }
         clip.observe(norm);
         schedule.advance();
+    }
+
+    /** Counts {@code n >= 0} refused samples. */
+    final void countRejected(long n) {
+        rejected = saturatingAdd(rejected, n);
+    }
+
+    /**
+     * {@code count + 1}, saturating at {@code Long.MAX_VALUE}: counters never wrap to a negative value (which the
+     * snapshot reader would refuse), however they were restored.
+     */
+    static long increment(long count) {
+        return count == Long.MAX_VALUE ? count : count + 1;
+    }
+
+    /** {@code a + b} for non-negative counts, saturating at {@code Long.MAX_VALUE}. */
+    static long saturatingAdd(long a, long b) {
+        long sum = a + b;
+        return sum < a ? Long.MAX_VALUE : sum;
     }
 
     /**
@@ -356,7 +375,7 @@ public abstract sealed class Estimator
      */
     final MemorySegment acceptExact(float[] x) {
         if (x == null || x.length != dimension) {
-            rejected++;
+            countRejected(1);
             throw x == null ? new IllegalArgumentException("x must not be null")
                     : new IllegalArgumentException("x has length " + x.length + " but the estimator's dimension is "
                             + dimension);
@@ -369,7 +388,7 @@ public abstract sealed class Estimator
         try {
             checkArray(x, offset, dimension);
         } catch (IllegalArgumentException e) {
-            rejected++;
+            countRejected(1);
             throw e;
         }
         return stage(x, offset);
@@ -383,7 +402,7 @@ public abstract sealed class Estimator
         try {
             checkSegment(x, index, dimension, "x");
         } catch (IllegalArgumentException e) {
-            rejected++;
+            countRejected(1);
             throw e;
         }
         return x.isNative() ? x : stage(x, index);
@@ -407,7 +426,7 @@ public abstract sealed class Estimator
         try {
             checkArray(xs, offset, (int) Math.min(Integer.MAX_VALUE, (long) n * dimension));
         } catch (IllegalArgumentException e) {
-            rejected += n;
+            countRejected(n);
             throw e;
         }
     }
@@ -418,7 +437,7 @@ public abstract sealed class Estimator
         try {
             checkSegment(xs, index, (long) n * dimension, "xs");
         } catch (IllegalArgumentException e) {
-            rejected += n;
+            countRejected(n);
             throw e;
         }
     }
@@ -479,7 +498,7 @@ public abstract sealed class Estimator
 
     /** Cold path: count the rejection and describe the first non-finite value of {@code x}. */
     final IllegalArgumentException rejectSample(MemorySegment x, long index, long row, String labelProblem) {
-        rejected++;
+        countRejected(1);
         String where = row < 0 ? "" : "row " + row + ": ";
         if (labelProblem != null) {
             return new IllegalArgumentException(where + labelProblem);
@@ -496,7 +515,7 @@ public abstract sealed class Estimator
     final void rejectBatchIfNonFinite(MemorySegment xs, long index, int n) {
         long bad = kernels.firstNonFinite(xs, index, (long) n * dimension);
         if (bad >= 0) {
-            rejected += n;
+            countRejected(n);
             float v = xs.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index + bad);
             throw new IllegalArgumentException("row " + bad / dimension + ": x[" + bad % dimension + "] is " + v
                     + " (values must be finite); the batch of " + n + " rows was not applied");

@@ -158,7 +158,7 @@ public final class LinearRegression extends Estimator {
     private void rejectBadTargets(float[] ys, int offset, int n) {
         for (int i = 0; i < n; i++) {
             if (!Float.isFinite(ys[offset + i])) {
-                rejected += n;
+                countRejected(n);
                 throw new IllegalArgumentException("row " + i + ": target y is " + ys[offset + i]
                         + " (must be finite); the batch of " + n + " rows was not applied");
             }
@@ -169,7 +169,7 @@ public final class LinearRegression extends Estimator {
     private double batchStep(MemorySegment x, long index, float y) {
         double score = Float.isFinite(y) ? tryStep(x, index, y) : Double.NaN;
         if (score != score) {
-            rejected++;
+            countRejected(1);
         }
         return score;
     }

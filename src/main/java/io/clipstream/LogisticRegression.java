@@ -166,7 +166,7 @@ public final class LogisticRegression extends Estimator {
         for (int i = 0; i < n; i++) {
             int label = labels[offset + i];
             if (label != 0 && label != 1) {
-                rejected += n;
+                countRejected(n);
                 throw new IllegalArgumentException("row " + i + ": label must be 0 or 1: " + label
                         + "; the batch of " + n + " rows was not applied");
             }
@@ -176,7 +176,7 @@ public final class LogisticRegression extends Estimator {
     private double batchStep(MemorySegment x, long index, int label) {
         double score = label == 0 || label == 1 ? tryStep(x, index, label) : Double.NaN;
         if (score != score) {
-            rejected++;
+            countRejected(1);
         }
         return score;
     }

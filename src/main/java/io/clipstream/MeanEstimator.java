@@ -168,7 +168,7 @@ public final class MeanEstimator extends Estimator {
         float lambda = clip.level();
         double norm = kernels.clippedMeanStep(params, 0, x, index, dimension, schedule.eta(), lambda, mu);
         if (norm != norm) {
-            rejected++;
+            countRejected(1);
         } else {
             accepted(norm, lambda);
         }

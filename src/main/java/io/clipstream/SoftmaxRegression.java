@@ -209,7 +209,7 @@ public final class SoftmaxRegression extends Estimator {
         for (int i = 0; i < n; i++) {
             int label = labels[offset + i];
             if (label < 0 || label >= classes) {
-                rejected += n;
+                countRejected(n);
                 throw new IllegalArgumentException("row " + i + ": label must be in [0, " + classes + "): " + label
                         + "; the batch of " + n + " rows was not applied");
             }
@@ -219,7 +219,7 @@ public final class SoftmaxRegression extends Estimator {
     private double batchStep(MemorySegment x, long index, int label) {
         double score = label >= 0 && label < classes ? tryStep(x, index, label) : Double.NaN;
         if (score != score) {
-            rejected++;
+            countRejected(1);
         }
         return score;
     }
