@@ -22,6 +22,8 @@ public final class SoftmaxRegression extends Estimator {
 
     private static final double LIMIT = 0x1p100;
     private static final double COEFFICIENT_LIMIT = 0x1p64;
+    /** A bound on the weights after a float update, with room below {@code Float.MAX_VALUE} (2^128). */
+    private static final double FLOAT_LIMIT = 0x1p120;
 
     private final int classes;
     private final double[] logits;
@@ -313,8 +315,11 @@ public final class SoftmaxRegression extends Estimator {
         if (weightBound >= LIMIT) {
             weightBound = maxAbsWeight();
         }
+        // the float update computes b W_k, then adds a_k x with |a_k| <= sd: the new weights are bounded by
+        // weightBound |b| + sd ||x||, which must stay well inside the float range (bounding b and W separately
+        // allowed 2^64 * 2^100)
         boolean fast = xx < LIMIT && Math.abs(max) < LIMIT && weightBound < LIMIT && Math.abs(b) < COEFFICIENT_LIMIT
-                && sd < COEFFICIENT_LIMIT;
+                && sd < COEFFICIENT_LIMIT && weightBound * Math.abs(b) + sd * Math.sqrt(xx) < FLOAT_LIMIT;
         for (int k = 0; k < classes && fast; k++) {
             fast = Math.abs(logits[k]) < LIMIT;
         }

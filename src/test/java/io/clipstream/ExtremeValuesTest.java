@@ -122,6 +122,21 @@ class ExtremeValuesTest {
     }
 
     /**
+     * Found by {@link ExtremeValuesProperties}: softmax's float fast path admitted weights up to {@code 2^100} and a
+     * shrink factor {@code b = 1 - eta mu} up to {@code 2^64}, so {@code b W} could reach {@code 2^164} and overflow
+     * to infinity. Here {@code W ~ 6.7e29} (below {@code 2^100}), {@code b = 1 - 1e10}, on a zero sample.
+     */
+    @Test
+    void softmaxShrinkingLargeWeightsStaysFinite() {
+        SoftmaxRegression s = SoftmaxRegression.builder(1, 3).clip(ClipPolicy.none()).normalizeSteps(false)
+                .stepSize(StepSize.constant(1)).l2(1e10).build();
+        s.update(new float[] {1e30f}, 0);
+        s.update(new float[1], 1);
+        assertFiniteState(s, "W ~ 6.7e29 shrunk by 1 - 1e10");
+        assertEquals(2, s.samplesSeen());
+    }
+
+    /**
      * One million features: samples of subnormals, of values near {@code Float.MAX_VALUE}, and both mixed with
      * zeros, on every task; each is applied and the state stays finite.
      */
