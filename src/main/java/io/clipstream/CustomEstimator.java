@@ -87,30 +87,46 @@ public final class CustomEstimator extends Estimator {
         }
     }
 
-    /** The loss of {@code (x, y)} without updating. */
+    /**
+     * The loss of {@code (x, y)} without updating (not counted in {@link #rejectedCount()} when refused).
+     *
+     * @throws IllegalArgumentException if {@code x} is null, of the wrong length or not finite, or {@code y} is not
+     *     finite
+     */
     public double score(float[] x, float y) {
-        if (x == null || x.length != dimension) {
-            throw new IllegalArgumentException("x must have length " + dimension);
+        if (x == null) {
+            throw new IllegalArgumentException("x must not be null");
         }
-        validate(x, y);
+        if (x.length != dimension) {
+            throw new IllegalArgumentException("x has length " + x.length + " but the estimator's dimension is "
+                    + dimension);
+        }
+        IllegalArgumentException bad = problem(x, y);
+        if (bad != null) {
+            throw bad;
+        }
         return loss.gradient(theta, x, y, gradient);
     }
 
-    private void validate(float[] x, float y) {
+    /** The first non-finite value of {@code x}, or a non-finite {@code y}, as an exception; null if none. */
+    private IllegalArgumentException problem(float[] x, float y) {
         for (int i = 0; i < dimension; i++) {
             if (!Float.isFinite(x[i])) {
-                countRejected(1);
-                throw new IllegalArgumentException("x[" + i + "] is " + x[i] + " (values must be finite)");
+                return new IllegalArgumentException("x[" + i + "] is " + x[i] + " (values must be finite)");
             }
         }
         if (!Float.isFinite(y)) {
-            countRejected(1);
-            throw new IllegalArgumentException("label y is " + y + " (must be finite)");
+            return new IllegalArgumentException("label y is " + y + " (must be finite)");
         }
+        return null;
     }
 
     private double step(float[] x, float y) {
-        validate(x, y);
+        IllegalArgumentException bad = problem(x, y);
+        if (bad != null) {
+            countRejected(1);
+            throw bad;
+        }
         double value = loss.gradient(theta, x, y, gradient);
         double sq = 0;
         for (int i = 0; i < dimension; i++) {

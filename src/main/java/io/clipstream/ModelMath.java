@@ -96,31 +96,4 @@ final class ModelMath {
     static double softplus(double z) {
         return Math.max(z, 0) + Math.log(1 + Math.exp(-Math.abs(z)));
     }
-
-    static void checkScores(MemorySegment scores, long index, int n) {
-        if (scores != null && (index < 0 || scores.byteSize() / 8 - index < n)) {
-            throw new IllegalArgumentException("scores must hold " + n + " doubles from element " + index
-                    + " but has " + scores.byteSize() + " bytes");
-        }
-    }
-
-    static void checkLabels(float[] ys, int offset, int n) {
-        if (ys == null) {
-            throw new IllegalArgumentException("ys must not be null");
-        }
-        if (offset < 0 || offset > ys.length || ys.length - offset < n) {
-            throw new IllegalArgumentException("ys must hold " + n + " labels from offset " + offset
-                    + " but has length " + ys.length);
-        }
-    }
-
-    static void checkLabels(int[] labels, int offset, int n) {
-        if (labels == null) {
-            throw new IllegalArgumentException("labels must not be null");
-        }
-        if (offset < 0 || offset > labels.length || labels.length - offset < n) {
-            throw new IllegalArgumentException("labels must hold " + n + " labels from offset " + offset
-                    + " but has length " + labels.length);
-        }
-    }
 }
