@@ -218,12 +218,17 @@ public final class IngestPipeline implements AutoCloseable {
      * Waits until every sample published before this call has been processed.
      *
      * @return false if {@code timeout} passed first
-     * @throws IllegalStateException after {@link #close()} (which itself processes everything accepted)
+     * @throws IllegalStateException after {@link #close()} (which itself processes everything accepted), or when
+     *     called on an agent thread (from a sink or a snapshot callback), which would wait for itself
      */
     public boolean awaitProcessed(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         if (closed) {
             throw new IllegalStateException("the pipeline is closed (close() has processed everything accepted)");
+        }
+        if (agentShard() != null) {
+            throw new IllegalStateException("awaitProcessed was called on a shard's agent thread (from a sink or a "
+                    + "snapshot callback): the agent would wait for itself");
         }
         long[] targets = new long[shards.length];
         for (int s = 0; s < shards.length; s++) {
@@ -379,20 +384,70 @@ public final class IngestPipeline implements AutoCloseable {
 
     /**
      * Stops accepting offers, waits for in-flight offers and open claims, drains the rings (everything accepted is
-     * processed and reaches the sink), stops the agents and frees the memory. Idempotent.
+     * processed and reaches the sink), stops the agents and frees the memory. Idempotent: a second call waits until
+     * the first has finished.
+     *
+     * <p>Called on an agent thread (from a sink or a snapshot's completion callback), close cannot wait: that
+     * agent is inside the call and could never drain. It then stops new offers at once and returns; a thread named
+     * {@code clipstream-close} finishes the close (drain, stop, free) after the callback returns. Any other thread
+     * that calls close meanwhile waits for that to finish.
      */
     @Override
     public void close() {
-        synchronized (closeLock) { // a second caller waits until the first has finished, then returns
-            if (closed) {
+        boolean first;
+        synchronized (closeLock) {
+            first = !closed;
+            closed = true;
+        }
+        boolean onAgent = agentShard() != null;
+        if (first) {
+            if (onAgent) {
+                Thread closer = new Thread(this::finishClose, "clipstream-close");
+                closer.start();
                 return;
             }
-            closed = true;
-            closeOnce();
+            finishClose();
+        } else if (!onAgent) {
+            awaitTerminated();
         }
     }
 
     private final Object closeLock = new Object();
+    private final java.util.concurrent.CountDownLatch terminated = new java.util.concurrent.CountDownLatch(1);
+
+    private void finishClose() {
+        try {
+            closeOnce();
+        } finally {
+            terminated.countDown();
+        }
+    }
+
+    private void awaitTerminated() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                terminated.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The shard whose agent runs the calling thread, or null. */
+    private Shard agentShard() {
+        Thread t = Thread.currentThread();
+        for (Shard s : shards) {
+            if (s.thread == t) {
+                return s;
+            }
+        }
+        return null;
+    }
 
     private void closeOnce() {
         java.util.Set<Shard> stuck = new java.util.HashSet<>();

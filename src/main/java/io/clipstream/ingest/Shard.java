@@ -67,6 +67,8 @@ final class Shard implements Agent, MessageHandler {
      */
     private volatile long processed;
     AgentRunner runner;
+    /** The agent's thread, once it has started (so that calls from sinks and callbacks can be recognised). */
+    volatile Thread thread;
 
     record SnapshotRequest(Path file, CompletableFuture<Path> done) {
     }
@@ -112,6 +114,11 @@ final class Shard implements Agent, MessageHandler {
             process();
             work += n;
         }
+        if (work > 0) {
+            // before the processed position moves: whoever sees the position (awaitProcessed) must see the
+            // counters of everything up to it (publishing them after let a waiter read counters a batch old)
+            publishCounters();
+        }
         long position = ring.consumerPosition();
         if (position != processed) {
             processed = position;
@@ -120,11 +127,12 @@ final class Shard implements Agent, MessageHandler {
             long now = clock.nanoTime();
             if (now - lastSweep >= SWEEP_PERIOD_NANOS) {
                 lastSweep = now;
-                work += store.evictIdle(now, SWEEP_ENTRIES);
+                int evicted = store.evictIdle(now, SWEEP_ENTRIES);
+                if (evicted > 0) {
+                    work += evicted;
+                    publishCounters();
+                }
             }
-        }
-        if (work > 0) {
-            publishCounters();
         }
         return work;
     }
@@ -197,6 +205,11 @@ final class Shard implements Agent, MessageHandler {
     /** The position up to which records have been processed. */
     long processedPosition() {
         return processed;
+    }
+
+    @Override
+    public void onStart() {
+        thread = Thread.currentThread();
     }
 
     @Override
