@@ -18,8 +18,9 @@ import java.util.zip.CRC32C;
 /**
  * The streamed snapshot format of a {@link KeyedStore} (one file per shard), little-endian:
  * <pre>
- * header   128 bytes: magic "CLSKEYS1", version 1, dimension, shard, shards, keys, step kind and value,
- *          clip kind and value, tracker quantile and rate, l2, p, a, warmup, maxKeys; CRC32C of bytes 0..123
+ * header   128 bytes: magic "CLSKEYS1", version 2, dimension, shard, shards, keys, step kind and value,
+ *          clip kind and value, tracker quantile and rate, l2, p, a, warmup, maxKeys, generation (long; version
+ *          1 files have none: generation 0), 4 zero bytes; CRC32C of bytes 0..123
  * chunks   int n (records, 1..), n records, CRC32C of the chunk (n and records); a record is
  *          key, samples, age in ns (now - last seen), tracker, anomalies (8 bytes each), then d floats
  * trailer  int 0, long records written, six counters (samples, rejected, anomalies, clipped, evictions,
@@ -32,7 +33,8 @@ import java.util.zip.CRC32C;
 final class KeyedSnapshot {
 
     static final byte[] MAGIC_BYTES = {'C', 'L', 'S', 'K', 'E', 'Y', 'S', '1'};
-    static final int VERSION = 1;
+    /** Written: 2 (adds the generation). Read: 1 and 2. */
+    static final int VERSION = 2;
     static final int HEADER_BYTES = 128;
     static final int CHUNK_BYTES = 1 << 20;
 
@@ -42,9 +44,9 @@ final class KeyedSnapshot {
     /** The parameters a snapshot records and a restore checks. */
     record Header(int dimension, int shard, int shards, long keys, int stepKind, double stepValue, int clipKind,
                   double clipValue, double trackerQuantile, double trackerRate, double l2, double quantile,
-                  double confidence, int warmup, int maxKeys) {
+                  double confidence, int warmup, int maxKeys, long generation) {
 
-        static Header of(KeyedStore s, int shard, int shards) {
+        static Header of(KeyedStore s, int shard, int shards, long generation) {
             int stepKind = s.stepSize instanceof StepSize.HalfLife ? 1 : 0;
             double stepValue = s.stepSize instanceof StepSize.HalfLife h ? h.samples()
                     : ((StepSize.Constant) s.stepSize).value();
@@ -69,7 +71,7 @@ final class KeyedSnapshot {
                 }
             }
             return new Header(s.dimension, shard, shards, s.size(), stepKind, stepValue, clipKind, clipValue, q, r,
-                    s.l2, s.quantile, s.confidence, s.warmup, s.maxKeys);
+                    s.l2, s.quantile, s.confidence, s.warmup, s.maxKeys, generation);
         }
 
         /** Differences in the estimator parameters (not dimension-independent things like maxKeys or shards). */
@@ -110,13 +112,15 @@ final class KeyedSnapshot {
     }
 
     /** Writes the whole store; the caller owns the store's thread. */
-    static void write(KeyedStore store, int shard, int shards, long now, WritableByteChannel out) throws IOException {
-        Header h = Header.of(store, shard, shards);
+    static void write(KeyedStore store, int shard, int shards, long generation, long now, WritableByteChannel out)
+            throws IOException {
+        Header h = Header.of(store, shard, shards, generation);
         ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         header.put(MAGIC_BYTES).putInt(VERSION).putInt(h.dimension()).putInt(shard).putInt(shards).putLong(h.keys())
                 .putInt(h.stepKind()).putInt(0).putDouble(h.stepValue()).putInt(h.clipKind()).putInt(0)
                 .putDouble(h.clipValue()).putDouble(h.trackerQuantile()).putDouble(h.trackerRate()).putDouble(h.l2())
-                .putDouble(h.quantile()).putDouble(h.confidence()).putInt(h.warmup()).putInt(h.maxKeys());
+                .putDouble(h.quantile()).putDouble(h.confidence()).putInt(h.warmup()).putInt(h.maxKeys())
+                .putLong(generation);
         CRC32C crc = new CRC32C();
         crc.update(header.array(), 0, HEADER_BYTES - 4);
         header.putInt(HEADER_BYTES - 4, (int) crc.getValue());
@@ -222,8 +226,8 @@ final class KeyedSnapshot {
         }
         header.position(8);
         int version = header.getInt();
-        if (version != VERSION) {
-            throw new IOException(name + ": snapshot version " + version + ", this build reads " + VERSION);
+        if (version != 1 && version != VERSION) {
+            throw new IOException(name + ": snapshot version " + version + ", this build reads 1 and " + VERSION);
         }
         int dimension = header.getInt();
         int shard = header.getInt();
@@ -236,7 +240,7 @@ final class KeyedSnapshot {
         header.getInt();
         Header h = new Header(dimension, shard, shards, keys, stepKind, stepValue, clipKind, header.getDouble(),
                 header.getDouble(), header.getDouble(), header.getDouble(), header.getDouble(), header.getDouble(),
-                header.getInt(), header.getInt());
+                header.getInt(), header.getInt(), version == 1 ? 0 : header.getLong(112));
         if (dimension < 1 || shards < 1 || shard < 0 || shard >= shards || keys < 0) {
             throw new IOException(name + ": implausible header " + h);
         }

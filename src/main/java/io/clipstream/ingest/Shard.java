@@ -70,7 +70,7 @@ final class Shard implements Agent, MessageHandler {
     /** The agent's thread, once it has started (so that calls from sinks and callbacks can be recognised). */
     volatile Thread thread;
 
-    record SnapshotRequest(Path file, CompletableFuture<Path> done) {
+    record SnapshotRequest(Path file, long generation, CompletableFuture<Path> done) {
     }
 
     Shard(int id, int shards, KeyedStore store, int ringCapacity, int batch, AtomicCounter[] counters,
@@ -182,7 +182,7 @@ final class Shard implements Agent, MessageHandler {
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
-                KeyedSnapshot.write(store, id, shards, clock.nanoTime(), ch);
+                KeyedSnapshot.write(store, id, shards, r.generation(), clock.nanoTime(), ch);
                 ch.force(true);
             }
             Files.move(tmp, r.file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
