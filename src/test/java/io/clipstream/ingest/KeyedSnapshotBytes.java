@@ -90,6 +90,14 @@ final class KeyedSnapshotBytes {
 
     /** Recomputes every checksum in place (header, chunks, trailer) and returns {@code b}. */
     static byte[] reseal(byte[] b) {
+        try {
+            return resealChecked(b);
+        } catch (IndexOutOfBoundsException structureBroken) {
+            return b; // an edit of a count or length broke the structure: the reader must refuse it as it is
+        }
+    }
+
+    private static byte[] resealChecked(byte[] b) {
         ByteBuffer l = le(b);
         CRC32C crc = new CRC32C();
         crc.update(b, 0, HEADER - 4);
