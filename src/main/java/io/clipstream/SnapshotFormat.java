@@ -41,9 +41,16 @@ import java.util.zip.CRC32C;
  *  152+4W 4 P  parameters (float), P = K d, row-major
  *   ...     4  CRC32C of every preceding byte
  * </pre>
- * Readers check the length, magic, version, checksum, every kind and parameter, and that every stored float is
- * finite, before anything is built: a truncated, corrupt or mismatched snapshot is rejected with an
- * {@link IllegalArgumentException} and nothing is half-read.
+ * Readers check the length, magic, version and checksum, then every field by the rules the library itself keeps:
+ * the configuration through the same constructors as the builders (so l2, steps and fixed levels must be positive
+ * floats, a mean's step at most 1), counters non-negative and consistent (clipped at most samples, none without
+ * clipping, the schedule's time equal to the samples seen), tracker states in range (an adaptive clip tracker NaN
+ * or finite and non-negative; a rolling window as its updates leave it; a feature scale NaN or finite and
+ * non-negative, NaN when steps are not normalised), finite parameters; and finally the restored estimator rewrites
+ * its header, which must equal the input byte for byte (padding and unused parameters zero, derived states as
+ * written). A truncated, corrupt, mismatched or out-of-range snapshot is rejected with an
+ * {@link IllegalArgumentException} and nothing is half-read; whatever restores accepts samples and writes
+ * snapshots this reader accepts (counters saturate at {@code Long.MAX_VALUE} rather than wrap).
  */
 final class SnapshotFormat {
 

@@ -59,8 +59,10 @@ import org.agrona.concurrent.status.CountersReader;
  *
  * <h2>Backpressure and loss</h2>
  * {@code offer} returns false when the shard's ring is full and counts a drop; it never blocks and never loses a
- * sample silently: every offer ends as processed, rejected or dropped ({@link IngestMetrics}). {@link #close()}
- * stops new offers, waits for in-flight ones, drains the rings, and then stops the agents.
+ * sample silently: every offer ends as processed, rejected or dropped ({@link IngestMetrics}); a bad sample is
+ * rejected whether or not its ring has room. {@link #close()} stops new offers (later ones throw and count as
+ * dropped), waits for in-flight ones, drains the rings, and then stops the agents; called from a sink or a
+ * snapshot callback it returns at once and the drain finishes on another thread.
  *
  * <h2>JVM flags (JDK 25)</h2>
  * Agrona 2.x uses {@code jdk.internal.misc.Unsafe}: run with
