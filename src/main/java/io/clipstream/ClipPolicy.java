@@ -63,7 +63,7 @@ public sealed interface ClipPolicy {
     /**
      * A fixed level.
      *
-     * @throws IllegalArgumentException if {@code level} is not finite and positive
+     * @throws IllegalArgumentException if {@code level} does not round to a finite float {@code > 0}
      */
     static ClipPolicy fixed(double level) {
         return new Fixed(level);
@@ -118,6 +118,7 @@ public sealed interface ClipPolicy {
             if (!(level > 0 && Double.isFinite(level))) {
                 throw new IllegalArgumentException("clip level must be finite and > 0: " + level);
             }
+            FloatParameters.checkPositiveFloat("clip level", level);
         }
     }
 

@@ -82,41 +82,57 @@ public final class CustomEstimator extends Estimator {
         try {
             checkSegment(x, index, dimension, "x");
         } catch (IllegalArgumentException e) {
-            rejected++;
+            countRejected(1);
             throw e;
         }
     }
 
-    /** The loss of {@code (x, y)} without updating. */
+    /**
+     * The loss of {@code (x, y)} without updating (not counted in {@link #rejectedCount()} when refused).
+     *
+     * @throws IllegalArgumentException if {@code x} is null, of the wrong length or not finite, or {@code y} is not
+     *     finite
+     */
     public double score(float[] x, float y) {
-        if (x == null || x.length != dimension) {
-            throw new IllegalArgumentException("x must have length " + dimension);
+        if (x == null) {
+            throw new IllegalArgumentException("x must not be null");
         }
-        validate(x, y);
+        if (x.length != dimension) {
+            throw new IllegalArgumentException("x has length " + x.length + " but the estimator's dimension is "
+                    + dimension);
+        }
+        IllegalArgumentException bad = problem(x, y);
+        if (bad != null) {
+            throw bad;
+        }
         return loss.gradient(theta, x, y, gradient);
     }
 
-    private void validate(float[] x, float y) {
+    /** The first non-finite value of {@code x}, or a non-finite {@code y}, as an exception; null if none. */
+    private IllegalArgumentException problem(float[] x, float y) {
         for (int i = 0; i < dimension; i++) {
             if (!Float.isFinite(x[i])) {
-                rejected++;
-                throw new IllegalArgumentException("x[" + i + "] is " + x[i] + " (values must be finite)");
+                return new IllegalArgumentException("x[" + i + "] is " + x[i] + " (values must be finite)");
             }
         }
         if (!Float.isFinite(y)) {
-            rejected++;
-            throw new IllegalArgumentException("label y is " + y + " (must be finite)");
+            return new IllegalArgumentException("label y is " + y + " (must be finite)");
         }
+        return null;
     }
 
     private double step(float[] x, float y) {
-        validate(x, y);
+        IllegalArgumentException bad = problem(x, y);
+        if (bad != null) {
+            countRejected(1);
+            throw bad;
+        }
         double value = loss.gradient(theta, x, y, gradient);
         double sq = 0;
         for (int i = 0; i < dimension; i++) {
             double g = gradient[i] + mu * (double) theta[i];
             if (!Double.isFinite(g)) {
-                rejected++;
+                countRejected(1);
                 throw new IllegalArgumentException("the loss returned a non-finite gradient at index " + i + ": "
                         + gradient[i]);
             }
@@ -124,18 +140,57 @@ public final class CustomEstimator extends Estimator {
             sq += g * g;
         }
         if (!Double.isFinite(value)) {
-            rejected++;
+            countRejected(1);
             throw new IllegalArgumentException("the loss returned a non-finite value: " + value);
         }
         float lambda = clip.level();
         double norm = Math.sqrt(sq);
-        double sd = schedule.eta() * Math.min(1.0, lambda / norm);
-        for (int i = 0; i < dimension; i++) {
-            theta[i] = (float) Math.max(-Float.MAX_VALUE, Math.min(Float.MAX_VALUE, theta[i] - sd * gradient[i]));
+        if (norm < Double.POSITIVE_INFINITY) {
+            double sd = schedule.eta() * Math.min(1.0, lambda / norm);
+            for (int i = 0; i < dimension; i++) {
+                theta[i] = saturate(theta[i] - sd * gradient[i]);
+            }
+        } else {
+            norm = hugeGradientStep(lambda);
         }
         MemorySegment.copy(theta, 0, params, ValueLayout.JAVA_FLOAT, 0, dimension);
         accepted(norm, lambda);
         return value;
+    }
+
+    /**
+     * The step for a gradient whose components are finite but whose norm overflows double (cold): the norm is
+     * taken over the gradient scaled by its largest component, the clipped step is
+     * {@code eta * min(lambda, ||g||) * g / ||g||} (unclipped, {@code eta g}, only when {@code lambda} is
+     * infinite), and the norm reported to the clip tracker saturates at {@code Double.MAX_VALUE}.
+     */
+    private double hugeGradientStep(float lambda) {
+        double largest = 0;
+        for (int i = 0; i < dimension; i++) {
+            largest = Math.max(largest, Math.abs(gradient[i]));
+        }
+        double scaledSquares = 0;
+        for (int i = 0; i < dimension; i++) {
+            double u = gradient[i] / largest;
+            scaledSquares += u * u;
+        }
+        double scaledNorm = Math.sqrt(scaledSquares); // in [1, sqrt(d)]
+        double eta = schedule.eta();
+        if (lambda == Float.POSITIVE_INFINITY) {
+            for (int i = 0; i < dimension; i++) {
+                theta[i] = saturate(theta[i] - eta * gradient[i]);
+            }
+        } else {
+            double sd = eta * lambda / scaledNorm;
+            for (int i = 0; i < dimension; i++) {
+                theta[i] = saturate(theta[i] - sd * (gradient[i] / largest));
+            }
+        }
+        return Double.MAX_VALUE;
+    }
+
+    private static float saturate(double v) {
+        return (float) Math.max(-Float.MAX_VALUE, Math.min(Float.MAX_VALUE, v));
     }
 
     /** Builds a {@link CustomEstimator}; every setter validates eagerly. */

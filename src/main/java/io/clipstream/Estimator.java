@@ -23,9 +23,12 @@ import java.util.Objects;
  * <h2>Bad input</h2>
  * A null or wrongly sized sample, a NaN or infinite value, or a label outside the task's range throws an
  * {@link IllegalArgumentException} that names the index (and row, in batches) and the value, and leaves the
- * estimator bit-identical, apart from {@link #rejectedCount()}, which counts rejected samples. Finite values
- * near {@code Float.MAX_VALUE} are accepted and never make the state infinite or NaN (the kernels switch to
- * double precision and saturate).
+ * estimator bit-identical, apart from {@link #rejectedCount()}, which counts rejected samples (see there for the
+ * batch rule). Every finite sample is accepted, from subnormals to {@code Float.MAX_VALUE}, and never makes the
+ * state infinite or NaN: the kernels switch to double precision where floats could overflow and saturate the
+ * result, and normalised model steps are formed in double. Builders refuse parameters the float arithmetic cannot
+ * use, and snapshot restores validate every field by the same rules, so no configuration or restored state can
+ * make a later update non-finite.
  *
  * <h2>Allocation and memory kinds</h2>
  * No per-sample or batch call allocates after warm-up. Samples given as {@code float[]} (or heap segments) are
@@ -124,8 +127,11 @@ public abstract sealed class Estimator
 
     /**
      * Samples (or batch rows) refused by update calls, for any reason: null, wrong length, a non-finite value or
-     * label, a label out of range; a {@link BadRowPolicy#REJECT_BATCH} refusal counts every row of the batch.
-     * Score-only calls are not counted.
+     * label, a label out of range. One rule for batches: a batch call that throws counts every one of its
+     * {@code n} rows (none if {@code n < 0}), whatever the cause (a null or short array, a bad offset, a short
+     * scores buffer, a null policy, or a bad row under {@link BadRowPolicy#REJECT_BATCH}); under
+     * {@link BadRowPolicy#SKIP_AND_COUNT} each skipped row counts once. Score-only calls are not counted. Like every
+     * counter here, it saturates at {@code Long.MAX_VALUE}.
      */
     public final long rejectedCount() {
         return rejected;
@@ -329,10 +335,10 @@ public abstract sealed class Estimator
         if (featureScale != null && other.featureScale != null) {
             featureScale.merge(other.featureScale, a, b);
         }
-        samples += other.samples;
-        clipped += other.clipped;
-        rejected += other.rejected;
-        schedule.setTime(schedule.time() + other.schedule.time());
+        samples = saturatingAdd(samples, other.samples);
+        clipped = saturatingAdd(clipped, other.clipped);
+        rejected = saturatingAdd(rejected, other.rejected);
+        schedule.setTime(saturatingAdd(schedule.time(), other.schedule.time()));
         afterRestore();
     }
 
@@ -340,14 +346,33 @@ public abstract sealed class Estimator
 
     /** Records an applied step: counters, clip tracker, schedule. */
     final void accepted(double norm, float lambda) {
-        samples++;
+        samples = increment(samples);
         boolean c = norm > lambda;
         lastClipped = c;
         if (c) {
-            clipped++;
+            clipped = increment(clipped);
         }
         clip.observe(norm);
         schedule.advance();
+    }
+
+    /** Counts {@code n >= 0} refused samples. */
+    final void countRejected(long n) {
+        rejected = saturatingAdd(rejected, n);
+    }
+
+    /**
+     * {@code count + 1}, saturating at {@code Long.MAX_VALUE}: counters never wrap to a negative value (which the
+     * snapshot reader would refuse), however they were restored.
+     */
+    static long increment(long count) {
+        return count == Long.MAX_VALUE ? count : count + 1;
+    }
+
+    /** {@code a + b} for non-negative counts, saturating at {@code Long.MAX_VALUE}. */
+    static long saturatingAdd(long a, long b) {
+        long sum = a + b;
+        return sum < a ? Long.MAX_VALUE : sum;
     }
 
     /**
@@ -356,7 +381,7 @@ public abstract sealed class Estimator
      */
     final MemorySegment acceptExact(float[] x) {
         if (x == null || x.length != dimension) {
-            rejected++;
+            countRejected(1);
             throw x == null ? new IllegalArgumentException("x must not be null")
                     : new IllegalArgumentException("x has length " + x.length + " but the estimator's dimension is "
                             + dimension);
@@ -369,7 +394,7 @@ public abstract sealed class Estimator
         try {
             checkArray(x, offset, dimension);
         } catch (IllegalArgumentException e) {
-            rejected++;
+            countRejected(1);
             throw e;
         }
         return stage(x, offset);
@@ -383,7 +408,7 @@ public abstract sealed class Estimator
         try {
             checkSegment(x, index, dimension, "x");
         } catch (IllegalArgumentException e) {
-            rejected++;
+            countRejected(1);
             throw e;
         }
         return x.isNative() ? x : stage(x, index);
@@ -401,25 +426,74 @@ public abstract sealed class Estimator
         return x.isNative() ? x : stage(x, index);
     }
 
-    /** Update path: validates {@code n} rows at {@code xs[offset ..]}; a refusal counts all {@code n} rows. */
-    final void acceptBatch(float[] xs, int offset, int n) {
-        checkBatchArgs(n, "batch");
+    /**
+     * Update path: validates a batch's arguments ({@code n}, the rows at {@code xs[offset ..]}, the scores buffer
+     * if any, the policy). A refusal counts every row of the batch, as any refused update does (none when
+     * {@code n < 0}: there are no rows).
+     */
+    final void acceptBatch(float[] xs, int offset, int n, double[] scores, int scoresOffset, BadRowPolicy policy) {
         try {
+            checkBatchArgs(n, "batch");
             checkArray(xs, offset, (int) Math.min(Integer.MAX_VALUE, (long) n * dimension));
+            checkScores(scores, scoresOffset, n);
+            checkPolicy(policy);
         } catch (IllegalArgumentException e) {
-            rejected += n;
+            countRejected(Math.max(0, n));
             throw e;
         }
     }
 
-    /** Update path: {@code n} rows at element {@code index} of {@code xs}; a refusal counts all rows. */
-    final void acceptBatch(MemorySegment xs, long index, int n) {
-        checkBatchArgs(n, "batch");
+    /** As {@link #acceptBatch(float[], int, int, double[], int, BadRowPolicy)} for rows in a segment. */
+    final void acceptBatch(MemorySegment xs, long index, int n, MemorySegment scores, long scoresIndex,
+                           BadRowPolicy policy) {
         try {
+            checkBatchArgs(n, "batch");
             checkSegment(xs, index, (long) n * dimension, "xs");
+            checkScores(scores, scoresIndex, n);
+            checkPolicy(policy);
         } catch (IllegalArgumentException e) {
-            rejected += n;
+            countRejected(Math.max(0, n));
             throw e;
+        }
+    }
+
+    /** Update path: {@code n >= 0} targets at {@code ys[offset ..]} exist; a refusal counts all {@code n} rows. */
+    final void acceptLabels(float[] ys, int offset, int n) {
+        if (ys == null || offset < 0 || offset > ys.length || ys.length - offset < n) {
+            countRejected(n);
+            throw ys == null ? new IllegalArgumentException("ys must not be null")
+                    : new IllegalArgumentException("ys must hold " + n + " labels from offset " + offset
+                            + " but has length " + ys.length);
+        }
+    }
+
+    /** Update path: {@code n >= 0} labels at {@code labels[offset ..]} exist; a refusal counts all {@code n} rows. */
+    final void acceptLabels(int[] labels, int offset, int n) {
+        if (labels == null || offset < 0 || offset > labels.length || labels.length - offset < n) {
+            countRejected(n);
+            throw labels == null ? new IllegalArgumentException("labels must not be null")
+                    : new IllegalArgumentException("labels must hold " + n + " labels from offset " + offset
+                            + " but has length " + labels.length);
+        }
+    }
+
+    static void checkPolicy(BadRowPolicy policy) {
+        if (policy == null) {
+            throw new IllegalArgumentException("policy must not be null");
+        }
+    }
+
+    static void checkScores(double[] scores, int offset, int n) {
+        if (scores != null && (offset < 0 || offset > scores.length || scores.length - offset < n)) {
+            throw new IllegalArgumentException("scores must hold " + n + " values from offset " + offset
+                    + " but has length " + scores.length);
+        }
+    }
+
+    static void checkScores(MemorySegment scores, long index, int n) {
+        if (scores != null && (index < 0 || scores.byteSize() / 8 - index < n)) {
+            throw new IllegalArgumentException("scores must hold " + n + " doubles from element " + index
+                    + " but has " + scores.byteSize() + " bytes");
         }
     }
 
@@ -479,7 +553,7 @@ public abstract sealed class Estimator
 
     /** Cold path: count the rejection and describe the first non-finite value of {@code x}. */
     final IllegalArgumentException rejectSample(MemorySegment x, long index, long row, String labelProblem) {
-        rejected++;
+        countRejected(1);
         String where = row < 0 ? "" : "row " + row + ": ";
         if (labelProblem != null) {
             return new IllegalArgumentException(where + labelProblem);
@@ -492,11 +566,16 @@ public abstract sealed class Estimator
         return new IllegalArgumentException(where + "x[" + bad + "] is " + v + " (values must be finite)");
     }
 
-    /** Checks a whole batch slab for non-finite values; throws naming the row, column and value. */
-    final void rejectBatchIfNonFinite(MemorySegment xs, long index, int n) {
-        long bad = kernels.firstNonFinite(xs, index, (long) n * dimension);
+    /**
+     * {@link BadRowPolicy#REJECT_BATCH}: checks the first {@code rows} rows of a batch of {@code n} for non-finite
+     * values; throws naming the row, column and value, and counts all {@code n} rows. (Callers that also check
+     * labels pass {@code rows} = up to and including the first bad label's row, so the first bad row is named,
+     * whichever its problem.)
+     */
+    final void rejectBatchIfNonFinite(MemorySegment xs, long index, int rows, int n) {
+        long bad = kernels.firstNonFinite(xs, index, (long) rows * dimension);
         if (bad >= 0) {
-            rejected += n;
+            countRejected(n);
             float v = xs.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index + bad);
             throw new IllegalArgumentException("row " + bad / dimension + ": x[" + bad % dimension + "] is " + v
                     + " (values must be finite); the batch of " + n + " rows was not applied");

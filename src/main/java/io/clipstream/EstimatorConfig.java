@@ -10,7 +10,8 @@ import java.util.Objects;
  * @param classes the number of classes for softmax, 1 otherwise
  * @param stepSize the step-size policy
  * @param clipPolicy the clip policy
- * @param l2 the L2 coefficient {@code mu} ({@code l += mu/2 ||theta||^2}), {@code >= 0}
+ * @param l2 the L2 coefficient {@code mu} ({@code l += mu/2 ||theta||^2}): 0, or a value that rounds to a finite
+ *     float {@code > 0}
  * @param normalizeSteps for models: divide the step by a robust running estimate of {@code ||x||^2}
  */
 public record EstimatorConfig(Task task, int dimension, int classes, StepSize stepSize, ClipPolicy clipPolicy,
@@ -19,7 +20,10 @@ public record EstimatorConfig(Task task, int dimension, int classes, StepSize st
     /** Largest supported {@code classes * dimension} (the parameters are addressed with int counts). */
     public static final int MAX_PARAMETERS = 1 << 28;
 
-    /** Validates every field. */
+    /**
+     * Validates every field: shape, {@link #checkL2 l2}, a mean's step in {@code (0, 1]} (the step sizes and clip
+     * policies validate themselves when created), and normalised steps for models only.
+     */
     public EstimatorConfig {
         Objects.requireNonNull(task, "task");
         Objects.requireNonNull(stepSize, "stepSize");
@@ -35,6 +39,10 @@ public record EstimatorConfig(Task task, int dimension, int classes, StepSize st
             throw new IllegalArgumentException("classes * dimension must be <= 2^28: " + classes + " * " + dimension);
         }
         checkL2(l2);
+        if (task == Task.MEAN && !(stepSize.eta(0) <= 1)) {
+            throw new IllegalArgumentException("the mean's step size must be in (0, 1]: " + stepSize + " starts at "
+                    + stepSize.eta(0));
+        }
         if (normalizeSteps && (task == Task.MEAN || task == Task.CUSTOM)) {
             throw new IllegalArgumentException("normalizeSteps applies to linear, logistic and softmax models only");
         }
@@ -44,13 +52,14 @@ public record EstimatorConfig(Task task, int dimension, int classes, StepSize st
      * Validates an L2 coefficient (shared by every builder that takes one, so the rule and message agree).
      *
      * @return {@code mu}
-     * @throws IllegalArgumentException unless {@code mu} is finite and {@code >= 0}
+     * @throws IllegalArgumentException unless {@code mu} is 0 or rounds to a finite float {@code > 0} (the
+     *     estimators use it as a float)
      */
     public static double checkL2(double mu) {
         if (!(mu >= 0 && Double.isFinite(mu))) {
             throw new IllegalArgumentException("l2 must be finite and >= 0: " + mu);
         }
-        return mu;
+        return mu == 0 ? 0 : FloatParameters.checkPositiveFloat("l2", mu);
     }
 
     /** Number of parameters: {@code classes * dimension}. */

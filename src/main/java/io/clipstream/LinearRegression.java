@@ -4,7 +4,6 @@ import io.clipstream.internal.kernel.Kernels;
 import io.clipstream.internal.kernel.StepResult;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.foreign.ValueLayout;
 import java.util.Objects;
 
 /**
@@ -108,13 +107,10 @@ public final class LinearRegression extends Estimator {
      */
     public int updateBatch(float[] xs, int offset, int n, float[] ys, int ysOffset, double[] scores,
                            int scoresOffset, BadRowPolicy policy) {
-        acceptBatch(xs, offset, n);
-        ModelMath.checkLabels(ys, ysOffset, n);
-        MeanEstimator.checkScores(scores, scoresOffset, n);
-        Objects.requireNonNull(policy, "policy");
+        acceptBatch(xs, offset, n, scores, scoresOffset, policy);
+        acceptLabels(ys, ysOffset, n);
         if (policy == BadRowPolicy.REJECT_BATCH) {
-            rejectBadTargets(ys, ysOffset, n);
-            rejectBatchIfNonFinite(slab(xs), offset, n);
+            rejectBadRows(slab(xs), offset, n, ys, ysOffset);
         }
         int applied = 0;
         for (int i = 0; i < n; i++) {
@@ -134,13 +130,10 @@ public final class LinearRegression extends Estimator {
      */
     public int updateBatch(MemorySegment xs, long index, int n, float[] ys, int ysOffset, MemorySegment scores,
                            long scoresIndex, BadRowPolicy policy) {
-        acceptBatch(xs, index, n);
-        ModelMath.checkLabels(ys, ysOffset, n);
-        ModelMath.checkScores(scores, scoresIndex, n);
-        Objects.requireNonNull(policy, "policy");
+        acceptBatch(xs, index, n, scores, scoresIndex, policy);
+        acceptLabels(ys, ysOffset, n);
         if (policy == BadRowPolicy.REJECT_BATCH) {
-            rejectBadTargets(ys, ysOffset, n);
-            rejectBatchIfNonFinite(xs, index, n);
+            rejectBadRows(xs, index, n, ys, ysOffset);
         }
         boolean heap = !xs.isNative();
         int applied = 0;
@@ -155,13 +148,17 @@ public final class LinearRegression extends Estimator {
         return applied;
     }
 
-    private void rejectBadTargets(float[] ys, int offset, int n) {
-        for (int i = 0; i < n; i++) {
-            if (!Float.isFinite(ys[offset + i])) {
-                rejected += n;
-                throw new IllegalArgumentException("row " + i + ": target y is " + ys[offset + i]
-                        + " (must be finite); the batch of " + n + " rows was not applied");
-            }
+    /** REJECT_BATCH: names the first row with a non-finite value or target (the value first within a row). */
+    private void rejectBadRows(MemorySegment xs, long index, int n, float[] ys, int offset) {
+        int badTarget = 0;
+        while (badTarget < n && Float.isFinite(ys[offset + badTarget])) {
+            badTarget++;
+        }
+        rejectBatchIfNonFinite(xs, index, Math.min(n, badTarget + 1), n);
+        if (badTarget < n) {
+            countRejected(n);
+            throw new IllegalArgumentException("row " + badTarget + ": target y is " + ys[offset + badTarget]
+                    + " (must be finite); the batch of " + n + " rows was not applied");
         }
     }
 
@@ -169,7 +166,7 @@ public final class LinearRegression extends Estimator {
     private double batchStep(MemorySegment x, long index, float y) {
         double score = Float.isFinite(y) ? tryStep(x, index, y) : Double.NaN;
         if (score != score) {
-            rejected++;
+            countRejected(1);
         }
         return score;
     }
@@ -202,7 +199,7 @@ public final class LinearRegression extends Estimator {
     /** One step; NaN (and nothing changed) if the sample is not finite. */
     private double tryStep(MemorySegment x, long index, float y) {
         float lambda = clip.level();
-        float eta = ModelMath.eta(this, x, index);
+        double eta = ModelMath.eta(this, x, index);
         if (eta != eta) {
             return Double.NaN;
         }
@@ -211,7 +208,7 @@ public final class LinearRegression extends Estimator {
             return Double.NaN;
         }
         accepted(norm, lambda);
-        ModelMath.observeScale(this, result.xNormSquared);
+        ModelMath.observeScale(this, result.xNormSquared, x, index);
         return Math.abs(y - result.margin);
     }
 

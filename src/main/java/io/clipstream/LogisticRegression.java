@@ -5,7 +5,6 @@ import io.clipstream.internal.kernel.StepMath;
 import io.clipstream.internal.kernel.StepResult;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Objects;
 
 /**
  * Online robust binary logistic regression: labels 0 and 1 (internally {@code y = -1, +1}),
@@ -114,13 +113,10 @@ public final class LogisticRegression extends Estimator {
      */
     public int updateBatch(float[] xs, int offset, int n, int[] labels, int labelsOffset, double[] scores,
                            int scoresOffset, BadRowPolicy policy) {
-        acceptBatch(xs, offset, n);
-        ModelMath.checkLabels(labels, labelsOffset, n);
-        MeanEstimator.checkScores(scores, scoresOffset, n);
-        Objects.requireNonNull(policy, "policy");
+        acceptBatch(xs, offset, n, scores, scoresOffset, policy);
+        acceptLabels(labels, labelsOffset, n);
         if (policy == BadRowPolicy.REJECT_BATCH) {
-            rejectBadLabels(labels, labelsOffset, n);
-            rejectBatchIfNonFinite(slab(xs), offset, n);
+            rejectBadRows(slab(xs), offset, n, labels, labelsOffset);
         }
         int applied = 0;
         for (int i = 0; i < n; i++) {
@@ -140,13 +136,10 @@ public final class LogisticRegression extends Estimator {
      */
     public int updateBatch(MemorySegment xs, long index, int n, int[] labels, int labelsOffset, MemorySegment scores,
                            long scoresIndex, BadRowPolicy policy) {
-        acceptBatch(xs, index, n);
-        ModelMath.checkLabels(labels, labelsOffset, n);
-        ModelMath.checkScores(scores, scoresIndex, n);
-        Objects.requireNonNull(policy, "policy");
+        acceptBatch(xs, index, n, scores, scoresIndex, policy);
+        acceptLabels(labels, labelsOffset, n);
         if (policy == BadRowPolicy.REJECT_BATCH) {
-            rejectBadLabels(labels, labelsOffset, n);
-            rejectBatchIfNonFinite(xs, index, n);
+            rejectBadRows(xs, index, n, labels, labelsOffset);
         }
         boolean heap = !xs.isNative();
         int applied = 0;
@@ -162,21 +155,29 @@ public final class LogisticRegression extends Estimator {
         return applied;
     }
 
-    private void rejectBadLabels(int[] labels, int offset, int n) {
-        for (int i = 0; i < n; i++) {
-            int label = labels[offset + i];
-            if (label != 0 && label != 1) {
-                rejected += n;
-                throw new IllegalArgumentException("row " + i + ": label must be 0 or 1: " + label
-                        + "; the batch of " + n + " rows was not applied");
-            }
+    /** REJECT_BATCH: names the first row with a non-finite value or a bad label (the value first within a row). */
+    private void rejectBadRows(MemorySegment xs, long index, int n, int[] labels, int offset) {
+        int badLabel = 0;
+        while (badLabel < n && isLabel(labels[offset + badLabel])) {
+            badLabel++;
         }
+        rejectBatchIfNonFinite(xs, index, Math.min(n, badLabel + 1), n);
+        if (badLabel < n) {
+            int label = labels[offset + badLabel];
+            countRejected(n);
+            throw new IllegalArgumentException("row " + badLabel + ": " + "label must be 0 or 1: " + label + "; the batch of " + n
+                    + " rows was not applied");
+        }
+    }
+
+    private static boolean isLabel(int label) {
+        return label == 0 || label == 1;
     }
 
     private double batchStep(MemorySegment x, long index, int label) {
         double score = label == 0 || label == 1 ? tryStep(x, index, label) : Double.NaN;
         if (score != score) {
-            rejected++;
+            countRejected(1);
         }
         return score;
     }
@@ -208,7 +209,7 @@ public final class LogisticRegression extends Estimator {
     private double tryStep(MemorySegment x, long index, int label) {
         float y = label == 1 ? 1f : -1f;
         float lambda = clip.level();
-        float eta = ModelMath.eta(this, x, index);
+        double eta = ModelMath.eta(this, x, index);
         if (eta != eta) {
             return Double.NaN;
         }
@@ -217,7 +218,7 @@ public final class LogisticRegression extends Estimator {
             return Double.NaN;
         }
         accepted(norm, lambda);
-        ModelMath.observeScale(this, result.xNormSquared);
+        ModelMath.observeScale(this, result.xNormSquared, x, index);
         return result.loss;
     }
 }

@@ -146,11 +146,9 @@ public final class MeanEstimator extends Estimator {
      *     bad (nothing is applied)
      */
     public int updateBatch(float[] xs, int offset, int n, double[] scores, int scoresOffset, BadRowPolicy policy) {
-        acceptBatch(xs, offset, n);
-        checkScores(scores, scoresOffset, n);
-        Objects.requireNonNull(policy, "policy");
+        acceptBatch(xs, offset, n, scores, scoresOffset, policy);
         if (policy == BadRowPolicy.REJECT_BATCH) {
-            rejectBatchIfNonFinite(slab(xs), offset, n);
+            rejectBatchIfNonFinite(slab(xs), offset, n, n);
         }
         int applied = 0;
         for (int i = 0; i < n; i++) {
@@ -168,7 +166,7 @@ public final class MeanEstimator extends Estimator {
         float lambda = clip.level();
         double norm = kernels.clippedMeanStep(params, 0, x, index, dimension, schedule.eta(), lambda, mu);
         if (norm != norm) {
-            rejected++;
+            countRejected(1);
         } else {
             accepted(norm, lambda);
         }
@@ -182,14 +180,9 @@ public final class MeanEstimator extends Estimator {
      */
     public int updateBatch(MemorySegment xs, long index, int n, MemorySegment scores, long scoresIndex,
                            BadRowPolicy policy) {
-        acceptBatch(xs, index, n);
-        if (scores != null && (scoresIndex < 0 || scores.byteSize() / 8 - scoresIndex < n)) {
-            throw new IllegalArgumentException("scores must hold " + n + " doubles from element " + scoresIndex
-                    + " but has " + scores.byteSize() + " bytes");
-        }
-        Objects.requireNonNull(policy, "policy");
+        acceptBatch(xs, index, n, scores, scoresIndex, policy);
         if (policy == BadRowPolicy.REJECT_BATCH) {
-            rejectBatchIfNonFinite(xs, index, n);
+            rejectBatchIfNonFinite(xs, index, n, n);
         }
         boolean heap = !xs.isNative();
         int applied = 0;
@@ -251,13 +244,6 @@ public final class MeanEstimator extends Estimator {
     private double distance(MemorySegment x, long index) {
         kernels.distances(1f + mu, params, 0, x, index, dimension, 1, dimension, scratch, 0);
         return scratch.get(ValueLayout.JAVA_DOUBLE, 0);
-    }
-
-    static void checkScores(double[] scores, int offset, int n) {
-        if (scores != null && (offset < 0 || offset > scores.length || scores.length - offset < n)) {
-            throw new IllegalArgumentException("scores must hold " + n + " values from offset " + offset
-                    + " but has length " + scores.length);
-        }
     }
 
     // ------------------------------------------------------------------ builder

@@ -26,7 +26,10 @@ final class Schedule {
     }
 
     void advance() {
-        if (++time >= nextChange) {
+        if (time != Long.MAX_VALUE) { // saturates, as the estimators' counters do
+            time++;
+        }
+        if (time >= nextChange) {
             recompute();
         }
     }
@@ -40,7 +43,7 @@ final class Schedule {
         eta = (float) policy.eta(time);
         nextChange = switch (policy) {
             case StepSize.Doubling d -> d.nextEpochStart(time);
-            case StepSize.InverseTime i -> time + 1;
+            case StepSize.InverseTime i -> Estimator.increment(time);
             default -> Long.MAX_VALUE;
         };
     }

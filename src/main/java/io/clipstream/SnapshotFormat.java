@@ -41,9 +41,16 @@ import java.util.zip.CRC32C;
  *  152+4W 4 P  parameters (float), P = K d, row-major
  *   ...     4  CRC32C of every preceding byte
  * </pre>
- * Readers check the length, magic, version, checksum, every kind and parameter, and that every stored float is
- * finite, before anything is built: a truncated, corrupt or mismatched snapshot is rejected with an
- * {@link IllegalArgumentException} and nothing is half-read.
+ * Readers check the length, magic, version and checksum, then every field by the rules the library itself keeps:
+ * the configuration through the same constructors as the builders (so l2, steps and fixed levels must be positive
+ * floats, a mean's step at most 1), counters non-negative and consistent (clipped at most samples, none without
+ * clipping, the schedule's time equal to the samples seen), tracker states in range (an adaptive clip tracker NaN
+ * or finite and non-negative; a rolling window as its updates leave it; a feature scale NaN or finite and
+ * non-negative, NaN when steps are not normalised), finite parameters; and finally the restored estimator rewrites
+ * its header, which must equal the input byte for byte (padding and unused parameters zero, derived states as
+ * written). A truncated, corrupt, mismatched or out-of-range snapshot is rejected with an
+ * {@link IllegalArgumentException} and nothing is half-read; whatever restores accepts samples and writes
+ * snapshots this reader accepts (counters saturate at {@code Long.MAX_VALUE} rather than wrap).
  */
 final class SnapshotFormat {
 
@@ -77,8 +84,25 @@ final class SnapshotFormat {
      * native {@code dst} needs one {@link java.nio.ByteBuffer} view for the checksum.
      */
     static long write(Estimator e, MemorySegment dst, long offset, byte[] array) {
-        EstimatorConfig c = e.config;
         long o = offset;
+        long at = writeHeader(e, dst, o);
+        for (long i = 0; i < e.size; i++, at += 4) {
+            dst.set(FLOAT, at, e.params.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+        }
+        CRC32C crc = e.crc();
+        crc.reset();
+        if (array != null) {
+            crc.update(array, (int) o, (int) (at - o));
+        } else {
+            crc.update(dst.asSlice(o, at - o).asByteBuffer());
+        }
+        dst.set(INT, at, (int) crc.getValue());
+        return at + 4 - o;
+    }
+
+    /** Writes the header and the rolling window at {@code o}; returns the offset of the parameters. */
+    private static long writeHeader(Estimator e, MemorySegment dst, long o) {
+        EstimatorConfig c = e.config;
         for (long z = 0; z < HEADER; z += 8) {
             dst.set(LONG, o + z, 0L);
         }
@@ -117,18 +141,7 @@ final class SnapshotFormat {
                 dst.set(FLOAT, at, r.ring(i));
             }
         }
-        for (long i = 0; i < e.size; i++, at += 4) {
-            dst.set(FLOAT, at, e.params.getAtIndex(ValueLayout.JAVA_FLOAT, i));
-        }
-        CRC32C crc = e.crc();
-        crc.reset();
-        if (array != null) {
-            crc.update(array, (int) o, (int) (at - o));
-        } else {
-            crc.update(dst.asSlice(o, at - o).asByteBuffer());
-        }
-        dst.set(INT, at, (int) crc.getValue());
-        return at + 4 - o;
+        return at;
     }
 
     private static void step(MemorySegment s, long o, int kind, double p1, double p2, long p3) {
@@ -203,10 +216,15 @@ final class SnapshotFormat {
             throw new IllegalArgumentException("snapshot holds a CUSTOM estimator: restore it with "
                     + "CustomEstimator.restore(bytes, loss)");
         }
+        int flags = s.get(ValueLayout.JAVA_BYTE, 7);
+        if ((flags & ~1) != 0) {
+            throw invalid("unknown flags 0x" + Integer.toHexString(flags & 0xff) + " (only bit 0, normalizeSteps, is "
+                    + "defined)");
+        }
         EstimatorConfig config;
         try {
             config = new EstimatorConfig(task, d, k, stepSize(s), clipPolicy(s, clipKind),
-                    s.get(DOUBLE, 16), (s.get(ValueLayout.JAVA_BYTE, 7) & 1) != 0);
+                    s.get(DOUBLE, 16), (flags & 1) != 0);
         } catch (IllegalArgumentException e) {
             throw invalid("invalid configuration: " + e.getMessage());
         }
@@ -214,29 +232,18 @@ final class SnapshotFormat {
         long clipped = s.get(LONG, 96);
         long rejected = s.get(LONG, 104);
         long time = s.get(LONG, 112);
-        if (samples < 0 || clipped < 0 || clipped > samples || rejected < 0 || time < 0) {
-            throw invalid("invalid counters (samples=" + samples + ", clipped=" + clipped + ", rejected=" + rejected
-                    + ", time=" + time + ")");
-        }
+        checkCounters(config, samples, clipped, rejected, time);
         double clipState = s.get(DOUBLE, 120);
         double scaleState = s.get(DOUBLE, 128);
-        if (clipState < 0 || scaleState < 0 || Double.isInfinite(scaleState)) {
-            throw invalid("invalid tracker state (clip=" + clipState + ", scale=" + scaleState + ")");
-        }
         int count = s.get(INT, 136);
         int position = s.get(INT, 140);
         int since = s.get(INT, 144);
         float[] ring = new float[window];
-        if (window > 0 && (count < 0 || count > window || position < 0 || position >= window || since < 0)) {
-            throw invalid("invalid rolling window state (count=" + count + ", position=" + position + ")");
-        }
         long at = HEADER;
         for (int i = 0; i < window; i++, at += 4) {
             ring[i] = s.get(FLOAT, at);
-            if (!(ring[i] >= 0 && Float.isFinite(ring[i]))) {
-                throw invalid("invalid rolling window value " + ring[i] + " at " + i);
-            }
         }
+        checkTrackers(config, clipState, scaleState, ring, count, position, since);
         float[] values = new float[(int) parameters];
         for (int i = 0; i < values.length; i++, at += 4) {
             values[i] = s.get(FLOAT, at);
@@ -244,7 +251,7 @@ final class SnapshotFormat {
                 throw invalid("parameter " + i + " is " + values[i]);
             }
         }
-        // everything is valid: build
+        // every field is in range: build, then check that the header is exactly what this state writes
         Estimator e = switch (task) {
             case MEAN -> new MeanEstimator(config, kernels);
             case LINEAR -> new LinearRegression(config, kernels);
@@ -265,7 +272,120 @@ final class SnapshotFormat {
             e.featureScale.set(scaleState);
         }
         e.afterRestore();
+        checkCanonical(e, s, HEADER + 4L * window);
         return e;
+    }
+
+    /**
+     * The counters as the estimators keep them: non-negative (they saturate at {@code Long.MAX_VALUE}), no more
+     * clipped steps than samples (none without clipping), and the schedule's time equal to the samples seen (both
+     * advance once per applied sample, and merging adds both).
+     */
+    private static void checkCounters(EstimatorConfig c, long samples, long clipped, long rejected, long time) {
+        if (samples < 0) {
+            throw invalid("samples seen must be >= 0: " + samples);
+        }
+        if (rejected < 0) {
+            throw invalid("rejected count must be >= 0: " + rejected);
+        }
+        if (clipped < 0 || clipped > samples) {
+            throw invalid("clipped count must be in [0, samples seen = " + samples + "]: " + clipped);
+        }
+        if (clipped != 0 && c.clipPolicy() instanceof ClipPolicy.None) {
+            throw invalid("clipped count must be 0 without clipping: " + clipped);
+        }
+        if (time != samples) {
+            throw invalid("schedule time " + time + " differs from samples seen " + samples
+                    + " (both advance once per applied sample)");
+        }
+    }
+
+    /**
+     * The tracker states the estimators reach: an adaptive clip tracker is NaN (nothing seen yet) or finite and
+     * {@code >= 0}; a rolling window holds {@code count} finite norms {@code >= 0} in its first slots (zeros after
+     * them until it has filled), the next position right after them, fewer samples since the last recomputation
+     * than the recomputation period, and a level that is {@code +Infinity} before the first sample and a float in
+     * {@code [Float.MIN_VALUE, Float.MAX_VALUE]} after; the feature scale is NaN or finite and {@code >= 0} with
+     * normalised steps, NaN without. (The states of fixed levels and of no clipping are derived from the
+     * configuration; {@link #checkCanonical} compares them.)
+     */
+    private static void checkTrackers(EstimatorConfig c, double clipState, double scaleState, float[] ring, int count,
+                                      int position, int since) {
+        switch (c.clipPolicy()) {
+            case ClipPolicy.Adaptive a -> {
+                if (!(clipState != clipState || clipState >= 0 && clipState < Double.POSITIVE_INFINITY)) {
+                    throw invalid("clip state (the tracked norm quantile) must be NaN or finite and >= 0: "
+                            + clipState);
+                }
+            }
+            case ClipPolicy.RollingQuantile r -> {
+                int window = r.window();
+                int period = Math.max(1, window / 16);
+                if (count < 0 || count > window || position < 0 || position >= window || since < 0
+                        || since >= period || count < window && position != count) {
+                    throw invalid("invalid rolling window state (count=" + count + ", position=" + position
+                            + ", since=" + since + " for a window of " + window + " recomputed every " + period + ")");
+                }
+                for (int i = 0; i < window; i++) {
+                    boolean filled = i < count;
+                    if (filled ? !(ring[i] >= 0 && ring[i] <= Float.MAX_VALUE) : ring[i] != 0
+                            || Float.floatToRawIntBits(ring[i]) != 0) {
+                        throw invalid("invalid rolling window value " + ring[i] + " at " + i + " (" + (filled
+                                ? "a norm must be finite and >= 0)" : "slots beyond the filled count are 0)"));
+                    }
+                }
+                boolean level = clipState >= Float.MIN_VALUE && clipState <= Float.MAX_VALUE;
+                if (count == 0 ? clipState != Double.POSITIVE_INFINITY : !level) {
+                    throw invalid("clip state (the current level) must be " + (count == 0
+                            ? "+Infinity before the first sample: " : "a float in [Float.MIN_VALUE, Float.MAX_VALUE]: ")
+                            + clipState);
+                }
+            }
+            default -> {
+            }
+        }
+        if (c.normalizeSteps()) {
+            if (!(scaleState != scaleState || scaleState >= 0 && scaleState < Double.POSITIVE_INFINITY)) {
+                throw invalid("feature-scale state (the tracked median of ||x||^2) must be NaN or finite and >= 0: "
+                        + scaleState);
+            }
+        } else if (scaleState == scaleState) {
+            throw invalid("feature-scale state must be NaN when steps are not normalised: " + scaleState);
+        }
+    }
+
+    /**
+     * Refuses any header byte that differs from what the restored estimator writes: padding and unused parameters
+     * must be 0, derived states (a fixed level, no clipping, NaN encodings) exactly as written. So nothing is
+     * accepted that the library would not have produced, and a restored estimator's snapshot equals its input.
+     */
+    private static void checkCanonical(Estimator e, MemorySegment s, long length) {
+        byte[] expected = new byte[(int) length];
+        writeHeader(e, MemorySegment.ofArray(expected), 0);
+        long mismatch = MemorySegment.ofArray(expected).mismatch(s.asSlice(0, length));
+        if (mismatch >= 0) {
+            throw invalid(field(mismatch) + " (byte " + mismatch + ") is not what this configuration and state "
+                    + "write (unused fields and padding must be 0)");
+        }
+    }
+
+    /** The name of the header field at byte {@code at}. */
+    private static String field(long at) {
+        if (at >= HEADER) {
+            return "rolling window value " + (at - HEADER) / 4;
+        }
+        String[] names = {"magic", "version", "task", "flags", "dimension", "classes", "l2", "step kind", "padding",
+            "step parameter 1", "step parameter 2", "step parameter 3", "clip kind", "padding", "clip parameter 1",
+            "clip parameter 2", "clip parameter 3", "samples seen", "clipped count", "rejected count", "schedule time",
+            "clip state", "feature-scale state", "rolling window count", "rolling window position",
+            "rolling window samples since recomputation", "padding"};
+        int[] starts = {0, 4, 6, 7, 8, 12, 16, 24, 25, 32, 40, 48, 56, 57, 64, 72, 80, 88, 96, 104, 112, 120, 128,
+            136, 140, 144, 148};
+        int i = starts.length - 1;
+        while (starts[i] > at) {
+            i--;
+        }
+        return names[i];
     }
 
     private static StepSize stepSize(MemorySegment s) {

@@ -22,6 +22,8 @@ public final class SoftmaxRegression extends Estimator {
 
     private static final double LIMIT = 0x1p100;
     private static final double COEFFICIENT_LIMIT = 0x1p64;
+    /** A bound on the weights after a float update, with room below {@code Float.MAX_VALUE} (2^128). */
+    private static final double FLOAT_LIMIT = 0x1p120;
 
     private final int classes;
     private final double[] logits;
@@ -157,13 +159,10 @@ public final class SoftmaxRegression extends Estimator {
      */
     public int updateBatch(float[] xs, int offset, int n, int[] labels, int labelsOffset, double[] scores,
                            int scoresOffset, BadRowPolicy policy) {
-        acceptBatch(xs, offset, n);
-        ModelMath.checkLabels(labels, labelsOffset, n);
-        MeanEstimator.checkScores(scores, scoresOffset, n);
-        Objects.requireNonNull(policy, "policy");
+        acceptBatch(xs, offset, n, scores, scoresOffset, policy);
+        acceptLabels(labels, labelsOffset, n);
         if (policy == BadRowPolicy.REJECT_BATCH) {
-            rejectBadLabels(labels, labelsOffset, n);
-            rejectBatchIfNonFinite(slab(xs), offset, n);
+            rejectBadRows(slab(xs), offset, n, labels, labelsOffset);
         }
         int applied = 0;
         for (int i = 0; i < n; i++) {
@@ -183,13 +182,10 @@ public final class SoftmaxRegression extends Estimator {
      */
     public int updateBatch(MemorySegment xs, long index, int n, int[] labels, int labelsOffset, MemorySegment scores,
                            long scoresIndex, BadRowPolicy policy) {
-        acceptBatch(xs, index, n);
-        ModelMath.checkLabels(labels, labelsOffset, n);
-        ModelMath.checkScores(scores, scoresIndex, n);
-        Objects.requireNonNull(policy, "policy");
+        acceptBatch(xs, index, n, scores, scoresIndex, policy);
+        acceptLabels(labels, labelsOffset, n);
         if (policy == BadRowPolicy.REJECT_BATCH) {
-            rejectBadLabels(labels, labelsOffset, n);
-            rejectBatchIfNonFinite(xs, index, n);
+            rejectBadRows(xs, index, n, labels, labelsOffset);
         }
         boolean heap = !xs.isNative();
         int applied = 0;
@@ -205,21 +201,29 @@ public final class SoftmaxRegression extends Estimator {
         return applied;
     }
 
-    private void rejectBadLabels(int[] labels, int offset, int n) {
-        for (int i = 0; i < n; i++) {
-            int label = labels[offset + i];
-            if (label < 0 || label >= classes) {
-                rejected += n;
-                throw new IllegalArgumentException("row " + i + ": label must be in [0, " + classes + "): " + label
-                        + "; the batch of " + n + " rows was not applied");
-            }
+    /** REJECT_BATCH: names the first row with a non-finite value or a bad label (the value first within a row). */
+    private void rejectBadRows(MemorySegment xs, long index, int n, int[] labels, int offset) {
+        int badLabel = 0;
+        while (badLabel < n && isLabel(labels[offset + badLabel])) {
+            badLabel++;
         }
+        rejectBatchIfNonFinite(xs, index, Math.min(n, badLabel + 1), n);
+        if (badLabel < n) {
+            int label = labels[offset + badLabel];
+            countRejected(n);
+            throw new IllegalArgumentException("row " + badLabel + ": " + "label must be in [0, " + classes + "): " + label + "; the batch of " + n
+                    + " rows was not applied");
+        }
+    }
+
+    private boolean isLabel(int label) {
+        return label >= 0 && label < classes;
     }
 
     private double batchStep(MemorySegment x, long index, int label) {
         double score = label >= 0 && label < classes ? tryStep(x, index, label) : Double.NaN;
         if (score != score) {
-            rejected++;
+            countRejected(1);
         }
         return score;
     }
@@ -269,7 +273,7 @@ public final class SoftmaxRegression extends Estimator {
     /** One step; NaN (and nothing changed) if the sample is not finite. */
     private double tryStep(MemorySegment x, long index, int label) {
         float lambda = clip.level();
-        float eta = ModelMath.eta(this, x, index);
+        double eta = ModelMath.eta(this, x, index);
         if (eta != eta) {
             return Double.NaN;
         }
@@ -307,14 +311,17 @@ public final class SoftmaxRegression extends Estimator {
                 ww += kernels.sumSquares(params, (long) k * dimension, dimension);
             }
         }
-        double norm = mu == 0 ? Math.sqrt(cc * xx) : Math.sqrt(Math.max(0, cc * xx - 2 * mu * cm + (double) mu * mu * ww));
+        double norm = mu == 0 ? Math.sqrt(cc * xx) : Math.sqrt(Math.max(0, cc * xx - 2.0 * mu * cm + (double) mu * mu * ww));
         double sd = eta * Math.min(1.0, lambda / norm);
         double b = 1 - sd * mu;
         if (weightBound >= LIMIT) {
             weightBound = maxAbsWeight();
         }
+        // the float update computes b W_k, then adds a_k x with |a_k| <= sd: the new weights are bounded by
+        // weightBound |b| + sd ||x||, which must stay well inside the float range (bounding b and W separately
+        // allowed 2^64 * 2^100)
         boolean fast = xx < LIMIT && Math.abs(max) < LIMIT && weightBound < LIMIT && Math.abs(b) < COEFFICIENT_LIMIT
-                && sd < COEFFICIENT_LIMIT;
+                && sd < COEFFICIENT_LIMIT && weightBound * Math.abs(b) + sd * Math.sqrt(xx) < FLOAT_LIMIT;
         for (int k = 0; k < classes && fast; k++) {
             fast = Math.abs(logits[k]) < LIMIT;
         }
@@ -335,7 +342,7 @@ public final class SoftmaxRegression extends Estimator {
             weightBound = maxAbsWeight();
         }
         accepted(norm, lambda);
-        ModelMath.observeScale(this, xx);
+        ModelMath.observeScale(this, xx, x, index);
         return loss;
     }
 

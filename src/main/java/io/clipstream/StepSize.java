@@ -33,8 +33,9 @@ public sealed interface StepSize {
     /**
      * A constant step.
      *
-     * @param eta in (0, 1] for the mean; any finite positive value for models
-     * @throws IllegalArgumentException if {@code eta} is not finite and positive
+     * @param eta in (0, 1] for the mean (its builder checks); for models any value that rounds to a finite float
+     *     {@code > 0}
+     * @throws IllegalArgumentException if {@code eta} does not round to a finite float {@code > 0}
      */
     static StepSize constant(double eta) {
         return new Constant(eta);
@@ -44,8 +45,9 @@ public sealed interface StepSize {
      * A constant step that halves the weight of the past every {@code samples} updates:
      * {@code eta = 1 - 2^(-1/samples)} (so {@code (1 - eta)^samples = 1/2}).
      *
-     * @param samples half-life in samples, at least 1
-     * @throws IllegalArgumentException if {@code samples < 1} or not finite
+     * @param samples half-life in samples, at least 1 (and at most about {@code 4.9e44}, where the step would
+     *     round to 0 as a float)
+     * @throws IllegalArgumentException if {@code samples < 1}, not finite, or too long
      */
     static StepSize halfLife(double samples) {
         return new HalfLife(samples);
@@ -54,7 +56,8 @@ public sealed interface StepSize {
     /**
      * {@code eta = c * horizon^-alpha}, constant over a stream of known length.
      *
-     * @throws IllegalArgumentException if {@code c <= 0}, {@code alpha} is outside [0, 1] or {@code horizon < 1}
+     * @throws IllegalArgumentException if {@code c <= 0}, {@code alpha} is outside [0, 1], {@code horizon < 1}, or
+     *     the step does not round to a finite float {@code > 0}
      */
     static StepSize horizon(double c, double alpha, long horizon) {
         return new Horizon(c, alpha, horizon);
@@ -64,7 +67,8 @@ public sealed interface StepSize {
      * The doubling trick: epoch {@code k} covers {@code firstEpoch * 2^k} updates with
      * {@code eta = c * (firstEpoch * 2^k)^-alpha}.
      *
-     * @throws IllegalArgumentException if {@code c <= 0}, {@code alpha} is outside [0, 1] or {@code firstEpoch < 1}
+     * @throws IllegalArgumentException if {@code c <= 0}, {@code alpha} is outside [0, 1], {@code firstEpoch < 1},
+     *     or the step of the first or the last epoch does not round to a finite float {@code > 0}
      */
     static StepSize doubling(double c, double alpha, long firstEpoch) {
         return new Doubling(c, alpha, firstEpoch);
@@ -73,7 +77,8 @@ public sealed interface StepSize {
     /**
      * {@code eta = c / (t + offset)}.
      *
-     * @throws IllegalArgumentException if {@code c <= 0} or {@code offset < 1}
+     * @throws IllegalArgumentException if {@code c <= 0}, {@code offset < 1}, or the step at {@code t = 0} or at
+     *     {@code t = Long.MAX_VALUE} does not round to a finite float {@code > 0}
      */
     static StepSize inverseTime(double c, double offset) {
         return new InverseTime(c, offset);
@@ -90,6 +95,7 @@ public sealed interface StepSize {
             if (!(value > 0 && Double.isFinite(value))) {
                 throw new IllegalArgumentException("step size must be finite and > 0: " + value);
             }
+            FloatParameters.checkPositiveFloat("step size", value);
         }
 
         @Override
@@ -108,6 +114,11 @@ public sealed interface StepSize {
         public HalfLife {
             if (!(samples >= 1 && Double.isFinite(samples))) {
                 throw new IllegalArgumentException("half-life must be finite and >= 1 sample: " + samples);
+            }
+            double eta = -Math.expm1(-Math.log(2) / samples);
+            if (!((float) eta > 0)) {
+                throw new IllegalArgumentException("half-life is too long: its step " + eta
+                        + " rounds to 0 as a float (steps are used as floats): " + samples);
             }
         }
 
@@ -131,6 +142,10 @@ public sealed interface StepSize {
             if (horizon < 1) {
                 throw new IllegalArgumentException("horizon must be >= 1: " + horizon);
             }
+            double eta = c * Math.pow(horizon, -alpha);
+            if (!isPositiveFloat(eta)) {
+                throw notFloatSteps("Horizon[c=" + c + ", alpha=" + alpha + ", horizon=" + horizon + "]", eta, eta);
+            }
         }
 
         @Override
@@ -153,10 +168,20 @@ public sealed interface StepSize {
             if (firstEpoch < 1) {
                 throw new IllegalArgumentException("first epoch must be >= 1 sample: " + firstEpoch);
             }
+            double first = c * Math.pow(epochLength(firstEpoch, 0), -alpha);
+            double last = c * Math.pow(epochLength(firstEpoch, Long.MAX_VALUE), -alpha);
+            if (!isPositiveFloat(first) || !isPositiveFloat(last)) {
+                throw notFloatSteps("Doubling[c=" + c + ", alpha=" + alpha + ", firstEpoch=" + firstEpoch + "]",
+                        first, last);
+            }
         }
 
         /** The length of the epoch that contains update {@code t}. */
         public long epochLength(long t) {
+            return epochLength(firstEpoch, t);
+        }
+
+        private static long epochLength(long firstEpoch, long t) {
             // epoch k spans [T0 (2^k - 1), T0 (2^(k+1) - 1))
             long k = 63 - Long.numberOfLeadingZeros(t / firstEpoch + 1);
             return firstEpoch << Math.min(k, 62 - (63 - Long.numberOfLeadingZeros(firstEpoch)));
@@ -190,12 +215,31 @@ public sealed interface StepSize {
             if (!(offset >= 1 && Double.isFinite(offset))) {
                 throw new IllegalArgumentException("offset must be finite and >= 1: " + offset);
             }
+            if (!isPositiveFloat(c / offset) || !isPositiveFloat(c / (Long.MAX_VALUE + offset))) {
+                throw notFloatSteps("InverseTime[c=" + c + ", offset=" + offset + "]", c / offset,
+                        c / (Long.MAX_VALUE + offset));
+            }
         }
 
         @Override
         public double eta(long t) {
             return c / (t + offset);
         }
+    }
+
+    /*
+     * Every schedule is non-increasing in t, and the estimators use its value as a float: it must be a finite
+     * float > 0 at the first update and still > 0 at the last one a counter can reach (Long.MAX_VALUE).
+     */
+    private static boolean isPositiveFloat(double eta) {
+        float f = (float) eta;
+        return f > 0 && f <= Float.MAX_VALUE;
+    }
+
+    private static IllegalArgumentException notFloatSteps(String schedule, double first, double last) {
+        boolean firstBad = !isPositiveFloat(first);
+        return new IllegalArgumentException(schedule + ": eta(" + (firstBad ? 0 : Long.MAX_VALUE) + ") = "
+                + (firstBad ? first : last) + " is not a float > 0 (steps are used as floats)");
     }
 
     private static void checkRate(double c, double alpha) {

@@ -10,15 +10,18 @@ import org.agrona.concurrent.status.CountersReader;
  *
  * <ul>
  *   <li>{@code samples}: samples the agents processed (a key's first sample included);</li>
- *   <li>{@code rejected}: samples refused at offer or commit (wrong length, non-finite);</li>
- *   <li>{@code dropped}: offers refused because the shard's ring was full (or the pipeline closed);</li>
+ *   <li>{@code rejected}: samples refused at offer or commit (null, wrong length, non-finite), whether or not the
+ *       ring had room;</li>
+ *   <li>{@code dropped}: good offers refused because the shard's ring was full, and offers and claims refused
+ *       because the pipeline was closed (those throw {@link IllegalStateException});</li>
  *   <li>{@code anomalies}: ANOMALY decisions;</li>
  *   <li>{@code evictions}: keys evicted (idle or capacity);</li>
  *   <li>{@code keys}: keys currently held (a gauge);</li>
  *   <li>{@code errors}: exceptions thrown by the result sink.</li>
  * </ul>
  * Every offer ends up in exactly one of samples, rejected and dropped: after {@link IngestPipeline#close()},
- * {@code samples + rejected + dropped} equals the number of offers and claims.
+ * {@code samples + rejected + dropped} equals the number of offers and claims (not counting calls refused as
+ * misuse: an offer or claim while the same publisher holds an open claim, or an aborted claim).
  */
 public final class IngestMetrics {
 

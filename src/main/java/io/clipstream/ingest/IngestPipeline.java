@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
@@ -58,8 +59,10 @@ import org.agrona.concurrent.status.CountersReader;
  *
  * <h2>Backpressure and loss</h2>
  * {@code offer} returns false when the shard's ring is full and counts a drop; it never blocks and never loses a
- * sample silently: every offer ends as processed, rejected or dropped ({@link IngestMetrics}). {@link #close()}
- * stops new offers, waits for in-flight ones, drains the rings, and then stops the agents.
+ * sample silently: every offer ends as processed, rejected or dropped ({@link IngestMetrics}); a bad sample is
+ * rejected whether or not its ring has room. {@link #close()} stops new offers (later ones throw and count as
+ * dropped), waits for in-flight ones, drains the rings, and then stops the agents; called from a sink or a
+ * snapshot callback it returns at once and the drain finishes on another thread.
  *
  * <h2>JVM flags (JDK 25)</h2>
  * Agrona 2.x uses {@code jdk.internal.misc.Unsafe}: run with
@@ -70,7 +73,9 @@ import org.agrona.concurrent.status.CountersReader;
 public final class IngestPipeline implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(IngestPipeline.class.getName());
-    private static final Pattern SNAPSHOT_FILE = Pattern.compile("shard-(\\d+)-of-(\\d+)\\.ckeys");
+    /** {@code gen-<generation>-shard-<i>-of-<n>.ckeys}; before generations: {@code shard-<i>-of-<n>.ckeys}. */
+    private static final Pattern SNAPSHOT_FILE =
+            Pattern.compile("(?:gen-(\\d{1,18})-)?shard-(\\d{1,9})-of-(\\d{1,9})\\.ckeys(\\.tmp)?");
 
     final int dimension;
     final BadSamplePolicy badSamples;
@@ -218,12 +223,17 @@ public final class IngestPipeline implements AutoCloseable {
      * Waits until every sample published before this call has been processed.
      *
      * @return false if {@code timeout} passed first
-     * @throws IllegalStateException after {@link #close()} (which itself processes everything accepted)
+     * @throws IllegalStateException after {@link #close()} (which itself processes everything accepted), or when
+     *     called on an agent thread (from a sink or a snapshot callback), which would wait for itself
      */
     public boolean awaitProcessed(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         if (closed) {
             throw new IllegalStateException("the pipeline is closed (close() has processed everything accepted)");
+        }
+        if (agentShard() != null) {
+            throw new IllegalStateException("awaitProcessed was called on a shard's agent thread (from a sink or a "
+                    + "snapshot callback): the agent would wait for itself");
         }
         long[] targets = new long[shards.length];
         for (int s = 0; s < shards.length; s++) {
@@ -242,13 +252,19 @@ public final class IngestPipeline implements AutoCloseable {
     }
 
     /**
-     * Writes a snapshot of every shard's store into {@code dir} ({@code shard-<i>-of-<n>.ckeys}, each written to a
-     * temporary file and moved into place when complete). Each shard's agent writes its own file between two
-     * batches, so every key's state is consistent; samples keep arriving in the rings meanwhile (and are dropped,
-     * counted, if a ring fills during the pause). Existing snapshot files in {@code dir} are replaced.
+     * Writes a snapshot of every shard's store into {@code dir} as a new <em>generation</em>: files
+     * {@code gen-<g>-shard-<i>-of-<n>.ckeys}, {@code g} one more than the newest generation already in {@code dir},
+     * each written to a temporary file, forced to disk and moved into place when complete, with {@code g} in its
+     * header too. Only when every shard's file is in place are older generations removed; if any shard fails, the
+     * files this call wrote are removed and older generations stay as they were, so {@code dir} always holds a
+     * complete generation once one has been written (a crash in between leaves an incomplete newer generation
+     * beside it, which {@link #restore} skips). Each shard's agent writes its own file between two batches, so
+     * every key's state is consistent; samples keep arriving in the rings meanwhile (and are dropped, counted, if a
+     * ring fills during the pause). One pipeline at a time may write into a directory.
      *
-     * @return completes with the files when all shards are written, or exceptionally with the first failure
-     * @throws IOException if {@code dir} cannot be created
+     * @return completes with the files when all shards are written and older generations removed, or
+     *     exceptionally with the first failure
+     * @throws IOException if {@code dir} cannot be created or listed
      * @throws IllegalStateException if the pipeline is closed or a snapshot is already in progress
      */
     public CompletableFuture<List<Path>> snapshot(Path dir) throws IOException {
@@ -256,11 +272,15 @@ public final class IngestPipeline implements AutoCloseable {
             throw new IllegalStateException("the pipeline is closed");
         }
         Files.createDirectories(dir);
+        long generation = 1;
+        for (SnapshotFile f : snapshotFiles(dir)) {
+            generation = Math.max(generation, f.generation() + 1);
+        }
         List<CompletableFuture<Path>> parts = new ArrayList<>();
         List<Shard.SnapshotRequest> placed = new ArrayList<>();
         for (Shard s : shards) {
-            Path file = dir.resolve(String.format(Locale.ROOT, "shard-%03d-of-%03d.ckeys", s.id, shards.length));
-            Shard.SnapshotRequest request = new Shard.SnapshotRequest(file, new CompletableFuture<>());
+            Path file = dir.resolve(snapshotFileName(generation, s.id, shards.length));
+            Shard.SnapshotRequest request = new Shard.SnapshotRequest(file, generation, new CompletableFuture<>());
             if (!s.snapshot.compareAndSet(null, request)) {
                 // another snapshot is in progress: withdraw what this call placed (unless an agent took it)
                 for (int i = 0; i < placed.size(); i++) {
@@ -273,52 +293,125 @@ public final class IngestPipeline implements AutoCloseable {
             placed.add(request);
             parts.add(request.done());
         }
-        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
-                .thenApply(v -> parts.stream().map(CompletableFuture::join).toList());
+        long written = generation;
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).handle((v, failure) -> {
+            if (failure != null) {
+                removeGenerations(dir, g -> g == written); // what this call wrote; older generations stay
+                throw failure instanceof CompletionException ? (CompletionException) failure
+                        : new CompletionException(failure);
+            }
+            removeGenerations(dir, g -> g < written);
+            return parts.stream().map(CompletableFuture::join).toList();
+        });
+    }
+
+    static String snapshotFileName(long generation, int shard, int shards) {
+        return String.format(Locale.ROOT, "gen-%d-shard-%03d-of-%03d.ckeys", generation, shard, shards);
+    }
+
+    /** A snapshot file in a directory: its generation (0 for files from before generations) and place. */
+    record SnapshotFile(Path path, long generation, int shard, int shards, boolean temporary) {
+    }
+
+    /** The snapshot files (and leftover temporary files) in {@code dir}: regular files, by name. */
+    static List<SnapshotFile> snapshotFiles(Path dir) throws IOException {
+        List<SnapshotFile> files = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*shard-*-of-*.ckeys*")) {
+            for (Path p : ds) {
+                Matcher m = SNAPSHOT_FILE.matcher(p.getFileName().toString());
+                if (m.matches() && Files.isRegularFile(p)) {
+                    files.add(new SnapshotFile(p, m.group(1) == null ? 0 : Long.parseLong(m.group(1)),
+                            Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)), m.group(4) != null));
+                }
+            }
+        }
+        return files;
+    }
+
+    /** Deletes the snapshot files (and temporary files) of the generations {@code which} selects; logs failures. */
+    private static void removeGenerations(Path dir, java.util.function.LongPredicate which) {
+        try {
+            for (SnapshotFile f : snapshotFiles(dir)) {
+                if (which.test(f.generation())) {
+                    try {
+                        Files.deleteIfExists(f.path());
+                    } catch (IOException e) {
+                        LOG.log(System.Logger.Level.WARNING, "clipstream ingest: could not remove " + f.path()
+                                + ": " + e);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "clipstream ingest: could not list " + dir + ": " + e);
+        }
     }
 
     /**
-     * Starts a pipeline from a snapshot directory written by {@link #snapshot}. The store configuration must
-     * match the snapshot's (dimension, step, clip, l2, p, a, warmup); {@code maxKeys} may differ if the keys fit,
-     * and so may the number of shards: keys are redistributed by hash. With the same number of shards the
-     * thresholds and counters continue exactly; with another, each shard's threshold starts afresh and the
-     * restored counters are credited to shard 0. Idle times carry over (as ages). On any error nothing is started
-     * and all memory is freed.
-     *
-     * @throws IOException if the directory holds no complete snapshot, a file is corrupt or truncated, or the
-     *     configuration does not match (the message names the file and the problem)
+     * Picks the generation to restore: the newest one with a complete set of files (shards {@code 0 .. n-1} of
+     * one {@code n}). Newer incomplete generations (a snapshot that crashed part-way) are skipped with a warning;
+     * a generation whose files name two shard counts is refused (files were copied or renamed by hand).
      */
-    public static IngestPipeline restore(Builder b, Path dir) throws IOException {
-        List<Path> files = new ArrayList<>();
-        int oldShards = -1;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "shard-*-of-*.ckeys")) {
-            for (Path p : ds) {
-                Matcher m = SNAPSHOT_FILE.matcher(p.getFileName().toString());
-                if (!m.matches()) {
-                    continue;
-                }
-                int of = Integer.parseInt(m.group(2));
-                if (oldShards >= 0 && of != oldShards) {
-                    throw new IOException(dir + ": snapshot files of " + oldShards + " and " + of + " shards mixed");
-                }
-                oldShards = of;
-                files.add(p);
+    static List<SnapshotFile> newestCompleteGeneration(Path dir) throws IOException {
+        java.util.TreeMap<Long, List<SnapshotFile>> byGeneration = new java.util.TreeMap<>();
+        for (SnapshotFile f : snapshotFiles(dir)) {
+            if (!f.temporary()) {
+                byGeneration.computeIfAbsent(f.generation(), g -> new ArrayList<>()).add(f);
             }
         }
-        if (files.isEmpty()) {
-            throw new IOException(dir + ": no snapshot files (shard-<i>-of-<n>.ckeys)");
+        if (byGeneration.isEmpty()) {
+            throw new IOException(dir + ": no snapshot files (gen-<g>-shard-<i>-of-<n>.ckeys)");
         }
-        if (files.size() != oldShards) {
-            throw new IOException(dir + ": " + files.size() + " snapshot files for " + oldShards + " shards");
+        List<String> incomplete = new ArrayList<>();
+        for (var e : byGeneration.descendingMap().entrySet()) {
+            List<SnapshotFile> files = e.getValue();
+            int n = files.get(0).shards();
+            java.util.BitSet present = new java.util.BitSet();
+            for (SnapshotFile f : files) {
+                if (f.shards() != n) {
+                    throw new IOException(dir + ": generation " + e.getKey() + " has files for " + Math.min(n,
+                            f.shards()) + " and " + Math.max(n, f.shards()) + " shards; refusing to mix them");
+                }
+                if (f.shard() < n) {
+                    present.set(f.shard());
+                }
+            }
+            if (n >= 1 && present.cardinality() == n && files.size() == n) {
+                if (!incomplete.isEmpty()) {
+                    LOG.log(System.Logger.Level.WARNING, "clipstream ingest: " + dir + ": skipping incomplete "
+                            + String.join(", ", incomplete) + "; restoring generation " + e.getKey());
+                }
+                files.sort(java.util.Comparator.comparingInt(SnapshotFile::shard));
+                return files;
+            }
+            incomplete.add("generation " + e.getKey() + " (" + files.size() + " of " + n + " files)");
         }
-        files.sort(null);
+        throw new IOException(dir + ": no complete snapshot generation: " + String.join(", ", incomplete));
+    }
+
+    /**
+     * Starts a pipeline from a snapshot directory written by {@link #snapshot}: the newest complete generation in
+     * it (see there; generations are never combined). The store configuration must match the snapshot's
+     * (dimension, step, clip, l2, p, a, warmup); {@code maxKeys} may differ if the keys fit, and so may the number
+     * of shards: keys are redistributed by hash. With the same number of shards the thresholds and counters
+     * continue exactly; with another, each shard's threshold starts afresh and the restored counters are credited
+     * to shard 0. Idle times carry over (as ages). On any error nothing is started and all memory is freed.
+     *
+     * @throws IOException if the directory holds no complete snapshot generation, a file is corrupt, truncated or
+     *     holds another generation than its name says, a generation mixes shard counts, or the configuration does
+     *     not match (the message names the file and the problem)
+     */
+    public static IngestPipeline restore(Builder b, Path dir) throws IOException {
+        List<SnapshotFile> generation = newestCompleteGeneration(dir);
+        int oldShards = generation.get(0).shards();
+        List<Path> files = generation.stream().map(SnapshotFile::path).toList();
+        long generationId = generation.get(0).generation();
         KeyedStore[] stores = new KeyedStore[b.shards];
         try {
             KeyedStore.Builder storeConfig = b.shardConfig();
             for (int s = 0; s < stores.length; s++) {
                 stores[s] = storeConfig.build();
             }
-            KeyedSnapshot.Header expected = KeyedSnapshot.Header.of(stores[0], 0, stores.length);
+            KeyedSnapshot.Header expected = KeyedSnapshot.Header.of(stores[0], 0, stores.length, generationId);
             long now = b.clock.nanoTime();
             long[] totals = new long[6];
             List<byte[]> thresholds = new ArrayList<>();
@@ -327,19 +420,22 @@ public final class IngestPipeline implements AutoCloseable {
                 Path f = files.get(i);
                 KeyedSnapshot.Contents c;
                 try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
-                    c = KeyedSnapshot.read(ch, f.toString(), (key, samples, age, tracker, anomalies, params, off) -> {
+                    c = KeyedSnapshot.read(ch, f.toString(), expected, (key, samples, age, tracker, anomalies, params,
+                            off) -> {
                         KeyedStore target = stores[shardOf(key, stores.length)];
-                        target.putRecord(key, samples, now - age, tracker, anomalies, params, off);
+                        // ages beyond 2^62 ns (146 years) are all "long idle"; the clamp keeps now - age from wrapping
+                        target.putRecord(key, samples, now - Math.min(age, 1L << 62), tracker, anomalies, params, off);
                     });
                 } catch (IllegalStateException e) {
                     throw new IOException(f + ": " + e.getMessage(), e);
                 }
-                if (c.header().shard() != i) {
-                    throw new IOException(f + ": holds shard " + c.header().shard() + ", expected " + i);
+                if (c.header().generation() != generationId) {
+                    throw new IOException(f + ": holds generation " + c.header().generation()
+                            + ", but its name says generation " + generationId + " (renamed or copied?)");
                 }
-                List<String> diff = c.header().differences(expected);
-                if (!diff.isEmpty()) {
-                    throw new IOException(f + ": the snapshot's configuration differs: " + String.join("; ", diff));
+                if (c.header().shard() != i || c.header().shards() != oldShards) {
+                    throw new IOException(f + ": holds shard " + c.header().shard() + " of " + c.header().shards()
+                            + ", but its name says shard " + i + " of " + oldShards);
                 }
                 for (int k = 0; k < 6; k++) {
                     totals[k] += c.counters()[k];
@@ -379,20 +475,70 @@ public final class IngestPipeline implements AutoCloseable {
 
     /**
      * Stops accepting offers, waits for in-flight offers and open claims, drains the rings (everything accepted is
-     * processed and reaches the sink), stops the agents and frees the memory. Idempotent.
+     * processed and reaches the sink), stops the agents and frees the memory. Idempotent: a second call waits until
+     * the first has finished.
+     *
+     * <p>Called on an agent thread (from a sink or a snapshot's completion callback), close cannot wait: that
+     * agent is inside the call and could never drain. It then stops new offers at once and returns; a thread named
+     * {@code clipstream-close} finishes the close (drain, stop, free) after the callback returns. Any other thread
+     * that calls close meanwhile waits for that to finish.
      */
     @Override
     public void close() {
-        synchronized (closeLock) { // a second caller waits until the first has finished, then returns
-            if (closed) {
+        boolean first;
+        synchronized (closeLock) {
+            first = !closed;
+            closed = true;
+        }
+        boolean onAgent = agentShard() != null;
+        if (first) {
+            if (onAgent) {
+                Thread closer = new Thread(this::finishClose, "clipstream-close");
+                closer.start();
                 return;
             }
-            closed = true;
-            closeOnce();
+            finishClose();
+        } else if (!onAgent) {
+            awaitTerminated();
         }
     }
 
     private final Object closeLock = new Object();
+    private final java.util.concurrent.CountDownLatch terminated = new java.util.concurrent.CountDownLatch(1);
+
+    private void finishClose() {
+        try {
+            closeOnce();
+        } finally {
+            terminated.countDown();
+        }
+    }
+
+    private void awaitTerminated() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                terminated.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The shard whose agent runs the calling thread, or null. */
+    private Shard agentShard() {
+        Thread t = Thread.currentThread();
+        for (Shard s : shards) {
+            if (s.thread == t) {
+                return s;
+            }
+        }
+        return null;
+    }
 
     private void closeOnce() {
         java.util.Set<Shard> stuck = new java.util.HashSet<>();

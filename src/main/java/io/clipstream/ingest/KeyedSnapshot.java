@@ -18,8 +18,9 @@ import java.util.zip.CRC32C;
 /**
  * The streamed snapshot format of a {@link KeyedStore} (one file per shard), little-endian:
  * <pre>
- * header   128 bytes: magic "CLSKEYS1", version 1, dimension, shard, shards, keys, step kind and value,
- *          clip kind and value, tracker quantile and rate, l2, p, a, warmup, maxKeys; CRC32C of bytes 0..123
+ * header   128 bytes: magic "CLSKEYS1", version 2, dimension, shard, shards, keys, step kind and value,
+ *          clip kind and value, tracker quantile and rate, l2, p, a, warmup, maxKeys, generation (long; version
+ *          1 files have none: generation 0), 4 zero bytes; CRC32C of bytes 0..123
  * chunks   int n (records, 1..), n records, CRC32C of the chunk (n and records); a record is
  *          key, samples, age in ns (now - last seen), tracker, anomalies (8 bytes each), then d floats
  * trailer  int 0, long records written, six counters (samples, rejected, anomalies, clipped, evictions,
@@ -32,7 +33,8 @@ import java.util.zip.CRC32C;
 final class KeyedSnapshot {
 
     static final byte[] MAGIC_BYTES = {'C', 'L', 'S', 'K', 'E', 'Y', 'S', '1'};
-    static final int VERSION = 1;
+    /** Written: 2 (adds the generation). Read: 1 and 2. */
+    static final int VERSION = 2;
     static final int HEADER_BYTES = 128;
     static final int CHUNK_BYTES = 1 << 20;
 
@@ -42,9 +44,9 @@ final class KeyedSnapshot {
     /** The parameters a snapshot records and a restore checks. */
     record Header(int dimension, int shard, int shards, long keys, int stepKind, double stepValue, int clipKind,
                   double clipValue, double trackerQuantile, double trackerRate, double l2, double quantile,
-                  double confidence, int warmup, int maxKeys) {
+                  double confidence, int warmup, int maxKeys, long generation) {
 
-        static Header of(KeyedStore s, int shard, int shards) {
+        static Header of(KeyedStore s, int shard, int shards, long generation) {
             int stepKind = s.stepSize instanceof StepSize.HalfLife ? 1 : 0;
             double stepValue = s.stepSize instanceof StepSize.HalfLife h ? h.samples()
                     : ((StepSize.Constant) s.stepSize).value();
@@ -69,7 +71,7 @@ final class KeyedSnapshot {
                 }
             }
             return new Header(s.dimension, shard, shards, s.size(), stepKind, stepValue, clipKind, clipValue, q, r,
-                    s.l2, s.quantile, s.confidence, s.warmup, s.maxKeys);
+                    s.l2, s.quantile, s.confidence, s.warmup, s.maxKeys, generation);
         }
 
         /** Differences in the estimator parameters (not dimension-independent things like maxKeys or shards). */
@@ -110,13 +112,15 @@ final class KeyedSnapshot {
     }
 
     /** Writes the whole store; the caller owns the store's thread. */
-    static void write(KeyedStore store, int shard, int shards, long now, WritableByteChannel out) throws IOException {
-        Header h = Header.of(store, shard, shards);
+    static void write(KeyedStore store, int shard, int shards, long generation, long now, WritableByteChannel out)
+            throws IOException {
+        Header h = Header.of(store, shard, shards, generation);
         ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         header.put(MAGIC_BYTES).putInt(VERSION).putInt(h.dimension()).putInt(shard).putInt(shards).putLong(h.keys())
                 .putInt(h.stepKind()).putInt(0).putDouble(h.stepValue()).putInt(h.clipKind()).putInt(0)
                 .putDouble(h.clipValue()).putDouble(h.trackerQuantile()).putDouble(h.trackerRate()).putDouble(h.l2())
-                .putDouble(h.quantile()).putDouble(h.confidence()).putInt(h.warmup()).putInt(h.maxKeys());
+                .putDouble(h.quantile()).putDouble(h.confidence()).putInt(h.warmup()).putInt(h.maxKeys())
+                .putLong(generation);
         CRC32C crc = new CRC32C();
         crc.update(header.array(), 0, HEADER_BYTES - 4);
         header.putInt(HEADER_BYTES - 4, (int) crc.getValue());
@@ -201,13 +205,22 @@ final class KeyedSnapshot {
     record Contents(Header header, long records, long[] counters, byte[] threshold) {
     }
 
+    /** As {@link #read(ReadableByteChannel, String, Header, RecordSink)} without a configuration to match. */
+    static Contents read(ReadableByteChannel in, String name, RecordSink sink) throws IOException {
+        return read(in, name, null, sink);
+    }
+
     /**
-     * Reads a snapshot, handing each verified record to {@code sink}.
+     * Reads a snapshot, handing each verified record to {@code sink}. Every field is checked before it is used:
+     * the header by the store builder's rules (and against {@code expected}'s configuration, before any record is
+     * read), each record (samples >= 1, age >= 0, tracker NaN or finite >= 0, anomalies within samples, finite
+     * parameters) and the trailer's counters (non-negative and consistent), each chunk after its checksum.
      *
      * @param name names the source in error messages
-     * @throws IOException if the bytes are not a complete, intact snapshot (the message says where)
+     * @param expected the configuration the records are for (dimension, step, clip, l2, p, a, warmup), or null
+     * @throws IOException if the bytes are not a complete, intact, valid snapshot (the message says where)
      */
-    static Contents read(ReadableByteChannel in, String name, RecordSink sink) throws IOException {
+    static Contents read(ReadableByteChannel in, String name, Header expected, RecordSink sink) throws IOException {
         ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         readFully(in, header, name, "header");
         byte[] magic = new byte[8];
@@ -222,8 +235,8 @@ final class KeyedSnapshot {
         }
         header.position(8);
         int version = header.getInt();
-        if (version != VERSION) {
-            throw new IOException(name + ": snapshot version " + version + ", this build reads " + VERSION);
+        if (version != 1 && version != VERSION) {
+            throw new IOException(name + ": snapshot version " + version + ", this build reads 1 and " + VERSION);
         }
         int dimension = header.getInt();
         int shard = header.getInt();
@@ -236,9 +249,16 @@ final class KeyedSnapshot {
         header.getInt();
         Header h = new Header(dimension, shard, shards, keys, stepKind, stepValue, clipKind, header.getDouble(),
                 header.getDouble(), header.getDouble(), header.getDouble(), header.getDouble(), header.getDouble(),
-                header.getInt(), header.getInt());
-        if (dimension < 1 || shards < 1 || shard < 0 || shard >= shards || keys < 0) {
-            throw new IOException(name + ": implausible header " + h);
+                header.getInt(), header.getInt(), version == 1 ? 0 : header.getLong(112));
+        String problem = headerProblem(h, version, header);
+        if (problem != null) {
+            throw new IOException(name + ": invalid header: " + problem);
+        }
+        if (expected != null) {
+            List<String> diff = h.differences(expected);
+            if (!diff.isEmpty()) {
+                throw new IOException(name + ": the snapshot's configuration differs: " + String.join("; ", diff));
+            }
         }
         int record = recordBytes(dimension);
         ByteBuffer count = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
@@ -270,8 +290,16 @@ final class KeyedSnapshot {
             }
             for (int i = 0; i < n; i++) {
                 int o = i * record;
-                sink.record(chunk.getLong(o), chunk.getLong(o + 8), chunk.getLong(o + 16), chunk.getDouble(o + 24),
-                        chunk.getLong(o + 32), chunkSegment, o + 40);
+                long key = chunk.getLong(o);
+                long samples = chunk.getLong(o + 8);
+                long age = chunk.getLong(o + 16);
+                double tracker = chunk.getDouble(o + 24);
+                long anomalies = chunk.getLong(o + 32);
+                String bad = recordProblem(samples, age, tracker, anomalies, chunk, o + 40, dimension);
+                if (bad != null) {
+                    throw new IOException(name + ": record " + (records + i) + " (key " + key + "): " + bad);
+                }
+                sink.record(key, samples, age, tracker, anomalies, chunkSegment, o + 40);
             }
             records += n;
         }
@@ -299,6 +327,10 @@ final class KeyedSnapshot {
             throw new IOException(name + ": " + records + " records read, header says " + keys + ", trailer says "
                     + written);
         }
+        String bad = countersProblem(counters);
+        if (bad != null) {
+            throw new IOException(name + ": invalid trailer counters: " + bad);
+        }
         ByteBuffer extra = ByteBuffer.allocate(1);
         if (in.read(extra) > 0) {
             throw new IOException(name + ": trailing bytes after the snapshot");
@@ -306,6 +338,88 @@ final class KeyedSnapshot {
         byte[] threshold = new byte[thresholdLength];
         rest.get(0, threshold);
         return new Contents(h, records, counters, threshold);
+    }
+
+    /** Header fields by the store builder's rules (the same setters validate them), plus the layout's own. */
+    private static String headerProblem(Header h, int version, ByteBuffer header) {
+        if (h.shards() < 1 || h.shards() > 256 || h.shard() < 0 || h.shard() >= h.shards()) {
+            return "shard " + h.shard() + " of " + h.shards();
+        }
+        if (h.keys() < 0 || h.keys() > h.maxKeys()) {
+            return "keys " + h.keys() + " for maxKeys " + h.maxKeys();
+        }
+        if (h.generation() < 0) {
+            return "generation " + h.generation();
+        }
+        if (header.getInt(36) != 0 || header.getInt(52) != 0 || header.getInt(120) != 0
+                || version == 1 && header.getLong(112) != 0) {
+            return "padding must be 0";
+        }
+        if (h.clipKind() != 2 && !(h.trackerQuantile() == ClipPolicy.DEFAULT_QUANTILE
+                && h.trackerRate() == ClipPolicy.DEFAULT_RATE && (h.clipKind() == 1
+                || h.clipValue() == Double.POSITIVE_INFINITY))) {
+            return "clip kind " + h.clipKind() + " with value " + h.clipValue() + ", quantile " + h.trackerQuantile()
+                    + ", rate " + h.trackerRate();
+        }
+        if (h.dimension() < 1 || h.dimension() > KeyedStore.MAX_DIMENSION) {
+            return "dimension " + h.dimension();
+        }
+        try {
+            KeyedStore.builder(h.dimension()).maxKeys(h.maxKeys())
+                    .stepSize(switch (h.stepKind()) {
+                        case 0 -> StepSize.constant(h.stepValue());
+                        case 1 -> StepSize.halfLife(h.stepValue());
+                        default -> throw new IllegalArgumentException("unknown step kind " + h.stepKind());
+                    })
+                    .clip(switch (h.clipKind()) {
+                        case 0 -> ClipPolicy.none();
+                        case 1 -> ClipPolicy.fixed(h.clipValue());
+                        case 2 -> ClipPolicy.adaptive(h.clipValue(), h.trackerQuantile(), h.trackerRate());
+                        default -> throw new IllegalArgumentException("unknown clip kind " + h.clipKind());
+                    })
+                    .l2(h.l2()).quantile(h.quantile()).confidence(h.confidence()).warmup(h.warmup());
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        return null;
+    }
+
+    /** A record's fields as a store keeps them. */
+    private static String recordProblem(long samples, long age, double tracker, long anomalies, ByteBuffer chunk,
+                                        int paramsAt, int d) {
+        if (samples < 1) {
+            return "samples must be >= 1: " + samples;
+        }
+        if (age < 0) {
+            return "age must be >= 0: " + age;
+        }
+        if (!(tracker != tracker || tracker >= 0 && tracker < Double.POSITIVE_INFINITY)) {
+            return "score tracker must be NaN or finite and >= 0: " + tracker;
+        }
+        if (anomalies < 0 || anomalies > samples) {
+            return "anomalies must be in [0, samples = " + samples + "]: " + anomalies;
+        }
+        for (int i = 0; i < d; i++) {
+            float v = chunk.getFloat(paramsAt + 4 * i);
+            if (!Float.isFinite(v)) {
+                return "estimate[" + i + "] is " + v;
+            }
+        }
+        return null;
+    }
+
+    /** samples, rejected, anomalies, clipped, evictions, idle evictions: non-negative and consistent. */
+    private static String countersProblem(long[] c) {
+        for (long v : c) {
+            if (v < 0) {
+                return "negative count in " + java.util.Arrays.toString(c);
+            }
+        }
+        if (c[2] > c[0] || c[3] > c[0] || c[5] > c[4]) {
+            return "anomalies and clipped must not exceed samples, idle evictions not evictions: "
+                    + java.util.Arrays.toString(c);
+        }
+        return null;
     }
 
     private static void readFully(ReadableByteChannel in, ByteBuffer b, String name, String what) throws IOException {

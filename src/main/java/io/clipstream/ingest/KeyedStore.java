@@ -64,6 +64,8 @@ import java.util.Objects;
  */
 public final class KeyedStore implements AutoCloseable {
 
+    /** The largest dimension whose slot size fits an int. */
+    static final int MAX_DIMENSION = (Integer.MAX_VALUE - 128) / 4;
     /** Bytes of a slot header: key, samples, last seen, tracker, anomalies, spare. */
     static final int HEADER = 64;
     static final long KEY = 0;
@@ -340,7 +342,7 @@ public final class KeyedStore implements AutoCloseable {
             }
         }
         deleteAt(find(slots.get(ValueLayout.JAVA_LONG, slotBase(victim) + KEY)));
-        evictions++;
+        evictions = increment(evictions);
     }
 
     // ------------------------------------------------------------------ per sample
@@ -358,7 +360,7 @@ public final class KeyedStore implements AutoCloseable {
      */
     public Decision process(long key, float[] x, long now) {
         if (x == null || x.length != dimension) {
-            rejected++;
+            rejected = increment(rejected);
             throw new IllegalArgumentException(x == null ? "x must not be null"
                     : "x has length " + x.length + ", expected " + dimension);
         }
@@ -372,7 +374,7 @@ public final class KeyedStore implements AutoCloseable {
      */
     public Decision process(long key, MemorySegment x, long xIndex, long now) {
         if (x == null || xIndex < 0 || x.byteSize() / 4 - xIndex < dimension) {
-            rejected++;
+            rejected = increment(rejected);
             throw new IllegalArgumentException(x == null ? "x must not be null" : "x must hold " + dimension
                     + " floats from element " + xIndex + " but has " + x.byteSize() + " bytes");
         }
@@ -387,7 +389,7 @@ public final class KeyedStore implements AutoCloseable {
             long base = slotBase(slot);
             MemorySegment.copy(x, 4 * xIndex, slots, base + HEADER, 4L * dimension);
             slots.set(ValueLayout.JAVA_LONG, base + SAMPLES, 1);
-            samples++;
+            samples = increment(samples);
             lastScore = Double.NaN;
             lastLevel = Double.NaN;
             lastChange = false;
@@ -400,21 +402,23 @@ public final class KeyedStore implements AutoCloseable {
         float lambda = clipKind == 2 ? (tracker == tracker ? (float) Math.min(Float.MAX_VALUE,
                 Math.max(Float.MIN_VALUE, clipValue * tracker)) : Float.POSITIVE_INFINITY)
                 : (float) clipValue;
-        float step = Math.max(eta, 1f / (n + 1));
+        float step = Math.max(eta, 1f / increment(n));
         double score = kernels.clippedMeanStep(slots, (base + HEADER) >> 2, x, xIndex, dimension, step, lambda, mu);
         if (score != score) {
             long bad = kernels.firstNonFinite(x, xIndex, dimension);
             throw nonFinite(x, xIndex, Math.max(0, bad));
         }
-        samples++;
-        clipped += score > lambda ? 1 : 0;
-        slots.set(ValueLayout.JAVA_LONG, base + SAMPLES, n + 1);
+        samples = increment(samples);
+        if (score > lambda) {
+            clipped = increment(clipped);
+        }
+        slots.set(ValueLayout.JAVA_LONG, base + SAMPLES, increment(n));
         slots.set(ValueLayout.JAVA_LONG, base + LAST_SEEN, now);
         double level = score / tracker;
         slots.set(ValueLayout.JAVA_DOUBLE, base + TRACKER, track(tracker, score));
         lastScore = score;
         lastChange = false;
-        if (n + 1 <= warmup || !(level == level)) {
+        if (n < warmup || !(level == level)) { // n + 1 <= warmup, without overflow
             lastLevel = level == level ? level : Double.NaN;
             return Decision.ABSTAIN;
         }
@@ -422,10 +426,24 @@ public final class KeyedStore implements AutoCloseable {
         Decision d = threshold.decide(level);
         lastChange = threshold.observe(Math.min(level, Double.MAX_VALUE));
         if (d == Decision.ANOMALY) {
-            anomalies++;
-            slots.set(ValueLayout.JAVA_LONG, base + ANOMALIES, slots.get(ValueLayout.JAVA_LONG, base + ANOMALIES) + 1);
+            anomalies = increment(anomalies);
+            slots.set(ValueLayout.JAVA_LONG, base + ANOMALIES,
+                    increment(slots.get(ValueLayout.JAVA_LONG, base + ANOMALIES)));
         }
         return d;
+    }
+
+    /**
+     * {@code count + 1}, saturating at {@code Long.MAX_VALUE}: counters (the store's and each key's) never wrap to
+     * a negative value, which the snapshot reader refuses, however they were restored.
+     */
+    static long increment(long count) {
+        return count == Long.MAX_VALUE ? count : count + 1;
+    }
+
+    static long saturatingAdd(long a, long b) {
+        long sum = a + b;
+        return sum < a ? Long.MAX_VALUE : sum;
     }
 
     /** The multiplicative quantile tracker (as the estimators' adaptive clip): up or down by a constant factor. */
@@ -437,7 +455,7 @@ public final class KeyedStore implements AutoCloseable {
     }
 
     private IllegalArgumentException nonFinite(MemorySegment x, long xIndex, long bad) {
-        rejected++;
+        rejected = increment(rejected);
         return new IllegalArgumentException("x[" + bad + "] is "
                 + x.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, xIndex + bad) + " (values must be finite)");
     }
@@ -464,8 +482,8 @@ public final class KeyedStore implements AutoCloseable {
             }
             sweepCursor = (p + 1) & mask;
         }
-        evictions += evicted;
-        idleEvictions += evicted;
+        evictions = saturatingAdd(evictions, evicted);
+        idleEvictions = saturatingAdd(idleEvictions, evicted);
         return evicted;
     }
 
@@ -682,12 +700,19 @@ public final class KeyedStore implements AutoCloseable {
             return maxKeys(Math.min(n, 1 << 30));
         }
 
-        /** A constant step: {@link StepSize#constant} or {@link StepSize#halfLife} (default half-life 300). */
+        /**
+         * A constant step: {@link StepSize#constant} in {@code (0, 1]} or {@link StepSize#halfLife} (default
+         * half-life 300).
+         */
         public Builder stepSize(StepSize s) {
             Objects.requireNonNull(s, "stepSize");
             if (!(s instanceof StepSize.Constant || s instanceof StepSize.HalfLife)) {
                 throw new IllegalArgumentException("a keyed store supports constant steps only (constant or "
                         + "halfLife), not " + s);
+            }
+            if (!(s.eta(0) <= 1)) {
+                throw new IllegalArgumentException("a keyed store's step size must be in (0, 1] (it estimates means): "
+                        + s);
             }
             this.stepSize = s;
             return this;

@@ -33,39 +33,45 @@ public final class Publisher {
         this.policy = pipeline.badSamples;
     }
 
-    private void enter() {
+    /**
+     * Marks this publisher in flight for {@code s}, or refuses: an open claim (a usage error, not counted), or a
+     * closed pipeline (counted as dropped, as {@link IngestMetrics} says, whatever the sample).
+     */
+    private void enter(Shard s) {
         if (claimIndex >= 0) {
             throw new IllegalStateException("a claim is open: commit or abort it first");
         }
         inFlight = true; // volatile store, then volatile load: pairs with close() (closed = true; read inFlight)
         if (pipeline.closed) {
             inFlight = false;
+            s.counter(IngestMetrics.DROPPED).increment();
             throw new IllegalStateException("the pipeline is closed");
         }
     }
 
     /**
-     * Publishes one sample for {@code key}.
+     * Publishes one sample for {@code key}. A bad sample is refused whether or not the ring has room (it is judged
+     * before capacity), so a full ring never hides one.
      *
      * @param tag passed through to the sink unchanged
      * @return true if published; false if the shard's ring is full (counted as dropped) or, under
      *     {@link BadSamplePolicy#COUNT}, if the sample is bad (counted as rejected)
      * @throws IllegalArgumentException under {@link BadSamplePolicy#THROW}, for a null sample, a wrong length or a
      *     non-finite value (nothing is published)
-     * @throws IllegalStateException if the pipeline is closed or this publisher has an open claim
+     * @throws IllegalStateException if the pipeline is closed (counted as dropped) or this publisher has an open
+     *     claim
      */
     public boolean offer(long key, long tag, float[] x) {
         Shard s = pipeline.shardFor(key);
-        if (x == null || x.length != dimension) {
-            return bad(s, key, x == null ? "sample is null" : "sample has length " + x.length + ", expected "
-                    + dimension);
-        }
-        enter();
+        enter(s);
         try {
+            if (x == null || x.length != dimension) {
+                return bad(s, key, x == null ? "sample is null" : "sample has length " + x.length + ", expected "
+                        + dimension);
+            }
             int at = s.ring.tryClaim(Shard.MSG_TYPE, s.messageLength);
             if (at < 0) {
-                s.counter(IngestMetrics.DROPPED).increment();
-                return false;
+                return full(s, key, x);
             }
             s.buffer.putLong(at, key);
             s.buffer.putLong(at + 8, tag);
@@ -79,16 +85,15 @@ public final class Publisher {
     /** As {@link #offer(long, long, float[])} with the sample at element {@code index} of {@code x}. */
     public boolean offer(long key, long tag, MemorySegment x, long index) {
         Shard s = pipeline.shardFor(key);
-        if (x == null || index < 0 || x.byteSize() / 4 - index < dimension) {
-            return bad(s, key, x == null ? "sample is null" : "sample segment must hold " + dimension
-                    + " floats from element " + index + " but has " + x.byteSize() + " bytes");
-        }
-        enter();
+        enter(s);
         try {
+            if (x == null || index < 0 || x.byteSize() / 4 - index < dimension) {
+                return bad(s, key, x == null ? "sample is null" : "sample segment must hold " + dimension
+                        + " floats from element " + index + " but has " + x.byteSize() + " bytes");
+            }
             int at = s.ring.tryClaim(Shard.MSG_TYPE, s.messageLength);
             if (at < 0) {
-                s.counter(IngestMetrics.DROPPED).increment();
-                return false;
+                return full(s, key, x, index);
             }
             s.buffer.putLong(at, key);
             s.buffer.putLong(at + 8, tag);
@@ -104,6 +109,30 @@ public final class Publisher {
         } finally {
             inFlight = false;
         }
+    }
+
+    /**
+     * The ring is full (cold path): the sample is judged first, so a bad one is rejected (or throws) as it would be
+     * with room; a good one is dropped. (With room the sample is validated in the ring, after its one copy.)
+     */
+    private boolean full(Shard s, long key, float[] x) {
+        for (int i = 0; i < dimension; i++) {
+            if (!Float.isFinite(x[i])) {
+                return bad(s, key, "sample[" + i + "] is " + x[i] + " (values must be finite)");
+            }
+        }
+        s.counter(IngestMetrics.DROPPED).increment();
+        return false;
+    }
+
+    private boolean full(Shard s, long key, MemorySegment x, long index) {
+        long bad = pipeline.kernels.firstNonFinite(x, index, dimension);
+        if (bad >= 0) {
+            return bad(s, key, "sample[" + bad + "] is " + x.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index + bad)
+                    + " (values must be finite)");
+        }
+        s.counter(IngestMetrics.DROPPED).increment();
+        return false;
     }
 
     /** Validates the row written at ring index {@code at}; commits it or aborts it per the policy. */
@@ -131,11 +160,11 @@ public final class Publisher {
      * Reserves a record for {@code key} in its shard's ring, to be written in place and then committed.
      *
      * @return true if reserved; false if the ring is full (counted as dropped)
-     * @throws IllegalStateException if the pipeline is closed or a claim is already open
+     * @throws IllegalStateException if the pipeline is closed (counted as dropped) or a claim is already open
      */
     public boolean claim(long key, long tag) {
         Shard s = pipeline.shardFor(key);
-        enter();
+        enter(s);
         int at = s.ring.tryClaim(Shard.MSG_TYPE, s.messageLength);
         if (at < 0) {
             inFlight = false;

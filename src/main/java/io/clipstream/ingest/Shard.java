@@ -67,8 +67,10 @@ final class Shard implements Agent, MessageHandler {
      */
     private volatile long processed;
     AgentRunner runner;
+    /** The agent's thread, once it has started (so that calls from sinks and callbacks can be recognised). */
+    volatile Thread thread;
 
-    record SnapshotRequest(Path file, CompletableFuture<Path> done) {
+    record SnapshotRequest(Path file, long generation, CompletableFuture<Path> done) {
     }
 
     Shard(int id, int shards, KeyedStore store, int ringCapacity, int batch, AtomicCounter[] counters,
@@ -112,6 +114,11 @@ final class Shard implements Agent, MessageHandler {
             process();
             work += n;
         }
+        if (work > 0) {
+            // before the processed position moves: whoever sees the position (awaitProcessed) must see the
+            // counters of everything up to it (publishing them after let a waiter read counters a batch old)
+            publishCounters();
+        }
         long position = ring.consumerPosition();
         if (position != processed) {
             processed = position;
@@ -120,11 +127,12 @@ final class Shard implements Agent, MessageHandler {
             long now = clock.nanoTime();
             if (now - lastSweep >= SWEEP_PERIOD_NANOS) {
                 lastSweep = now;
-                work += store.evictIdle(now, SWEEP_ENTRIES);
+                int evicted = store.evictIdle(now, SWEEP_ENTRIES);
+                if (evicted > 0) {
+                    work += evicted;
+                    publishCounters();
+                }
             }
-        }
-        if (work > 0) {
-            publishCounters();
         }
         return work;
     }
@@ -174,7 +182,7 @@ final class Shard implements Agent, MessageHandler {
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
-                KeyedSnapshot.write(store, id, shards, clock.nanoTime(), ch);
+                KeyedSnapshot.write(store, id, shards, r.generation(), clock.nanoTime(), ch);
                 ch.force(true);
             }
             Files.move(tmp, r.file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -197,6 +205,11 @@ final class Shard implements Agent, MessageHandler {
     /** The position up to which records have been processed. */
     long processedPosition() {
         return processed;
+    }
+
+    @Override
+    public void onStart() {
+        thread = Thread.currentThread();
     }
 
     @Override

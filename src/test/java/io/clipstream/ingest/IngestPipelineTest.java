@@ -256,18 +256,20 @@ class IngestPipelineTest {
                 () -> IngestPipeline.restore(IngestPipeline.builder(KeyedStore.builder(D).maxKeys(20)), dir));
         assertTrue(small.getMessage().contains("more keys than the store's capacity"), small.getMessage());
 
-        Path file = dir.resolve("shard-001-of-002.ckeys");
+        Path file = dir.resolve("gen-1-shard-001-of-002.ckeys");
         byte[] original = Files.readAllBytes(file);
         byte[] bad = original.clone();
         bad[200] ^= 1;
         Files.write(file, bad);
         IOException corrupt = assertThrows(IOException.class,
                 () -> IngestPipeline.restore(IngestPipeline.builder(config), dir));
-        assertTrue(corrupt.getMessage().contains("shard-001-of-002.ckeys: checksum mismatch"), corrupt.getMessage());
+        assertTrue(corrupt.getMessage().contains("gen-1-shard-001-of-002.ckeys: checksum mismatch"),
+                corrupt.getMessage());
         Files.delete(file);
         IOException missing = assertThrows(IOException.class,
                 () -> IngestPipeline.restore(IngestPipeline.builder(config), dir));
-        assertTrue(missing.getMessage().endsWith("1 snapshot files for 2 shards"), missing.getMessage());
+        assertTrue(missing.getMessage().endsWith("no complete snapshot generation: generation 1 (1 of 2 files)"),
+                missing.getMessage());
         Files.write(file, original);
         try (IngestPipeline ok = IngestPipeline.restore(IngestPipeline.builder(config).shards(2), dir)) {
             assertEquals(50, ok.metrics().keys());
@@ -417,7 +419,7 @@ class IngestPipelineTest {
             assertFalse(first.isDone());
             release.countDown();
             assertEquals(1, first.get(30, TimeUnit.SECONDS).size());
-            assertFalse(Files.exists(dir.resolve("b").resolve("shard-000-of-001.ckeys")));
+            assertFalse(Files.exists(dir.resolve("b").resolve("gen-1-shard-000-of-001.ckeys")));
         }
         IngestPipeline closed = IngestPipeline.builder(KeyedStore.builder(D)).start();
         closed.close();

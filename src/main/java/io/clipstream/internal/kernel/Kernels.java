@@ -33,6 +33,15 @@ import java.lang.foreign.MemorySegment;
  * {@code mu * theta}. They return the pre-clip gradient norm {@code ||g||}. The clip factor is computed in
  * double by {@link StepMath#clipFactor}; {@code lambda = +Infinity} disables clipping (plain SGD).
  *
+ * <p>Parameters: {@code eta} finite and {@code > 0} (a float for the mean steps; a double up to {@code 2^600} for
+ * the model steps, whose normalised step {@code eta / ||x||^2} exceeds the float range for tiny features),
+ * {@code lambda} a float in {@code [Float.MIN_VALUE, Float.MAX_VALUE]} or {@code +Infinity}, {@code mu} a finite
+ * float {@code >= 0}. The facade guarantees them (builders and snapshot readers refuse anything else); kernels
+ * only {@code assert} them. Under them, a step over finite {@code x}, state and label never produces a
+ * non-finite state: the float path keeps every intermediate below {@code 2^115}, and the wide path's double
+ * intermediates stay below {@code 2^1000} (a margin is at most {@code 2^28 * 2^256}, a coefficient at most
+ * {@code eta 2^285}, a value at most {@code 2^128}) before the result saturates at the float range.
+ *
  * <p>Steps are transactional for non-finite input: when {@code x} (or the state, or the label) holds a NaN or an
  * infinity, a step returns NaN and writes nothing. This costs nothing on the fast path: with a finite state, a
  * pass-1 sum below {@link #WIDE_THRESHOLD} already proves every input finite, and only a sum at or above it runs
@@ -98,7 +107,7 @@ public interface Kernels {
      * @return the pre-clip gradient norm {@code ||g||}
      */
     double clippedLinearStep(MemorySegment w, long wIndex, MemorySegment x, long xIndex, int count,
-                             float y, float eta, float lambda, float mu, StepResult result);
+                             float y, double eta, float lambda, float mu, StepResult result);
 
     /**
      * Clipped binary logistic-regression step for {@code l = log(1 + exp(-y w.x)) + mu/2 ||w||^2} with
@@ -108,7 +117,7 @@ public interface Kernels {
      * @return the pre-clip gradient norm {@code ||g||}
      */
     double clippedLogisticStep(MemorySegment w, long wIndex, MemorySegment x, long xIndex, int count,
-                               float y, float eta, float lambda, float mu, StepResult result);
+                               float y, double eta, float lambda, float mu, StepResult result);
 
     /**
      * Mini-batch clipped mean step: all {@code n} gradients {@code g_i = (1 + mu) theta - x_i} are taken at the

@@ -145,13 +145,13 @@ public record ScalarKernels(boolean fma) implements Kernels {
 
     @Override
     public double clippedLinearStep(MemorySegment w, long wIndex, MemorySegment x, long xIndex, int count,
-                                    float y, float eta, float lambda, float mu, StepResult result) {
+                                    float y, double eta, float lambda, float mu, StepResult result) {
         return modelStep(false, w, wIndex, x, xIndex, count, y, eta, lambda, mu, result);
     }
 
     @Override
     public double clippedLogisticStep(MemorySegment w, long wIndex, MemorySegment x, long xIndex, int count,
-                                      float y, float eta, float lambda, float mu, StepResult result) {
+                                      float y, double eta, float lambda, float mu, StepResult result) {
         return modelStep(true, w, wIndex, x, xIndex, count, y, eta, lambda, mu, result);
     }
 
@@ -162,7 +162,7 @@ public record ScalarKernels(boolean fma) implements Kernels {
      * {@code w_i = mulAdd(x_i, a, w_i * b)}. Otherwise {@link StepMath#wideModelStep} runs.
      */
     private double modelStep(boolean logistic, MemorySegment w, long wIndex, MemorySegment x, long xIndex,
-                             int count, float y, float eta, float lambda, float mu, StepResult result) {
+                             int count, float y, double eta, float lambda, float mu, StepResult result) {
         float m = 0f;
         float xx = 0f;
         float ww = 0f;

@@ -651,18 +651,18 @@ public abstract sealed class SimdKernels implements Kernels
 
     @Override
     public double clippedLinearStep(MemorySegment w, long wIndex, MemorySegment x, long xIndex, int count,
-                                    float y, float eta, float lambda, float mu, StepResult result) {
+                                    float y, double eta, float lambda, float mu, StepResult result) {
         return modelStep(false, w, wIndex, x, xIndex, count, y, eta, lambda, mu, result);
     }
 
     @Override
     public double clippedLogisticStep(MemorySegment w, long wIndex, MemorySegment x, long xIndex, int count,
-                                      float y, float eta, float lambda, float mu, StepResult result) {
+                                      float y, double eta, float lambda, float mu, StepResult result) {
         return modelStep(true, w, wIndex, x, xIndex, count, y, eta, lambda, mu, result);
     }
 
     private double modelStep(boolean logistic, MemorySegment w, long wIndex, MemorySegment x, long xIndex,
-                             int count, float y, float eta, float lambda, float mu, StepResult result) {
+                             int count, float y, double eta, float lambda, float mu, StepResult result) {
         final long wo = offset(wIndex);
         final long xo = offset(xIndex);
         modelPass1(w, wo, x, xo, count, result);

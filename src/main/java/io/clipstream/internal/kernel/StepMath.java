@@ -29,6 +29,11 @@ public final class StepMath {
     private StepMath() {
     }
 
+    /** The parameter ranges of {@link Kernels} ("Parameters"), for assertions. */
+    static boolean validParameters(double eta, double maxEta, float lambda, float mu) {
+        return eta > 0 && eta <= maxEta && lambda >= Float.MIN_VALUE && mu >= 0 && mu <= Float.MAX_VALUE;
+    }
+
     /** {@code min(1, lambda / norm)}: 1 when {@code norm <= lambda} (also for norm 0), NaN for a NaN norm. */
     public static double clipFactor(double lambda, double norm) {
         return Math.min(1.0, lambda / norm);
@@ -82,6 +87,7 @@ public final class StepMath {
      * and {@code x} and could leave the float range.
      */
     static float meanFastScale(float sum, float eta, float lambda, float k) {
+        assert validParameters(eta, Float.MAX_VALUE, lambda, k - 1) : "eta " + eta + ", lambda " + lambda + ", k " + k;
         if (!(sum < WIDE_THRESHOLD)) {
             return Float.NaN;
         }
@@ -96,8 +102,9 @@ public final class StepMath {
      * run: a pass-1 value reached {@link Kernels#WIDE_THRESHOLD} or is not finite, or a coefficient would
      * exceed {@link #COEFFICIENT_LIMIT}.
      */
-    static boolean modelFast(boolean logistic, float y, float eta, float lambda, float mu,
+    static boolean modelFast(boolean logistic, float y, double eta, float lambda, float mu,
                              float margin, float xx, float ww, StepResult r) {
+        assert validParameters(eta, 0x1p600, lambda, mu) : "eta " + eta + ", lambda " + lambda + ", mu " + mu;
         if (!(Math.abs(margin) < WIDE_THRESHOLD && xx < WIDE_THRESHOLD && ww < WIDE_THRESHOLD && Float.isFinite(y))) {
             return false;
         }
@@ -242,7 +249,7 @@ public final class StepMath {
      * non-finite pass-1 value (or label) means a non-finite input: then nothing is written and NaN is returned.
      */
     static double wideModelStep(boolean logistic, MemorySegment w, long wIndex, MemorySegment x, long xIndex,
-                                int count, float y, float eta, float lambda, float mu, StepResult r) {
+                                int count, float y, double eta, float lambda, float mu, StepResult r) {
         double margin = wideDot(w, wIndex, x, xIndex, count);
         double xx = wideSumSquares(x, xIndex, count);
         double ww = wideSumSquares(w, wIndex, count);
