@@ -394,7 +394,9 @@ public final class IngestPipeline implements AutoCloseable {
      * (dimension, step, clip, l2, p, a, warmup); {@code maxKeys} may differ if the keys fit, and so may the number
      * of shards: keys are redistributed by hash. With the same number of shards the thresholds and counters
      * continue exactly; with another, each shard's threshold starts afresh and the restored counters are credited
-     * to shard 0. Idle times carry over (as ages). On any error nothing is started and all memory is freed.
+     * to shard 0. A threshold state of another method than the store's (snapshots written while the confidence
+     * sequence was the default) is validated and then also started afresh; the keys' models never are. Idle times
+     * carry over (as ages). On any error nothing is started and all memory is freed.
      *
      * @throws IOException if the directory holds no complete snapshot generation, a file is corrupt, truncated or
      *     holds another generation than its name says, a generation mixes shard counts, or the configuration does
@@ -446,7 +448,12 @@ public final class IngestPipeline implements AutoCloseable {
             if (oldShards == stores.length) {
                 for (int s = 0; s < stores.length; s++) {
                     try {
-                        stores[s].threshold.restoreState(thresholds.get(s));
+                        // A state of the other method (a confidence sequence, the default before peaks over
+                        // threshold) cannot continue in this store's threshold: it starts afresh, as after a change
+                        // of shard count, and the keys' models and counters are kept.
+                        if (AdaptiveThreshold.restore(thresholds.get(s)).method() == stores[s].threshold.method()) {
+                            stores[s].threshold.restoreState(thresholds.get(s));
+                        }
                     } catch (IllegalArgumentException e) {
                         throw new IOException(files.get(s) + ": " + e.getMessage(), e);
                     }

@@ -166,4 +166,50 @@ class SnapshotGenerationTest {
         }
         assertEquals(List.of("gen-1-shard-000-of-001.ckeys"), snapshotFiles(legacy), "the next generation replaced it");
     }
+
+    /**
+     * Snapshots written while the keyed store's threshold was a confidence sequence (before peaks over threshold
+     * became the default) restore into a default store: the keys and their models are kept, the threshold starts
+     * afresh (it failed with "method mismatch" before).
+     */
+    @Test
+    void snapshotsWithAConfidenceSequenceThresholdStillRestore(@TempDir Path dir) throws Exception {
+        Path written = Files.createDirectory(dir.resolve("written"));
+        try (IngestPipeline p = withKeys(1, 25, 0)) {
+            p.snapshot(written).get(10, TimeUnit.SECONDS);
+        }
+        Path file = written.resolve("gen-1-shard-000-of-001.ckeys");
+        byte[] bytes = Files.readAllBytes(file);
+        int trailer = KeyedSnapshotBytes.trailer(bytes);
+        java.nio.ByteBuffer b = KeyedSnapshotBytes.le(bytes);
+        int oldLength = b.getInt(trailer + KeyedSnapshotBytes.THRESHOLD_LENGTH);
+        io.clipstream.detect.AdaptiveThreshold cs = io.clipstream.detect.AdaptiveThreshold.builder()
+                .method(io.clipstream.detect.AdaptiveThreshold.Method.CONFIDENCE_SEQUENCE).build();
+        for (int i = 0; i < 100; i++) {
+            cs.observe(i % 10);
+        }
+        byte[] state = cs.state();
+        int start = trailer + KeyedSnapshotBytes.THRESHOLD_LENGTH + 4;
+        byte[] edited = new byte[bytes.length - oldLength + state.length];
+        System.arraycopy(bytes, 0, edited, 0, start);
+        System.arraycopy(state, 0, edited, start, state.length);
+        System.arraycopy(bytes, start + oldLength, edited, start + state.length, bytes.length - start - oldLength);
+        KeyedSnapshotBytes.le(edited).putInt(trailer + KeyedSnapshotBytes.THRESHOLD_LENGTH, state.length);
+        KeyedSnapshotBytes.reseal(edited);
+        Files.write(file, edited);
+        Path again = Files.createDirectory(dir.resolve("again"));
+        try (IngestPipeline q = IngestPipeline.restore(IngestPipeline.builder(KeyedStore.builder(D).maxKeys(1000)),
+                written)) {
+            assertEquals(25, q.metrics().keys());
+            q.snapshot(again).get(10, TimeUnit.SECONDS);
+        }
+        byte[] next = Files.readAllBytes(again.resolve("gen-1-shard-000-of-001.ckeys"));
+        int t = KeyedSnapshotBytes.trailer(next);
+        int length = KeyedSnapshotBytes.le(next).getInt(t + KeyedSnapshotBytes.THRESHOLD_LENGTH);
+        byte[] threshold = java.util.Arrays.copyOfRange(next, t + KeyedSnapshotBytes.THRESHOLD_LENGTH + 4,
+                t + KeyedSnapshotBytes.THRESHOLD_LENGTH + 4 + length);
+        io.clipstream.detect.AdaptiveThreshold restored = io.clipstream.detect.AdaptiveThreshold.restore(threshold);
+        assertEquals(io.clipstream.detect.AdaptiveThreshold.Method.PEAKS_OVER_THRESHOLD, restored.method());
+        assertEquals(0, restored.scoresSinceReset(), "the threshold started afresh");
+    }
 }
