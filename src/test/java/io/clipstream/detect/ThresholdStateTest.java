@@ -214,6 +214,44 @@ class ThresholdStateTest {
         }
     }
 
+    /** A version-3 state rewritten as version 2 wrote it: the same fields, histograms Deflate-compressed. */
+    static byte[] asVersionTwo(byte[] v3) throws Exception {
+        ByteBuffer in = ByteBuffer.wrap(v3).order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(3, in.getShort(4));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        byte[] fixed = Arrays.copyOf(v3, 96);
+        ByteBuffer.wrap(fixed).order(ByteOrder.LITTLE_ENDIAN).putShort(4, (short) 2);
+        out.write(fixed);
+        in.position(96);
+        for (int h = 0; h < 2; h++) {
+            byte[] plain = new byte[in.getInt()];
+            in.get(plain);
+            byte[] packed = compressed(DoubleHistogram.decodeFromByteBuffer(ByteBuffer.wrap(plain), 1_000_000_000_000L));
+            out.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(packed.length).array());
+            out.write(packed);
+        }
+        byte[] rest = Arrays.copyOfRange(v3, in.position(), v3.length - 4);
+        out.write(rest);
+        byte[] v2 = Arrays.copyOf(out.toByteArray(), out.size() + 4);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(v2, 0, v2.length - 4);
+        ByteBuffer.wrap(v2).order(ByteOrder.LITTLE_ENDIAN).putInt(v2.length - 4, (int) crc.getValue());
+        return v2;
+    }
+
+    /** Version 2 (compressed histograms, written until version 3) is still read and continues identically. */
+    @Test
+    void versionTwoIsStillRead() throws Exception {
+        for (AdaptiveThreshold th : new AdaptiveThreshold[] {trained(3, 5000),
+            trainedPot(2500, 2500, AdaptiveThreshold.builder())}) {
+            byte[] v3 = th.state();
+            byte[] v2 = asVersionTwo(v3);
+            AdaptiveThreshold copy = AdaptiveThreshold.restore(v2);
+            assertArrayEquals(v3, copy.state(), "a version-2 state restores to the same threshold");
+            assertEquals(fingerprint(th, 9), fingerprint(copy, 9));
+        }
+    }
+
     /**
      * With the change test off nothing resets the burst counter, so every recent score may be flagged: such a state
      * (it failed to restore: found by the Flink serializer's tests) is valid, and with the test on a restored burst
