@@ -65,7 +65,8 @@ public final class RcfComparison {
     }
 
     /** Command-line settings. */
-    record Options(List<Integer> dims, int samples, long seed, double quantile, double confidence, Path out) {
+    record Options(List<Integer> dims, int samples, long seed, double quantile, double confidence, Path out,
+                   DetectionStream.Scenario scenario) {
 
         static Options parse(String[] args) {
             List<Integer> dims = List.of(16, 64, 256);
@@ -73,6 +74,7 @@ public final class RcfComparison {
             long seed = Demo.Settings.defaults().seed();
             double quantile = Demo.Settings.defaults().quantile();
             double confidence = Demo.Settings.defaults().confidence();
+            DetectionStream.Scenario scenario = DetectionStream.Scenario.FAR_ONLY;
             String resultDir = System.getProperty("bench.resultDir", "");
             Path out = Path.of(resultDir.isBlank() ? "target" : resultDir, "rcf-comparison.md");
             for (int i = 0; i < args.length; i++) {
@@ -89,14 +91,20 @@ public final class RcfComparison {
                     case "--quantile" -> quantile = Double.parseDouble(value);
                     case "--confidence" -> confidence = Double.parseDouble(value);
                     case "--out" -> out = Path.of(value);
+                    case "--scenario" -> scenario = switch (value) {
+                        case "far-only" -> DetectionStream.Scenario.FAR_ONLY;
+                        case "masking" -> DetectionStream.Scenario.MASKING;
+                        default -> throw new IllegalArgumentException("--scenario must be far-only or masking: "
+                                + value);
+                    };
                     default -> throw new IllegalArgumentException("unknown option " + name
-                            + " (known: --dims, --samples, --seed, --quantile, --confidence, --out)");
+                            + " (known: --dims, --samples, --seed, --quantile, --confidence, --out, --scenario)");
                 }
             }
             if (samples < 1000) {
                 throw new IllegalArgumentException("samples must be >= 1000: " + samples);
             }
-            return new Options(dims, samples, seed, quantile, confidence, out);
+            return new Options(dims, samples, seed, quantile, confidence, out, scenario);
         }
     }
 
@@ -130,7 +138,7 @@ public final class RcfComparison {
         List<DimResult> results = new ArrayList<>();
         String rcfConfig = "";
         for (int d : options.dims()) {
-            DetectionStream stream = DetectionStream.demo(d, options.samples(), options.seed());
+            DetectionStream stream = DetectionStream.demo(options.scenario(), d, options.samples(), options.seed());
             MethodRun clip = clipstream(stream, options);
             progress(d, clip);
             RcfPass rcf = rcf(stream, options);
@@ -380,9 +388,12 @@ public final class RcfComparison {
                 .append(" (FloatVector.SPECIES_PREFERRED = ").append(FloatVector.SPECIES_PREFERRED.vectorBitSize())
                 .append(" bits, FMA ").append(KernelProvider.useFma()).append(")\n");
         out.append("- ").append(MachineInfo.read().describe()).append('\n');
-        out.append(String.format(Locale.ROOT, "- Stream: the demo's default (seed %d), shortened to %,d samples: "
-                + "Student-t(3) noise, 5%% anomalies at 10 radii +-50%% in one fixed direction, drift 2e-5 radii per "
-                + "sample, jumps of 10 radii at 35%% and 70%%.%n", options.seed(), options.samples()));
+        out.append(String.format(Locale.ROOT, "- Stream: %s (seed %d), shortened to %,d samples: Student-t(3) noise, "
+                + "%s in one fixed direction, drift 2e-5 radii per sample, jumps of 10 radii at 35%% and 70%%.%n",
+                options.scenario() == DetectionStream.Scenario.FAR_ONLY ? "the demo's far-only scenario"
+                        : "the demo's default (masking) scenario", options.seed(), options.samples(),
+                options.scenario() == DetectionStream.Scenario.FAR_ONLY ? "5% anomalies at 10 radii +-50%"
+                        : "4% anomalies, half loud (200 radii +-50%), half subtle (5 radii +-50%)"));
         out.append(String.format(Locale.ROOT, "- clipstream: `AnomalyDetector` over `MeanEstimator.builder(d).build()`, "
                 + "p = %s, a = %s, flags = ANOMALY decisions. RCF: `RandomCutForest` with its defaults (%s), "
                 + "`getAnomalyScore` then `update`; its scores thresholded by clipstream's `AdaptiveThreshold` "
