@@ -49,7 +49,7 @@ public final class CustomEstimator extends Estimator {
         if (loss == null) {
             throw new IllegalArgumentException("loss must not be null");
         }
-        return (CustomEstimator) SnapshotFormat.read(bytes(snapshot), Task.CUSTOM, loss, null);
+        return (CustomEstimator) readSnapshot(bytes(snapshot), Task.CUSTOM, loss, null);
     }
 
     @Override

@@ -204,7 +204,7 @@ public abstract sealed class Estimator
 
     /** The exact size in bytes of this estimator's snapshot. */
     public final int snapshotSize() {
-        return SnapshotFormat.size(this);
+        return SnapshotFormat.size(config);
     }
 
     /** A snapshot of the whole state (see {@link SnapshotFormat} for the layout). Allocates the array. */
@@ -233,7 +233,7 @@ public abstract sealed class Estimator
             cachedSnapshotArray = dst;
             cachedSnapshotSegment = MemorySegment.ofArray(dst);
         }
-        return (int) SnapshotFormat.write(this, cachedSnapshotSegment, offset, dst);
+        return (int) writeState(cachedSnapshotSegment, offset, dst);
     }
 
     /**
@@ -255,7 +255,7 @@ public abstract sealed class Estimator
         if (dst.isReadOnly()) {
             throw new IllegalArgumentException("dst is read-only");
         }
-        return SnapshotFormat.write(this, dst, offset, null);
+        return writeState(dst, offset, null);
     }
 
     /**
@@ -265,7 +265,7 @@ public abstract sealed class Estimator
      *     custom estimator (use {@link CustomEstimator#restore(byte[], Loss)})
      */
     public static Estimator restore(byte[] snapshot) {
-        return SnapshotFormat.read(bytes(snapshot), null, null, null);
+        return readSnapshot(bytes(snapshot), null, null, null);
     }
 
     /** Restores from a snapshot held in {@code snapshot} (exactly its bytes). */
@@ -273,7 +273,7 @@ public abstract sealed class Estimator
         if (snapshot == null) {
             throw new IllegalArgumentException("snapshot must not be null");
         }
-        return SnapshotFormat.read(snapshot, null, null, null);
+        return readSnapshot(snapshot, null, null, null);
     }
 
     static MemorySegment bytes(byte[] snapshot) {
@@ -283,12 +283,58 @@ public abstract sealed class Estimator
         return MemorySegment.ofArray(snapshot);
     }
 
-    /** The reusable checksum of this estimator's snapshot writes. */
-    final java.util.zip.CRC32C crc() {
+    /** Writes the whole snapshot at {@code offset} (see {@link SnapshotFormat}); {@code array} backs a heap dst. */
+    private long writeState(MemorySegment dst, long offset, byte[] array) {
         if (crc == null) {
             crc = new java.util.zip.CRC32C();
         }
-        return crc;
+        long at = writeHeader(dst, offset);
+        return SnapshotFormat.writeParametersAndChecksum(dst, offset, at, params, size, array, crc);
+    }
+
+    /** The header and rolling window of this state; returns the offset of the parameters. */
+    private long writeHeader(MemorySegment dst, long offset) {
+        return SnapshotFormat.writeHeader(dst, offset, config, samples, clipped, rejected, schedule.time(),
+                clip.state(), featureScale == null ? Double.NaN : featureScale.value(),
+                clip instanceof ClipTracker.RollingClip r ? r : null);
+    }
+
+    /**
+     * Restores from a snapshot: {@link SnapshotFormat#read} validates every field, this builds the estimator of the
+     * snapshot's task and sets its state, and the header it then writes must equal the input byte for byte.
+     *
+     * @param expected the task the caller requires, or null for any non-custom task
+     * @param loss the loss for a custom estimator (required iff the snapshot is custom)
+     * @param kernels the kernels to run on, or null for the production kernels
+     */
+    static Estimator readSnapshot(MemorySegment s, Task expected, Loss loss, Kernels kernels) {
+        SnapshotFormat.State state = SnapshotFormat.read(s, expected, loss != null);
+        EstimatorConfig c = state.config();
+        Estimator e = switch (c.task()) {
+            case MEAN -> new MeanEstimator(c, kernels);
+            case LINEAR -> new LinearRegression(c, kernels);
+            case LOGISTIC -> new LogisticRegression(c, kernels);
+            case SOFTMAX -> new SoftmaxRegression(c, kernels);
+            case CUSTOM -> new CustomEstimator(c, loss, kernels);
+        };
+        float[] values = state.parameters();
+        MemorySegment.copy(values, 0, e.params, ValueLayout.JAVA_FLOAT, 0, values.length);
+        e.samples = state.samples();
+        e.clipped = state.clipped();
+        e.rejected = state.rejected();
+        e.schedule.setTime(state.time());
+        if (e.clip instanceof ClipTracker.RollingClip r) {
+            r.restoreRing(state.ring(), state.ringCount(), state.ringPosition(), state.ringSince());
+        }
+        e.clip.restoreState(state.clipState());
+        if (e.featureScale != null) {
+            e.featureScale.set(state.scaleState());
+        }
+        e.afterRestore();
+        byte[] written = new byte[SnapshotFormat.HEADER + 4 * state.ring().length];
+        e.writeHeader(MemorySegment.ofArray(written), 0);
+        SnapshotFormat.checkCanonical(written, s);
+        return e;
     }
 
     /** Hook for estimators that derive scratch state from the parameters after a restore. */

@@ -41,7 +41,7 @@ public final class LinearRegression extends Estimator {
      * @throws IllegalArgumentException if the snapshot is invalid or holds another task
      */
     public static LinearRegression restore(byte[] snapshot) {
-        return (LinearRegression) SnapshotFormat.read(bytes(snapshot), Task.LINEAR, null, null);
+        return (LinearRegression) readSnapshot(bytes(snapshot), Task.LINEAR, null, null);
     }
 
     /**

@@ -39,7 +39,7 @@ public final class LogisticRegression extends Estimator {
      * @throws IllegalArgumentException if the snapshot is invalid or holds another task
      */
     public static LogisticRegression restore(byte[] snapshot) {
-        return (LogisticRegression) SnapshotFormat.read(bytes(snapshot), Task.LOGISTIC, null, null);
+        return (LogisticRegression) readSnapshot(bytes(snapshot), Task.LOGISTIC, null, null);
     }
 
     /**

@@ -44,11 +44,11 @@ public final class MeanEstimator extends Estimator {
      * @throws IllegalArgumentException if the snapshot is invalid or holds another task
      */
     public static MeanEstimator restore(byte[] snapshot) {
-        return (MeanEstimator) SnapshotFormat.read(bytes(snapshot), Task.MEAN, null, null);
+        return (MeanEstimator) readSnapshot(bytes(snapshot), Task.MEAN, null, null);
     }
 
     static MeanEstimator restore(byte[] snapshot, Kernels kernels) {
-        return (MeanEstimator) SnapshotFormat.read(bytes(snapshot), Task.MEAN, null, kernels);
+        return (MeanEstimator) readSnapshot(bytes(snapshot), Task.MEAN, null, kernels);
     }
 
     // ------------------------------------------------------------------ per sample

@@ -52,7 +52,7 @@ public final class SoftmaxRegression extends Estimator {
      * @throws IllegalArgumentException if the snapshot is invalid or holds another task
      */
     public static SoftmaxRegression restore(byte[] snapshot) {
-        return (SoftmaxRegression) SnapshotFormat.read(bytes(snapshot), Task.SOFTMAX, null, null);
+        return (SoftmaxRegression) readSnapshot(bytes(snapshot), Task.SOFTMAX, null, null);
     }
 
     /** The number of classes {@code K}. */
