@@ -10,9 +10,11 @@ import java.util.Objects;
 /**
  * An online estimator driven by clipped SGD: {@code theta <- theta - eta * clip(grad l(x, theta), lambda)}.
  * The concrete estimators ({@link MeanEstimator}, {@link LinearRegression}, {@link LogisticRegression},
- * {@link SoftmaxRegression}, {@link CustomEstimator}) add the per-sample calls for their task; this class holds
- * what they share: the parameters (off-heap, 64-byte aligned), the step-size and clip state, diagnostics,
- * snapshots and merging.
+ * {@link SoftmaxRegression}, {@link CustomEstimator}) add the calls for their task and one step per sample; this
+ * class holds what they share: the parameters (off-heap, 64-byte aligned), the step-size and clip state,
+ * diagnostics, snapshots and merging, and the one implementation of the per-sample and batch surface (argument
+ * checks, staging, the bad-row policies, the counting rule and every bad-input message), which calls the task's
+ * step row by row.
  *
  * <h2>Per-sample calls</h2>
  * {@code update} applies one step and returns the sample's score computed against the estimate <i>before</i>
@@ -587,9 +589,12 @@ public abstract sealed class Estimator
 
     /**
      * The per-row loop: staging (arrays and heap segments are copied row by row into the native staging buffer;
-     * native rows are read in place), the label, the task's step, the skip rule and the score. Kept small so that
-     * C2 can inline it into the callers, which binds {@link #stepRow} per subclass; the branches on the argument
-     * kinds are loop-invariant.
+     * native rows are read in place), the label, the task's step, the skip rule and the score. The branches on the
+     * argument kinds are loop-invariant. In a JVM that runs one or two tasks the call to {@link #stepRow} is
+     * inlined by its receiver profile (mono- or bimorphic); with three or more, C2 compiles this loop on its own
+     * and the call stays a virtual call per row (seen with {@code -XX:+PrintInlining}; its cost is measured by
+     * {@code EstimatorBatchBenchmark -p mixedTasks=true}, see the README). A switch over the sealed subclasses in
+     * place of the virtual call was tried: the switch is compiled on its own too, and adds a call.
      */
     private int applyRows(float[] xsArray, MemorySegment xs, long index, int n, float[] ys, int[] labels,
                           int labelsOffset, double[] scoresArray, MemorySegment scores, long scoresIndex) {
