@@ -49,7 +49,7 @@ public final class CustomEstimator extends Estimator {
         if (loss == null) {
             throw new IllegalArgumentException("loss must not be null");
         }
-        return (CustomEstimator) SnapshotFormat.read(bytes(snapshot), Task.CUSTOM, loss, null);
+        return (CustomEstimator) readSnapshot(bytes(snapshot), Task.CUSTOM, loss, null);
     }
 
     @Override
@@ -65,26 +65,43 @@ public final class CustomEstimator extends Estimator {
      *     finite, or the loss returned a non-finite value
      */
     public double update(float[] x, float y) {
-        if (x == null || x.length != dimension) {
-            acceptExact(x); // throws and counts
-        }
-        return step(x, y);
+        return applyOne(acceptExact(x), 0, y, 0);
     }
 
-    /** As {@link #update(float[], float)} with the sample at element {@code index} of {@code x} (copied). */
+    /** As {@link #update(float[], float)} with the sample at {@code x[offset .. offset + d)}. */
+    public double update(float[] x, int offset, float y) {
+        return applyOne(accept(x, offset), 0, y, 0);
+    }
+
+    /** As {@link #update(float[], float)} with the sample at element {@code index} of {@code x}. */
     public double update(MemorySegment x, long index, float y) {
-        checkSegmentCounted(x, index);
-        MemorySegment.copy(x, ValueLayout.JAVA_FLOAT_UNALIGNED, index * 4, xBuffer, 0, dimension);
-        return step(xBuffer, y);
+        MemorySegment s = accept(x, index);
+        return applyOne(s, s == x ? index : 0, y, 0);
     }
 
-    private void checkSegmentCounted(MemorySegment x, long index) {
-        try {
-            checkSegment(x, index, dimension, "x");
-        } catch (IllegalArgumentException e) {
-            countRejected(1);
-            throw e;
-        }
+    /**
+     * Applies {@code n} rows of {@code xs[offset ..]} with labels {@code ys[ysOffset ..]} in order, writing the
+     * scores (NaN for skipped rows) to {@code scores} (or null). Under {@link BadRowPolicy#REJECT_BATCH} every row
+     * and label is checked before any is applied; a row whose loss returns a non-finite value can only be found
+     * when its step is taken, so it is skipped and counted under either policy (the rows before it stay applied).
+     *
+     * @return the number of rows applied
+     * @throws IllegalArgumentException for bad arguments, or under {@link BadRowPolicy#REJECT_BATCH} if any row or
+     *     label is not finite (nothing is applied)
+     */
+    public int updateBatch(float[] xs, int offset, int n, float[] ys, int ysOffset, double[] scores,
+                           int scoresOffset, BadRowPolicy policy) {
+        return updateRows(true, xs, null, offset, n, ys, null, ysOffset, scores, null, scoresOffset, policy);
+    }
+
+    /**
+     * As {@link #updateBatch(float[], int, int, float[], int, double[], int, BadRowPolicy)} over a segment: row
+     * {@code i} at element {@code index + i * d} of {@code xs}; scores as doubles at element {@code scoresIndex} of
+     * {@code scores} (or null).
+     */
+    public int updateBatch(MemorySegment xs, long index, int n, float[] ys, int ysOffset, MemorySegment scores,
+                           long scoresIndex, BadRowPolicy policy) {
+        return updateRows(false, null, xs, index, n, ys, null, ysOffset, null, scores, scoresIndex, policy);
     }
 
     /**
@@ -95,53 +112,80 @@ public final class CustomEstimator extends Estimator {
      */
     public double score(float[] x, float y) {
         if (x == null) {
-            throw new IllegalArgumentException("x must not be null");
+            throw nullArgument("x");
         }
         if (x.length != dimension) {
-            throw new IllegalArgumentException("x has length " + x.length + " but the estimator's dimension is "
-                    + dimension);
+            throw wrongLength(x.length);
         }
-        IllegalArgumentException bad = problem(x, y);
-        if (bad != null) {
-            throw bad;
+        for (int i = 0; i < dimension; i++) {
+            if (!Float.isFinite(x[i])) {
+                throw new IllegalArgumentException(nonFiniteValue(i, x[i]));
+            }
         }
+        checkLabel(y, 0);
         return loss.gradient(theta, x, y, gradient);
     }
 
-    /** The first non-finite value of {@code x}, or a non-finite {@code y}, as an exception; null if none. */
-    private IllegalArgumentException problem(float[] x, float y) {
+    @Override
+    boolean labelOk(float y, int label) {
+        return Float.isFinite(y);
+    }
+
+    @Override
+    Labels labels() {
+        return Labels.TARGETS;
+    }
+
+    @Override
+    String labelProblem(float y, int label) {
+        return Float.isFinite(y) ? null : "label y is " + y + " (must be finite)";
+    }
+
+    /** What the last refused step found wrong with the loss: -1 none, else the gradient index, or d for the value. */
+    private int lossFault = -1;
+    private double lossFaultValue;
+
+    /** The sample first, then the label, then what the loss returned. */
+    @Override
+    String refusal(MemorySegment x, long index, float y, int label) {
         for (int i = 0; i < dimension; i++) {
-            if (!Float.isFinite(x[i])) {
-                return new IllegalArgumentException("x[" + i + "] is " + x[i] + " (values must be finite)");
+            if (!Float.isFinite(xBuffer[i])) {
+                return nonFiniteValue(i, xBuffer[i]);
+            }
+        }
+        String problem = labelProblem(y, label);
+        if (problem != null) {
+            return problem;
+        }
+        return lossFault < dimension ? "the loss returned a non-finite gradient at index " + lossFault + ": "
+                + lossFaultValue : "the loss returned a non-finite value: " + lossFaultValue;
+    }
+
+    /** Copies the sample to the loss's array and steps; NaN (nothing changed) for a sample or loss it refuses. */
+    @Override
+    double stepRow(MemorySegment x, long index, float y, int label) {
+        float[] xs = xBuffer;
+        MemorySegment.copy(x, ValueLayout.JAVA_FLOAT_UNALIGNED, index * 4, xs, 0, dimension);
+        for (int i = 0; i < dimension; i++) {
+            if (!Float.isFinite(xs[i])) {
+                return Double.NaN;
             }
         }
         if (!Float.isFinite(y)) {
-            return new IllegalArgumentException("label y is " + y + " (must be finite)");
+            return Double.NaN;
         }
-        return null;
-    }
-
-    private double step(float[] x, float y) {
-        IllegalArgumentException bad = problem(x, y);
-        if (bad != null) {
-            countRejected(1);
-            throw bad;
-        }
-        double value = loss.gradient(theta, x, y, gradient);
+        double value = loss.gradient(theta, xs, y, gradient);
         double sq = 0;
         for (int i = 0; i < dimension; i++) {
             double g = gradient[i] + mu * (double) theta[i];
             if (!Double.isFinite(g)) {
-                countRejected(1);
-                throw new IllegalArgumentException("the loss returned a non-finite gradient at index " + i + ": "
-                        + gradient[i]);
+                return lossFault(i, gradient[i]);
             }
             gradient[i] = g;
             sq += g * g;
         }
         if (!Double.isFinite(value)) {
-            countRejected(1);
-            throw new IllegalArgumentException("the loss returned a non-finite value: " + value);
+            return lossFault(dimension, value);
         }
         float lambda = clip.level();
         double norm = Math.sqrt(sq);
@@ -156,6 +200,12 @@ public final class CustomEstimator extends Estimator {
         MemorySegment.copy(theta, 0, params, ValueLayout.JAVA_FLOAT, 0, dimension);
         accepted(norm, lambda);
         return value;
+    }
+
+    private double lossFault(int at, double value) {
+        lossFault = at;
+        lossFaultValue = value;
+        return Double.NaN;
     }
 
     /**

@@ -10,9 +10,11 @@ import java.util.Objects;
 /**
  * An online estimator driven by clipped SGD: {@code theta <- theta - eta * clip(grad l(x, theta), lambda)}.
  * The concrete estimators ({@link MeanEstimator}, {@link LinearRegression}, {@link LogisticRegression},
- * {@link SoftmaxRegression}, {@link CustomEstimator}) add the per-sample calls for their task; this class holds
- * what they share: the parameters (off-heap, 64-byte aligned), the step-size and clip state, diagnostics,
- * snapshots and merging.
+ * {@link SoftmaxRegression}, {@link CustomEstimator}) add the calls for their task and one step per sample; this
+ * class holds what they share: the parameters (off-heap, 64-byte aligned), the step-size and clip state,
+ * diagnostics, snapshots and merging, and the one implementation of the per-sample and batch surface (argument
+ * checks, staging, the bad-row policies, the counting rule and every bad-input message), which calls the task's
+ * step row by row.
  *
  * <h2>Per-sample calls</h2>
  * {@code update} applies one step and returns the sample's score computed against the estimate <i>before</i>
@@ -204,7 +206,7 @@ public abstract sealed class Estimator
 
     /** The exact size in bytes of this estimator's snapshot. */
     public final int snapshotSize() {
-        return SnapshotFormat.size(this);
+        return SnapshotFormat.size(config);
     }
 
     /** A snapshot of the whole state (see {@link SnapshotFormat} for the layout). Allocates the array. */
@@ -233,7 +235,7 @@ public abstract sealed class Estimator
             cachedSnapshotArray = dst;
             cachedSnapshotSegment = MemorySegment.ofArray(dst);
         }
-        return (int) SnapshotFormat.write(this, cachedSnapshotSegment, offset, dst);
+        return (int) writeState(cachedSnapshotSegment, offset, dst);
     }
 
     /**
@@ -255,7 +257,7 @@ public abstract sealed class Estimator
         if (dst.isReadOnly()) {
             throw new IllegalArgumentException("dst is read-only");
         }
-        return SnapshotFormat.write(this, dst, offset, null);
+        return writeState(dst, offset, null);
     }
 
     /**
@@ -265,7 +267,7 @@ public abstract sealed class Estimator
      *     custom estimator (use {@link CustomEstimator#restore(byte[], Loss)})
      */
     public static Estimator restore(byte[] snapshot) {
-        return SnapshotFormat.read(bytes(snapshot), null, null, null);
+        return readSnapshot(bytes(snapshot), null, null, null);
     }
 
     /** Restores from a snapshot held in {@code snapshot} (exactly its bytes). */
@@ -273,7 +275,7 @@ public abstract sealed class Estimator
         if (snapshot == null) {
             throw new IllegalArgumentException("snapshot must not be null");
         }
-        return SnapshotFormat.read(snapshot, null, null, null);
+        return readSnapshot(snapshot, null, null, null);
     }
 
     static MemorySegment bytes(byte[] snapshot) {
@@ -283,12 +285,58 @@ public abstract sealed class Estimator
         return MemorySegment.ofArray(snapshot);
     }
 
-    /** The reusable checksum of this estimator's snapshot writes. */
-    final java.util.zip.CRC32C crc() {
+    /** Writes the whole snapshot at {@code offset} (see {@link SnapshotFormat}); {@code array} backs a heap dst. */
+    private long writeState(MemorySegment dst, long offset, byte[] array) {
         if (crc == null) {
             crc = new java.util.zip.CRC32C();
         }
-        return crc;
+        long at = writeHeader(dst, offset);
+        return SnapshotFormat.writeParametersAndChecksum(dst, offset, at, params, size, array, crc);
+    }
+
+    /** The header and rolling window of this state; returns the offset of the parameters. */
+    private long writeHeader(MemorySegment dst, long offset) {
+        return SnapshotFormat.writeHeader(dst, offset, config, samples, clipped, rejected, schedule.time(),
+                clip.state(), featureScale == null ? Double.NaN : featureScale.value(),
+                clip instanceof ClipTracker.RollingClip r ? r : null);
+    }
+
+    /**
+     * Restores from a snapshot: {@link SnapshotFormat#read} validates every field, this builds the estimator of the
+     * snapshot's task and sets its state, and the header it then writes must equal the input byte for byte.
+     *
+     * @param expected the task the caller requires, or null for any non-custom task
+     * @param loss the loss for a custom estimator (required iff the snapshot is custom)
+     * @param kernels the kernels to run on, or null for the production kernels
+     */
+    static Estimator readSnapshot(MemorySegment s, Task expected, Loss loss, Kernels kernels) {
+        SnapshotFormat.State state = SnapshotFormat.read(s, expected, loss != null);
+        EstimatorConfig c = state.config();
+        Estimator e = switch (c.task()) {
+            case MEAN -> new MeanEstimator(c, kernels);
+            case LINEAR -> new LinearRegression(c, kernels);
+            case LOGISTIC -> new LogisticRegression(c, kernels);
+            case SOFTMAX -> new SoftmaxRegression(c, kernels);
+            case CUSTOM -> new CustomEstimator(c, loss, kernels);
+        };
+        float[] values = state.parameters();
+        MemorySegment.copy(values, 0, e.params, ValueLayout.JAVA_FLOAT, 0, values.length);
+        e.samples = state.samples();
+        e.clipped = state.clipped();
+        e.rejected = state.rejected();
+        e.schedule.setTime(state.time());
+        if (e.clip instanceof ClipTracker.RollingClip r) {
+            r.restoreRing(state.ring(), state.ringCount(), state.ringPosition(), state.ringSince());
+        }
+        e.clip.restoreState(state.clipState());
+        if (e.featureScale != null) {
+            e.featureScale.set(state.scaleState());
+        }
+        e.afterRestore();
+        byte[] written = new byte[SnapshotFormat.HEADER + 4 * state.ring().length];
+        e.writeHeader(MemorySegment.ofArray(written), 0);
+        SnapshotFormat.checkCanonical(written, s);
+        return e;
     }
 
     /** Hook for estimators that derive scratch state from the parameters after a restore. */
@@ -342,7 +390,7 @@ public abstract sealed class Estimator
         afterRestore();
     }
 
-    // ------------------------------------------------------------------ shared per-sample plumbing
+    // ------------------------------------------------------------------ counters
 
     /** Records an applied step: counters, clip tracker, schedule. */
     final void accepted(double norm, float lambda) {
@@ -375,6 +423,72 @@ public abstract sealed class Estimator
         return sum < a ? Long.MAX_VALUE : sum;
     }
 
+    // ------------------------------------------------------------------ the task's step (what a subclass adds)
+
+    /**
+     * The task's step for one sample at element {@code index} of the native segment {@code x}, with the target
+     * {@code y} or class {@code label} (each task reads the one it has; the mean reads neither): applies it and
+     * returns the score, or returns NaN and changes nothing (not even a counter) when the sample, its label or the
+     * state make the step impossible. The callers count, name and report refusals: {@link #applyOne} for a
+     * per-sample call, {@link #updateRows} for a batch.
+     *
+     * <p>Every subclass is final, so where a caller is inlined into the subclass's public method the call binds
+     * statically; otherwise its receiver profile is one class per task.
+     */
+    abstract double stepRow(MemorySegment x, long index, float y, int label);
+
+    /** Whether {@code y} / {@code label} is acceptable to this task (the hot check of REJECT_BATCH's label scan). */
+    abstract boolean labelOk(float y, int label);
+
+    /** Which label argument this task's calls take. */
+    enum Labels {
+        /** No label (the mean). */
+        NONE,
+        /** A {@code float[] ys} of targets. */
+        TARGETS,
+        /** An {@code int[] labels} of classes. */
+        CLASSES
+    }
+
+    /** Which label argument this task's calls take. */
+    abstract Labels labels();
+
+    /** Cold: what is wrong with {@code y} / {@code label}, or null if nothing (message built only here). */
+    abstract String labelProblem(float y, int label);
+
+    /**
+     * Cold: why {@link #stepRow} refused this sample (after it returned NaN): the label first, then the first
+     * non-finite value; a subclass with other reasons (a custom loss) overrides.
+     */
+    String refusal(MemorySegment x, long index, float y, int label) {
+        String problem = labelProblem(y, label);
+        if (problem != null) {
+            return problem;
+        }
+        long bad = KernelProvider.scalar().firstNonFinite(x, index, dimension);
+        return bad < 0 ? "the sample could not be applied (non-finite state)"
+                : nonFiniteValue(bad, x.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index + bad));
+    }
+
+    // ------------------------------------------------------------------ the per-sample driver
+
+    /**
+     * Every per-sample update ends here: the step, or (cold) the refusal counted and thrown. Small on purpose, so
+     * that C2 inlines it into each subclass's public {@code update}, where {@link #stepRow} binds statically.
+     */
+    final double applyOne(MemorySegment x, long index, float y, int label) {
+        double score = stepRow(x, index, y, label);
+        if (score != score) {
+            throw refuseOne(x, index, y, label);
+        }
+        return score;
+    }
+
+    private IllegalArgumentException refuseOne(MemorySegment x, long index, float y, int label) {
+        countRejected(1);
+        return new IllegalArgumentException(refusal(x, index, y, label));
+    }
+
     /**
      * Update path: {@code x} must be exactly {@code d} long; a refusal is counted in {@link #rejectedCount()}.
      * Returns the staging segment holding a copy of {@code x} (element 0).
@@ -382,9 +496,7 @@ public abstract sealed class Estimator
     final MemorySegment acceptExact(float[] x) {
         if (x == null || x.length != dimension) {
             countRejected(1);
-            throw x == null ? new IllegalArgumentException("x must not be null")
-                    : new IllegalArgumentException("x has length " + x.length + " but the estimator's dimension is "
-                            + dimension);
+            throw x == null ? nullArgument("x") : wrongLength(x.length);
         }
         return stage(x, 0);
     }
@@ -414,6 +526,14 @@ public abstract sealed class Estimator
         return x.isNative() ? x : stage(x, index);
     }
 
+    /** Score path: validates {@code x} as a whole sample (uncounted) and stages it. */
+    final MemorySegment view(float[] x) {
+        if (x != null && x.length != dimension) {
+            throw wrongLength(x.length);
+        }
+        return view(x, 0);
+    }
+
     /** Score path: validates (uncounted) and copies {@code x[offset ..]} to the staging segment. */
     final MemorySegment view(float[] x, int offset) {
         checkArray(x, offset, dimension);
@@ -426,76 +546,157 @@ public abstract sealed class Estimator
         return x.isNative() ? x : stage(x, index);
     }
 
+    /** Score path: validates a label (uncounted). */
+    final void checkLabel(float y, int label) {
+        if (!labelOk(y, label)) {
+            throw new IllegalArgumentException(labelProblem(y, label));
+        }
+    }
+
+    /** Score path, cold: the first non-finite value of a sample whose score came out non-finite. */
+    final IllegalArgumentException nonFiniteScore(MemorySegment x, long index) {
+        long bad = Math.max(0, KernelProvider.scalar().firstNonFinite(x, index, dimension));
+        return new IllegalArgumentException(nonFiniteValue(bad, x.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED,
+                index + bad)));
+    }
+
+    // ------------------------------------------------------------------ the batch driver
+
     /**
-     * Update path: validates a batch's arguments ({@code n}, the rows at {@code xs[offset ..]}, the scores buffer
-     * if any, the policy). A refusal counts every row of the batch, as any refused update does (none when
-     * {@code n < 0}: there are no rows).
+     * Every {@code updateBatch} ends here. {@code n} rows of {@code d} floats, row {@code i} at element
+     * {@code index + i d} of {@code xsArray} (the {@code float[]} form, {@code arrayForm}) or of {@code xs}; the task's targets or classes at
+     * {@code labelsOffset} of {@code ys} or {@code labels}; scores (the row's score, NaN when skipped) to
+     * {@code scoresArray} or {@code scores} at element {@code scoresIndex}, if either is given.
+     *
+     * <p>The rules, in one place: arguments are checked first (any fault refuses the batch and counts all its
+     * {@code n} rows, none if {@code n < 0}); under {@link BadRowPolicy#REJECT_BATCH} every row and label is
+     * checked before any is applied, and the first bad row is named (its value before its label) and the batch is
+     * refused, counted as {@code n}; then the rows are applied in order by the task's {@link #stepRow}, each row
+     * it refuses skipped, counted once and scored NaN.
+     *
+     * @return the number of rows applied
      */
-    final void acceptBatch(float[] xs, int offset, int n, double[] scores, int scoresOffset, BadRowPolicy policy) {
+    final int updateRows(boolean arrayForm, float[] xsArray, MemorySegment xs, long index, int n, float[] ys, int[] labels,
+                         int labelsOffset, double[] scoresArray, MemorySegment scores, long scoresIndex,
+                         BadRowPolicy policy) {
+        checkBatch(arrayForm, xsArray, xs, index, n, ys, labels, labelsOffset, scoresArray, scores, scoresIndex, policy);
+        MemorySegment rows = arrayForm ? slab(xsArray) : xs;
+        if (policy == BadRowPolicy.REJECT_BATCH) {
+            rejectBadRows(rows, index, n, ys, labels, labelsOffset);
+        }
+        return applyRows(xsArray, rows, index, n, ys, labels, labelsOffset, scoresArray, scores, scoresIndex);
+    }
+
+    /**
+     * The per-row loop: staging (arrays and heap segments are copied row by row into the native staging buffer;
+     * native rows are read in place), the label, the task's step, the skip rule and the score. The branches on the
+     * argument kinds are loop-invariant. In a JVM that runs one or two tasks the call to {@link #stepRow} is
+     * inlined by its receiver profile (mono- or bimorphic); with three or more, C2 compiles this loop on its own
+     * and the call stays a virtual call per row (seen with {@code -XX:+PrintInlining}; its cost is measured by
+     * {@code EstimatorBatchBenchmark -p mixedTasks=true}, see the README). A switch over the sealed subclasses in
+     * place of the virtual call was tried: the switch is compiled on its own too, and adds a call.
+     */
+    private int applyRows(float[] xsArray, MemorySegment xs, long index, int n, float[] ys, int[] labels,
+                          int labelsOffset, double[] scoresArray, MemorySegment scores, long scoresIndex) {
+        final boolean inPlace = xsArray == null && xs.isNative();
+        final int d = dimension;
+        int applied = 0;
+        for (int i = 0; i < n; i++) {
+            long row = index + (long) i * d;
+            MemorySegment x = inPlace ? xs : xsArray != null ? stage(xsArray, (int) row) : stage(xs, row);
+            double score = stepRow(x, inPlace ? row : 0, ys == null ? 0f : ys[labelsOffset + i],
+                    labels == null ? 0 : labels[labelsOffset + i]);
+            if (score == score) {
+                applied++;
+            } else {
+                countRejected(1);
+            }
+            if (scoresArray != null) {
+                scoresArray[(int) scoresIndex + i] = score;
+            } else if (scores != null) {
+                scores.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, scoresIndex + i, score);
+            }
+        }
+        return applied;
+    }
+
+    /** Checks a batch's arguments; a refusal counts every one of its rows (none when {@code n < 0}). */
+    private void checkBatch(boolean arrayForm, float[] xsArray, MemorySegment xs, long index, int n, float[] ys, int[] labels,
+                            int labelsOffset, double[] scoresArray, MemorySegment scores, long scoresIndex,
+                            BadRowPolicy policy) {
         try {
-            checkBatchArgs(n, "batch");
-            checkArray(xs, offset, (int) Math.min(Integer.MAX_VALUE, (long) n * dimension));
-            checkScores(scores, scoresOffset, n);
-            checkPolicy(policy);
+            checkRowCount(n);
+            if (arrayForm) {
+                checkArray(xsArray, (int) index, (int) Math.min(Integer.MAX_VALUE, (long) n * dimension));
+            } else {
+                checkSegment(xs, index, (long) n * dimension, "xs");
+            }
+            if (scoresArray != null) {
+                checkRange("scores", n, "values", scoresIndex, scoresArray.length);
+            } else if (scores != null && (scoresIndex < 0 || scores.byteSize() / 8 - scoresIndex < n)) {
+                throw shortSegment("scores", n, "doubles", scoresIndex, scores.byteSize());
+            }
+            if (policy == null) {
+                throw nullArgument("policy");
+            }
+            switch (labels()) {
+                case TARGETS -> checkLabels("ys", ys == null ? -1 : ys.length, labelsOffset, n);
+                case CLASSES -> checkLabels("labels", labels == null ? -1 : labels.length, labelsOffset, n);
+                case NONE -> {
+                }
+            }
         } catch (IllegalArgumentException e) {
             countRejected(Math.max(0, n));
             throw e;
         }
     }
 
-    /** As {@link #acceptBatch(float[], int, int, double[], int, BadRowPolicy)} for rows in a segment. */
-    final void acceptBatch(MemorySegment xs, long index, int n, MemorySegment scores, long scoresIndex,
-                           BadRowPolicy policy) {
-        try {
-            checkBatchArgs(n, "batch");
-            checkSegment(xs, index, (long) n * dimension, "xs");
-            checkScores(scores, scoresIndex, n);
-            checkPolicy(policy);
-        } catch (IllegalArgumentException e) {
-            countRejected(Math.max(0, n));
-            throw e;
+    private static void checkLabels(String name, int length, int offset, int n) {
+        if (length < 0) {
+            throw nullArgument(name);
         }
+        checkRange(name, n, "labels", offset, length);
     }
 
-    /** Update path: {@code n >= 0} targets at {@code ys[offset ..]} exist; a refusal counts all {@code n} rows. */
-    final void acceptLabels(float[] ys, int offset, int n) {
-        if (ys == null || offset < 0 || offset > ys.length || ys.length - offset < n) {
+    /**
+     * {@link BadRowPolicy#REJECT_BATCH}: names the first row with a non-finite value or a bad label (within a row,
+     * the value first), counts all {@code n} rows and throws; returns if every row is good.
+     */
+    private void rejectBadRows(MemorySegment xs, long index, int n, float[] ys, int[] labels, int labelsOffset) {
+        int badLabel = 0;
+        if (labels() != Labels.NONE) {
+            while (badLabel < n && labelOk(ys == null ? 0f : ys[labelsOffset + badLabel],
+                    labels == null ? 0 : labels[labelsOffset + badLabel])) {
+                badLabel++;
+            }
+        } else {
+            badLabel = n;
+        }
+        int rows = Math.min(n, badLabel + 1);
+        long bad = kernels.firstNonFinite(xs, index, (long) rows * dimension);
+        if (bad >= 0) {
             countRejected(n);
-            throw ys == null ? new IllegalArgumentException("ys must not be null")
-                    : new IllegalArgumentException("ys must hold " + n + " labels from offset " + offset
-                            + " but has length " + ys.length);
+            throw new IllegalArgumentException(batchNotApplied(inRow(bad / dimension, nonFiniteValue(bad % dimension,
+                    xs.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index + bad))), n));
         }
-    }
-
-    /** Update path: {@code n >= 0} labels at {@code labels[offset ..]} exist; a refusal counts all {@code n} rows. */
-    final void acceptLabels(int[] labels, int offset, int n) {
-        if (labels == null || offset < 0 || offset > labels.length || labels.length - offset < n) {
+        if (badLabel < n) {
             countRejected(n);
-            throw labels == null ? new IllegalArgumentException("labels must not be null")
-                    : new IllegalArgumentException("labels must hold " + n + " labels from offset " + offset
-                            + " but has length " + labels.length);
+            throw new IllegalArgumentException(batchNotApplied(inRow(badLabel, labelProblem(
+                    ys == null ? 0f : ys[labelsOffset + badLabel], labels == null ? 0 : labels[labelsOffset + badLabel])),
+                    n));
         }
     }
 
-    static void checkPolicy(BadRowPolicy policy) {
-        if (policy == null) {
-            throw new IllegalArgumentException("policy must not be null");
+    /** Score-batch path: the rows exist, and none holds a non-finite value (uncounted). */
+    final void checkScoreRows(MemorySegment xs, long index, int n) {
+        long bad = kernels.firstNonFinite(xs, index, (long) n * dimension);
+        if (bad >= 0) {
+            throw new IllegalArgumentException(inRow(bad / dimension, nonFiniteValue(bad % dimension,
+                    xs.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index + bad))));
         }
     }
 
-    static void checkScores(double[] scores, int offset, int n) {
-        if (scores != null && (offset < 0 || offset > scores.length || scores.length - offset < n)) {
-            throw new IllegalArgumentException("scores must hold " + n + " values from offset " + offset
-                    + " but has length " + scores.length);
-        }
-    }
-
-    static void checkScores(MemorySegment scores, long index, int n) {
-        if (scores != null && (index < 0 || scores.byteSize() / 8 - index < n)) {
-            throw new IllegalArgumentException("scores must hold " + n + " doubles from element " + index
-                    + " but has " + scores.byteSize() + " bytes");
-        }
-    }
+    // ------------------------------------------------------------------ staging
 
     /** Copies {@code d} floats from {@code x[offset ..]} to the staging segment. */
     final MemorySegment stage(float[] x, int offset) {
@@ -507,16 +708,6 @@ public abstract sealed class Estimator
     final MemorySegment stage(MemorySegment x, long index) {
         MemorySegment.copy(x, index * 4, staging, 0, dimension * 4L);
         return staging;
-    }
-
-    /** Validates that {@code x[offset .. offset + length)} exists. */
-    final void checkArray(float[] x, int offset, int length) {
-        if (x == null) {
-            throw new IllegalArgumentException("x must not be null");
-        }
-        if (offset < 0 || offset > x.length || x.length - offset < length) {
-            throw wrongLength(x.length, offset, length);
-        }
     }
 
     /**
@@ -531,60 +722,73 @@ public abstract sealed class Estimator
         return cachedSegment;
     }
 
-    private IllegalArgumentException wrongLength(int arrayLength, int offset, int length) {
-        if (offset == 0 && length == dimension) {
-            return new IllegalArgumentException("x has length " + arrayLength + " but the estimator's dimension is "
-                    + dimension);
+    // ------------------------------------------------------------------ argument checks
+
+    /** Validates that {@code x[offset .. offset + length)} exists. */
+    final void checkArray(float[] x, int offset, int length) {
+        if (x == null) {
+            throw nullArgument("x");
         }
-        return new IllegalArgumentException("x must hold " + length + " floats from offset " + offset
-                + " but has length " + arrayLength);
+        if (offset < 0 || offset > x.length || x.length - offset < length) {
+            throw offset == 0 && length == dimension ? wrongLength(x.length)
+                    : shortArray("x", length, "floats", offset, x.length);
+        }
     }
 
     /** Validates a segment range of {@code count} floats at element {@code index}. */
     static void checkSegment(MemorySegment s, long index, long count, String name) {
         if (s == null) {
-            throw new IllegalArgumentException(name + " must not be null");
+            throw nullArgument(name);
         }
         if (index < 0 || s.byteSize() / 4 - index < count) {
-            throw new IllegalArgumentException(name + " must hold " + count + " floats from element " + index
-                    + " but has " + s.byteSize() + " bytes");
+            throw shortSegment(name, count, "floats", index, s.byteSize());
         }
     }
 
-    /** Cold path: count the rejection and describe the first non-finite value of {@code x}. */
-    final IllegalArgumentException rejectSample(MemorySegment x, long index, long row, String labelProblem) {
-        countRejected(1);
-        String where = row < 0 ? "" : "row " + row + ": ";
-        if (labelProblem != null) {
-            return new IllegalArgumentException(where + labelProblem);
-        }
-        long bad = KernelProvider.scalar().firstNonFinite(x, index, dimension);
-        if (bad < 0) {
-            return new IllegalArgumentException(where + "the sample could not be applied (non-finite state)");
-        }
-        float v = x.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index + bad);
-        return new IllegalArgumentException(where + "x[" + bad + "] is " + v + " (values must be finite)");
-    }
-
-    /**
-     * {@link BadRowPolicy#REJECT_BATCH}: checks the first {@code rows} rows of a batch of {@code n} for non-finite
-     * values; throws naming the row, column and value, and counts all {@code n} rows. (Callers that also check
-     * labels pass {@code rows} = up to and including the first bad label's row, so the first bad row is named,
-     * whichever its problem.)
-     */
-    final void rejectBatchIfNonFinite(MemorySegment xs, long index, int rows, int n) {
-        long bad = kernels.firstNonFinite(xs, index, (long) rows * dimension);
-        if (bad >= 0) {
-            countRejected(n);
-            float v = xs.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index + bad);
-            throw new IllegalArgumentException("row " + bad / dimension + ": x[" + bad % dimension + "] is " + v
-                    + " (values must be finite); the batch of " + n + " rows was not applied");
+    /** Validates that {@code n} items from {@code offset} fit in an array of {@code length}. */
+    static void checkRange(String name, long n, String unit, long offset, int length) {
+        if (offset < 0 || offset > length || length - offset < n) {
+            throw shortArray(name, n, unit, offset, length);
         }
     }
 
-    static void checkBatchArgs(int n, String what) {
+    static void checkRowCount(int n) {
         if (n < 0) {
-            throw new IllegalArgumentException(what + " row count must be >= 0: " + n);
+            throw new IllegalArgumentException("batch row count must be >= 0: " + n);
         }
+    }
+
+    // ------------------------------------------------------------------ bad-input messages (built only here)
+
+    static IllegalArgumentException nullArgument(String name) {
+        return new IllegalArgumentException(name + " must not be null");
+    }
+
+    final IllegalArgumentException wrongLength(int length) {
+        return new IllegalArgumentException("x has length " + length + " but the estimator's dimension is "
+                + dimension);
+    }
+
+    static IllegalArgumentException shortArray(String name, long n, String unit, long offset, int length) {
+        return new IllegalArgumentException(name + " must hold " + n + " " + unit + " from offset " + offset
+                + " but has length " + length);
+    }
+
+    static IllegalArgumentException shortSegment(String name, long n, String unit, long index, long bytes) {
+        return new IllegalArgumentException(name + " must hold " + n + " " + unit + " from element " + index
+                + " but has " + bytes + " bytes");
+    }
+
+    /** {@code x[column] is value (values must be finite)}. */
+    static String nonFiniteValue(long column, float value) {
+        return "x[" + column + "] is " + value + " (values must be finite)";
+    }
+
+    static String inRow(long row, String problem) {
+        return "row " + row + ": " + problem;
+    }
+
+    static String batchNotApplied(String problem, int n) {
+        return problem + "; the batch of " + n + " rows was not applied";
     }
 }

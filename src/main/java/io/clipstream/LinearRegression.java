@@ -41,7 +41,7 @@ public final class LinearRegression extends Estimator {
      * @throws IllegalArgumentException if the snapshot is invalid or holds another task
      */
     public static LinearRegression restore(byte[] snapshot) {
-        return (LinearRegression) SnapshotFormat.read(bytes(snapshot), Task.LINEAR, null, null);
+        return (LinearRegression) readSnapshot(bytes(snapshot), Task.LINEAR, null, null);
     }
 
     /**
@@ -52,18 +52,18 @@ public final class LinearRegression extends Estimator {
      *     not finite
      */
     public double update(float[] x, float y) {
-        return step(acceptExact(x), 0, y, -1);
+        return applyOne(acceptExact(x), 0, y, 0);
     }
 
     /** As {@link #update(float[], float)} with the features at {@code x[offset .. offset + d)}. */
     public double update(float[] x, int offset, float y) {
-        return step(accept(x, offset), 0, y, -1);
+        return applyOne(accept(x, offset), 0, y, 0);
     }
 
     /** As {@link #update(float[], float)} with the features at element {@code index} of {@code x}. */
     public double update(MemorySegment x, long index, float y) {
         MemorySegment s = accept(x, index);
-        return step(s, s == x ? index : 0, y, -1);
+        return applyOne(s, s == x ? index : 0, y, 0);
     }
 
     /** Same as {@link #update(float[], float)}. */
@@ -73,22 +73,21 @@ public final class LinearRegression extends Estimator {
 
     /** The absolute residual {@code |y - w.x|} without updating. */
     public double score(float[] x, float y) {
-        checkLength(x);
-        checkTarget(y, -1);
-        return Math.abs(y - ModelMath.margin(this, view(x, 0), 0));
+        MemorySegment s = view(x);
+        checkLabel(y, 0);
+        return Math.abs(y - ModelMath.margin(this, s, 0));
     }
 
     /** The absolute residual for the features at element {@code index} of {@code x}, without updating. */
     public double score(MemorySegment x, long index, float y) {
-        checkTarget(y, -1);
+        checkLabel(y, 0);
         MemorySegment s = view(x, index);
         return Math.abs(y - ModelMath.margin(this, s, s == x ? index : 0));
     }
 
     /** The prediction {@code w.x}. */
     public double predict(float[] x) {
-        checkLength(x);
-        return ModelMath.margin(this, view(x, 0), 0);
+        return ModelMath.margin(this, view(x), 0);
     }
 
     /** The prediction {@code w.x} for the features at element {@code index} of {@code x}. */
@@ -107,20 +106,7 @@ public final class LinearRegression extends Estimator {
      */
     public int updateBatch(float[] xs, int offset, int n, float[] ys, int ysOffset, double[] scores,
                            int scoresOffset, BadRowPolicy policy) {
-        acceptBatch(xs, offset, n, scores, scoresOffset, policy);
-        acceptLabels(ys, ysOffset, n);
-        if (policy == BadRowPolicy.REJECT_BATCH) {
-            rejectBadRows(slab(xs), offset, n, ys, ysOffset);
-        }
-        int applied = 0;
-        for (int i = 0; i < n; i++) {
-            double score = batchStep(stage(xs, offset + i * dimension), 0, ys[ysOffset + i]);
-            applied += score == score ? 1 : 0;
-            if (scores != null) {
-                scores[scoresOffset + i] = score;
-            }
-        }
-        return applied;
+        return updateRows(true, xs, null, offset, n, ys, null, ysOffset, scores, null, scoresOffset, policy);
     }
 
     /**
@@ -130,74 +116,15 @@ public final class LinearRegression extends Estimator {
      */
     public int updateBatch(MemorySegment xs, long index, int n, float[] ys, int ysOffset, MemorySegment scores,
                            long scoresIndex, BadRowPolicy policy) {
-        acceptBatch(xs, index, n, scores, scoresIndex, policy);
-        acceptLabels(ys, ysOffset, n);
-        if (policy == BadRowPolicy.REJECT_BATCH) {
-            rejectBadRows(xs, index, n, ys, ysOffset);
-        }
-        boolean heap = !xs.isNative();
-        int applied = 0;
-        for (int i = 0; i < n; i++) {
-            long row = index + (long) i * dimension;
-            double score = heap ? batchStep(stage(xs, row), 0, ys[ysOffset + i]) : batchStep(xs, row, ys[ysOffset + i]);
-            applied += score == score ? 1 : 0;
-            if (scores != null) {
-                scores.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, scoresIndex + i, score);
-            }
-        }
-        return applied;
+        return updateRows(false, null, xs, index, n, ys, null, ysOffset, null, scores, scoresIndex, policy);
     }
 
-    /** REJECT_BATCH: names the first row with a non-finite value or target (the value first within a row). */
-    private void rejectBadRows(MemorySegment xs, long index, int n, float[] ys, int offset) {
-        int badTarget = 0;
-        while (badTarget < n && Float.isFinite(ys[offset + badTarget])) {
-            badTarget++;
-        }
-        rejectBatchIfNonFinite(xs, index, Math.min(n, badTarget + 1), n);
-        if (badTarget < n) {
-            countRejected(n);
-            throw new IllegalArgumentException("row " + badTarget + ": target y is " + ys[offset + badTarget]
-                    + " (must be finite); the batch of " + n + " rows was not applied");
-        }
-    }
-
-    /** A batch row: NaN and counted as rejected if its features or target are not finite. */
-    private double batchStep(MemorySegment x, long index, float y) {
-        double score = Float.isFinite(y) ? tryStep(x, index, y) : Double.NaN;
-        if (score != score) {
-            countRejected(1);
-        }
-        return score;
-    }
-
-    private void checkLength(float[] x) {
-        if (x != null && x.length != dimension) {
-            throw new IllegalArgumentException("x has length " + x.length + " but the estimator's dimension is "
-                    + dimension);
-        }
-    }
-
-    private void checkTarget(float y, long row) {
+    /** One step; NaN (and nothing changed) if the sample or the target is not finite. */
+    @Override
+    double stepRow(MemorySegment x, long index, float y, int label) {
         if (!Float.isFinite(y)) {
-            throw new IllegalArgumentException((row < 0 ? "" : "row " + row + ": ") + "target y is " + y
-                    + " (must be finite)");
+            return Double.NaN;
         }
-    }
-
-    private double step(MemorySegment x, long index, float y, long row) {
-        if (!Float.isFinite(y)) {
-            throw rejectSample(x, index, row, "target y is " + y + " (must be finite)");
-        }
-        double score = tryStep(x, index, y);
-        if (score != score) {
-            throw rejectSample(x, index, row, null);
-        }
-        return score;
-    }
-
-    /** One step; NaN (and nothing changed) if the sample is not finite. */
-    private double tryStep(MemorySegment x, long index, float y) {
         float lambda = clip.level();
         double eta = ModelMath.eta(this, x, index);
         if (eta != eta) {
@@ -210,6 +137,21 @@ public final class LinearRegression extends Estimator {
         accepted(norm, lambda);
         ModelMath.observeScale(this, result.xNormSquared, x, index);
         return Math.abs(y - result.margin);
+    }
+
+    @Override
+    boolean labelOk(float y, int label) {
+        return Float.isFinite(y);
+    }
+
+    @Override
+    Labels labels() {
+        return Labels.TARGETS;
+    }
+
+    @Override
+    String labelProblem(float y, int label) {
+        return Float.isFinite(y) ? null : "target y is " + y + " (must be finite)";
     }
 
     /** Builds a {@link LinearRegression} or {@link LogisticRegression}; every setter validates eagerly. */

@@ -39,7 +39,7 @@ public final class LogisticRegression extends Estimator {
      * @throws IllegalArgumentException if the snapshot is invalid or holds another task
      */
     public static LogisticRegression restore(byte[] snapshot) {
-        return (LogisticRegression) SnapshotFormat.read(bytes(snapshot), Task.LOGISTIC, null, null);
+        return (LogisticRegression) readSnapshot(bytes(snapshot), Task.LOGISTIC, null, null);
     }
 
     /**
@@ -50,18 +50,18 @@ public final class LogisticRegression extends Estimator {
      *     not 0 or 1
      */
     public double update(float[] x, int label) {
-        return step(acceptExact(x), 0, label, -1);
+        return applyOne(acceptExact(x), 0, 0f, label);
     }
 
     /** As {@link #update(float[], int)} with the features at {@code x[offset .. offset + d)}. */
     public double update(float[] x, int offset, int label) {
-        return step(accept(x, offset), 0, label, -1);
+        return applyOne(accept(x, offset), 0, 0f, label);
     }
 
     /** As {@link #update(float[], int)} with the features at element {@code index} of {@code x}. */
     public double update(MemorySegment x, long index, int label) {
         MemorySegment s = accept(x, index);
-        return step(s, s == x ? index : 0, label, -1);
+        return applyOne(s, s == x ? index : 0, 0f, label);
     }
 
     /** Same as {@link #update(float[], int)}. */
@@ -71,15 +71,15 @@ public final class LogisticRegression extends Estimator {
 
     /** The log loss of {@code (x, label)} without updating. */
     public double score(float[] x, int label) {
-        checkLength(x);
-        checkLabel(label, -1);
-        double m = ModelMath.margin(this, view(x, 0), 0);
+        MemorySegment s = view(x);
+        checkLabel(0f, label);
+        double m = ModelMath.margin(this, s, 0);
         return ModelMath.softplus(label == 1 ? -m : m);
     }
 
     /** The log loss of the features at element {@code index} of {@code x} with {@code label}, without updating. */
     public double score(MemorySegment x, long index, int label) {
-        checkLabel(label, -1);
+        checkLabel(0f, label);
         MemorySegment s = view(x, index);
         double m = ModelMath.margin(this, s, s == x ? index : 0);
         return ModelMath.softplus(label == 1 ? -m : m);
@@ -87,8 +87,7 @@ public final class LogisticRegression extends Estimator {
 
     /** {@code P(label = 1 | x) = sigmoid(w.x)}. */
     public double probability(float[] x) {
-        checkLength(x);
-        return StepMath.sigmoid(ModelMath.margin(this, view(x, 0), 0));
+        return StepMath.sigmoid(ModelMath.margin(this, view(x), 0));
     }
 
     /** {@code P(label = 1 | x)} for the features at element {@code index} of {@code x}. */
@@ -99,8 +98,7 @@ public final class LogisticRegression extends Estimator {
 
     /** The margin {@code w.x}. */
     public double margin(float[] x) {
-        checkLength(x);
-        return ModelMath.margin(this, view(x, 0), 0);
+        return ModelMath.margin(this, view(x), 0);
     }
 
     /**
@@ -113,20 +111,7 @@ public final class LogisticRegression extends Estimator {
      */
     public int updateBatch(float[] xs, int offset, int n, int[] labels, int labelsOffset, double[] scores,
                            int scoresOffset, BadRowPolicy policy) {
-        acceptBatch(xs, offset, n, scores, scoresOffset, policy);
-        acceptLabels(labels, labelsOffset, n);
-        if (policy == BadRowPolicy.REJECT_BATCH) {
-            rejectBadRows(slab(xs), offset, n, labels, labelsOffset);
-        }
-        int applied = 0;
-        for (int i = 0; i < n; i++) {
-            double score = batchStep(stage(xs, offset + i * dimension), 0, labels[labelsOffset + i]);
-            applied += score == score ? 1 : 0;
-            if (scores != null) {
-                scores[scoresOffset + i] = score;
-            }
-        }
-        return applied;
+        return updateRows(true, xs, null, offset, n, null, labels, labelsOffset, scores, null, scoresOffset, policy);
     }
 
     /**
@@ -136,77 +121,15 @@ public final class LogisticRegression extends Estimator {
      */
     public int updateBatch(MemorySegment xs, long index, int n, int[] labels, int labelsOffset, MemorySegment scores,
                            long scoresIndex, BadRowPolicy policy) {
-        acceptBatch(xs, index, n, scores, scoresIndex, policy);
-        acceptLabels(labels, labelsOffset, n);
-        if (policy == BadRowPolicy.REJECT_BATCH) {
-            rejectBadRows(xs, index, n, labels, labelsOffset);
-        }
-        boolean heap = !xs.isNative();
-        int applied = 0;
-        for (int i = 0; i < n; i++) {
-            long row = index + (long) i * dimension;
-            int label = labels[labelsOffset + i];
-            double score = heap ? batchStep(stage(xs, row), 0, label) : batchStep(xs, row, label);
-            applied += score == score ? 1 : 0;
-            if (scores != null) {
-                scores.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, scoresIndex + i, score);
-            }
-        }
-        return applied;
+        return updateRows(false, null, xs, index, n, null, labels, labelsOffset, null, scores, scoresIndex, policy);
     }
 
-    /** REJECT_BATCH: names the first row with a non-finite value or a bad label (the value first within a row). */
-    private void rejectBadRows(MemorySegment xs, long index, int n, int[] labels, int offset) {
-        int badLabel = 0;
-        while (badLabel < n && isLabel(labels[offset + badLabel])) {
-            badLabel++;
-        }
-        rejectBatchIfNonFinite(xs, index, Math.min(n, badLabel + 1), n);
-        if (badLabel < n) {
-            int label = labels[offset + badLabel];
-            countRejected(n);
-            throw new IllegalArgumentException("row " + badLabel + ": " + "label must be 0 or 1: " + label + "; the batch of " + n
-                    + " rows was not applied");
-        }
-    }
-
-    private static boolean isLabel(int label) {
-        return label == 0 || label == 1;
-    }
-
-    private double batchStep(MemorySegment x, long index, int label) {
-        double score = label == 0 || label == 1 ? tryStep(x, index, label) : Double.NaN;
-        if (score != score) {
-            countRejected(1);
-        }
-        return score;
-    }
-
-    private void checkLength(float[] x) {
-        if (x != null && x.length != dimension) {
-            throw new IllegalArgumentException("x has length " + x.length + " but the estimator's dimension is "
-                    + dimension);
-        }
-    }
-
-    private static void checkLabel(int label, long row) {
+    /** One step; NaN (and nothing changed) if the sample is not finite or the label not 0 or 1. */
+    @Override
+    double stepRow(MemorySegment x, long index, float unused, int label) {
         if (label != 0 && label != 1) {
-            throw new IllegalArgumentException((row < 0 ? "" : "row " + row + ": ") + "label must be 0 or 1: " + label);
+            return Double.NaN;
         }
-    }
-
-    private double step(MemorySegment x, long index, int label, long row) {
-        if (label != 0 && label != 1) {
-            throw rejectSample(x, index, row, "label must be 0 or 1: " + label);
-        }
-        double score = tryStep(x, index, label);
-        if (score != score) {
-            throw rejectSample(x, index, row, null);
-        }
-        return score;
-    }
-
-    private double tryStep(MemorySegment x, long index, int label) {
         float y = label == 1 ? 1f : -1f;
         float lambda = clip.level();
         double eta = ModelMath.eta(this, x, index);
@@ -220,5 +143,20 @@ public final class LogisticRegression extends Estimator {
         accepted(norm, lambda);
         ModelMath.observeScale(this, result.xNormSquared, x, index);
         return result.loss;
+    }
+
+    @Override
+    boolean labelOk(float y, int label) {
+        return label == 0 || label == 1;
+    }
+
+    @Override
+    Labels labels() {
+        return Labels.CLASSES;
+    }
+
+    @Override
+    String labelProblem(float y, int label) {
+        return labelOk(y, label) ? null : "label must be 0 or 1: " + label;
     }
 }

@@ -44,11 +44,11 @@ public final class MeanEstimator extends Estimator {
      * @throws IllegalArgumentException if the snapshot is invalid or holds another task
      */
     public static MeanEstimator restore(byte[] snapshot) {
-        return (MeanEstimator) SnapshotFormat.read(bytes(snapshot), Task.MEAN, null, null);
+        return (MeanEstimator) readSnapshot(bytes(snapshot), Task.MEAN, null, null);
     }
 
     static MeanEstimator restore(byte[] snapshot, Kernels kernels) {
-        return (MeanEstimator) SnapshotFormat.read(bytes(snapshot), Task.MEAN, null, kernels);
+        return (MeanEstimator) readSnapshot(bytes(snapshot), Task.MEAN, null, kernels);
     }
 
     // ------------------------------------------------------------------ per sample
@@ -60,18 +60,18 @@ public final class MeanEstimator extends Estimator {
      * @throws IllegalArgumentException if {@code x} is null, not of length {@code d}, or not finite
      */
     public double update(float[] x) {
-        return step(acceptExact(x), 0, -1);
+        return applyOne(acceptExact(x), 0, 0f, 0);
     }
 
     /** As {@link #update(float[])} with the sample at {@code x[offset .. offset + d)}. */
     public double update(float[] x, int offset) {
-        return step(accept(x, offset), 0, -1);
+        return applyOne(accept(x, offset), 0, 0f, 0);
     }
 
     /** As {@link #update(float[])} with the sample at element {@code index} of {@code x} (native order floats). */
     public double update(MemorySegment x, long index) {
         MemorySegment s = accept(x, index);
-        return step(s, s == x ? index : 0, -1);
+        return applyOne(s, s == x ? index : 0, 0f, 0);
     }
 
     /** Same as {@link #update(float[])}: the score is always computed before the step. */
@@ -90,11 +90,7 @@ public final class MeanEstimator extends Estimator {
      * @throws IllegalArgumentException if {@code x} is null, not of length {@code d}, or not finite
      */
     public double score(float[] x) {
-        if (x != null && x.length != dimension) {
-            throw new IllegalArgumentException("x has length " + x.length + " but the estimator's dimension is "
-                    + dimension);
-        }
-        return score(x, 0);
+        return scoreOne(view(x), 0);
     }
 
     /** As {@link #score(float[])} with the sample at {@code x[offset .. offset + d)}. */
@@ -108,29 +104,38 @@ public final class MeanEstimator extends Estimator {
         return scoreOne(s, s == x ? index : 0);
     }
 
-    private double step(MemorySegment x, long index, long row) {
+    /** The mean's step: one fused kernel pass; NaN (nothing changed) for a non-finite sample. */
+    @Override
+    double stepRow(MemorySegment x, long index, float y, int label) {
         float lambda = clip.level();
         double norm = kernels.clippedMeanStep(params, 0, x, index, dimension, schedule.eta(), lambda, mu);
-        if (norm != norm) {
-            throw rejectSample(x, index, row, null);
+        if (norm == norm) {
+            accepted(norm, lambda);
         }
-        accepted(norm, lambda);
         return norm;
     }
 
+    @Override
+    boolean labelOk(float y, int label) {
+        return true;
+    }
+
+    @Override
+    Labels labels() {
+        return Labels.NONE;
+    }
+
+    @Override
+    String labelProblem(float y, int label) {
+        return null;
+    }
+
     private double scoreOne(MemorySegment x, long index) {
-        kernels.distances(1f + mu, params, 0, x, index, dimension, 1, dimension, scratch, 0);
-        double score = scratch.get(ValueLayout.JAVA_DOUBLE, 0);
+        double score = distance(x, index);
         if (!Double.isFinite(score)) {
             throw nonFiniteScore(x, index);
         }
         return score;
-    }
-
-    private IllegalArgumentException nonFiniteScore(MemorySegment x, long index) {
-        long bad = kernels.firstNonFinite(x, index, dimension);
-        return new IllegalArgumentException("x[" + bad + "] is " + x.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED,
-                index + Math.max(0, bad)) + " (values must be finite)");
     }
 
     // ------------------------------------------------------------------ batches
@@ -146,31 +151,7 @@ public final class MeanEstimator extends Estimator {
      *     bad (nothing is applied)
      */
     public int updateBatch(float[] xs, int offset, int n, double[] scores, int scoresOffset, BadRowPolicy policy) {
-        acceptBatch(xs, offset, n, scores, scoresOffset, policy);
-        if (policy == BadRowPolicy.REJECT_BATCH) {
-            rejectBatchIfNonFinite(slab(xs), offset, n, n);
-        }
-        int applied = 0;
-        for (int i = 0; i < n; i++) {
-            double norm = tryStep(stage(xs, offset + i * dimension), 0);
-            applied += norm == norm ? 1 : 0;
-            if (scores != null) {
-                scores[scoresOffset + i] = norm;
-            }
-        }
-        return applied;
-    }
-
-    /** One step; NaN (counted as rejected, nothing changed) for a non-finite row. */
-    private double tryStep(MemorySegment x, long index) {
-        float lambda = clip.level();
-        double norm = kernels.clippedMeanStep(params, 0, x, index, dimension, schedule.eta(), lambda, mu);
-        if (norm != norm) {
-            countRejected(1);
-        } else {
-            accepted(norm, lambda);
-        }
-        return norm;
+        return updateRows(true, xs, null, offset, n, null, null, 0, scores, null, scoresOffset, policy);
     }
 
     /**
@@ -180,21 +161,7 @@ public final class MeanEstimator extends Estimator {
      */
     public int updateBatch(MemorySegment xs, long index, int n, MemorySegment scores, long scoresIndex,
                            BadRowPolicy policy) {
-        acceptBatch(xs, index, n, scores, scoresIndex, policy);
-        if (policy == BadRowPolicy.REJECT_BATCH) {
-            rejectBatchIfNonFinite(xs, index, n, n);
-        }
-        boolean heap = !xs.isNative();
-        int applied = 0;
-        for (int i = 0; i < n; i++) {
-            long row = index + (long) i * dimension;
-            double norm = heap ? tryStep(stage(xs, row), 0) : tryStep(xs, row);
-            applied += norm == norm ? 1 : 0;
-            if (scores != null) {
-                scores.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, scoresIndex + i, norm);
-            }
-        }
-        return applied;
+        return updateRows(false, null, xs, index, n, null, null, 0, null, scores, scoresIndex, policy);
     }
 
     /**
@@ -203,13 +170,13 @@ public final class MeanEstimator extends Estimator {
      * @throws IllegalArgumentException for bad arguments or if any row is not finite (nothing is written)
      */
     public void scoreBatch(float[] xs, int offset, int n, double[] scores, int scoresOffset) {
-        checkBatchArgs(n, "batch");
+        checkRowCount(n);
         checkArray(xs, offset, (int) Math.min(Integer.MAX_VALUE, (long) n * dimension));
         if (scores == null) {
-            throw new IllegalArgumentException("scores must not be null");
+            throw nullArgument("scores");
         }
-        checkScores(scores, scoresOffset, n);
-        rejectScoringIfNonFinite(slab(xs), offset, n);
+        checkRange("scores", n, "values", scoresOffset, scores.length);
+        checkScoreRows(slab(xs), offset, n);
         for (int i = 0; i < n; i++) {
             scores[scoresOffset + i] = distance(stage(xs, offset + i * dimension), 0);
         }
@@ -217,12 +184,15 @@ public final class MeanEstimator extends Estimator {
 
     /** As {@link #scoreBatch(float[], int, int, double[], int)} over segments (scores as doubles). */
     public void scoreBatch(MemorySegment xs, long index, int n, MemorySegment scores, long scoresIndex) {
-        checkBatchArgs(n, "batch");
+        checkRowCount(n);
         checkSegment(xs, index, (long) n * dimension, "xs");
-        if (scores == null || scoresIndex < 0 || scores.byteSize() / 8 - scoresIndex < n) {
-            throw new IllegalArgumentException("scores must hold " + n + " doubles from element " + scoresIndex);
+        if (scores == null) {
+            throw nullArgument("scores");
         }
-        rejectScoringIfNonFinite(xs, index, n);
+        if (scoresIndex < 0 || scores.byteSize() / 8 - scoresIndex < n) {
+            throw shortSegment("scores", n, "doubles", scoresIndex, scores.byteSize());
+        }
+        checkScoreRows(xs, index, n);
         if (xs.isNative()) {
             kernels.distances(1f + mu, params, 0, xs, index, dimension, n, dimension, scores, scoresIndex);
             return;
@@ -230,14 +200,6 @@ public final class MeanEstimator extends Estimator {
         for (int i = 0; i < n; i++) {
             scores.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, scoresIndex + i,
                     distance(stage(xs, index + (long) i * dimension), 0));
-        }
-    }
-
-    private void rejectScoringIfNonFinite(MemorySegment xs, long index, int n) {
-        long bad = kernels.firstNonFinite(xs, index, (long) n * dimension);
-        if (bad >= 0) {
-            throw new IllegalArgumentException("row " + bad / dimension + ": x[" + bad % dimension + "] is "
-                    + xs.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index + bad) + " (values must be finite)");
         }
     }
 

@@ -8,13 +8,11 @@ final class ModelMath {
     private ModelMath() {
     }
 
-    /** {@code w.x} for the first parameter row. */
+    /** {@code w.x} for the first parameter row; throws (uncounted: a score path) for non-finite features. */
     static double margin(Estimator e, MemorySegment x, long index) {
         double m = e.kernels.dot(e.params, 0, x, index, e.dimension);
         if (!Double.isFinite(m)) {
-            long bad = e.kernels.firstNonFinite(x, index, e.dimension);
-            throw new IllegalArgumentException("x[" + bad + "] is "
-                    + x.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index + Math.max(0, bad)) + " (values must be finite)");
+            throw e.nonFiniteScore(x, index);
         }
         return m;
     }

@@ -1,7 +1,8 @@
 package io.clipstream;
 
-import io.clipstream.internal.kernel.Kernels;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
@@ -11,36 +12,41 @@ import java.util.zip.CRC32C;
  * and scalar hosts (and in any JVM language or stream processor that stores bytes).
  *
  * <pre>
- * offset size  field
- *      0    4  magic "CLNS" (0x43 0x4C 0x4E 0x53)
- *      4    2  format version (1)
- *      6    1  task (Task ordinal: 0 mean, 1 linear, 2 logistic, 3 softmax, 4 custom)
- *      7    1  flags: bit 0 normalizeSteps
- *      8    4  dimension d
- *     12    4  classes K (1 unless softmax)
- *     16    8  l2 (double)
- *     24    1  step kind: 0 constant, 1 halfLife, 2 horizon, 3 doubling, 4 inverseTime; 25..31 zero
- *     32    8  step parameter 1 (double: value / samples / c)
- *     40    8  step parameter 2 (double: alpha / offset; 0 otherwise)
- *     48    8  step parameter 3 (long: horizon / first epoch; 0 otherwise)
- *     56    1  clip kind: 0 none, 1 fixed, 2 adaptive, 3 rolling quantile; 57..63 zero
- *     64    8  clip parameter 1 (double: level / multiplier / quantile)
- *     72    8  clip parameter 2 (double: quantile / 0)
- *     80    8  clip parameter 3 (double: rate / window)
- *     88    8  samples seen
- *     96    8  clipped count
- *    104    8  rejected count
- *    112    8  schedule time (updates the step schedule has counted)
- *    120    8  clip state (adaptive: tracked quantile; rolling: current level)
- *    128    8  feature-scale state (normalised model steps; NaN otherwise)
- *    136    4  rolling window: filled count
- *    140    4  rolling window: next position
- *    144    4  rolling window: samples since the last recomputation
- *    148    4  zero
+ * offset size  field                  contents
+ *      0    4  magic                  "CLNS" (0x43 0x4C 0x4E 0x53)
+ *      4    2  version                format version (1)
+ *      6    1  task                   Task ordinal: 0 mean, 1 linear, 2 logistic, 3 softmax, 4 custom
+ *      7    1  flags                  bit 0 normalizeSteps
+ *      8    4  dimension              d
+ *     12    4  classes                K (1 unless softmax)
+ *     16    8  l2                     double
+ *     24    1  step kind              0 constant, 1 halfLife, 2 horizon, 3 doubling, 4 inverseTime
+ *     25    7  padding                zero
+ *     32    8  step parameter 1       double: value / samples / c
+ *     40    8  step parameter 2       double: alpha / offset; 0 otherwise
+ *     48    8  step parameter 3       long: horizon / first epoch; 0 otherwise
+ *     56    1  clip kind              0 none, 1 fixed, 2 adaptive, 3 rolling quantile
+ *     57    7  padding                zero
+ *     64    8  clip parameter 1       double: level / multiplier / quantile
+ *     72    8  clip parameter 2       double: quantile / 0
+ *     80    8  clip parameter 3       double: rate / window
+ *     88    8  samples seen           long
+ *     96    8  clipped count          long
+ *    104    8  rejected count         long
+ *    112    8  schedule time          long: updates the step schedule has counted
+ *    120    8  clip state             double: adaptive, the tracked quantile; rolling, the current level
+ *    128    8  feature-scale state    double: normalised model steps; NaN otherwise
+ *    136    4  rolling window count   int: filled slots
+ *    140    4  rolling window position  int: next slot
+ *    144    4  rolling window samples since recomputation  int
+ *    148    4  padding                zero
  *    152  4 W  rolling window values (float), W = window (0 unless rolling quantile)
  *  152+4W 4 P  parameters (float), P = K d, row-major
  *   ...     4  CRC32C of every preceding byte
  * </pre>
+ * The first 152 bytes are {@link #HEADER_LAYOUT}, a {@link StructLayout} whose member names are the field names
+ * above; every offset the code uses is derived from it by name ({@link #offset}), and {@code SnapshotLayoutTest}
+ * prints the layout and compares it with this table.
  * Readers check the length, magic, version and checksum, then every field by the rules the library itself keeps:
  * the configuration through the same constructors as the builders (so l2, steps and fixed levels must be positive
  * floats, a mean's step at most 1), counters non-negative and consistent (clipped at most samples, none without
@@ -56,8 +62,8 @@ final class SnapshotFormat {
 
     static final int MAGIC = 0x534E4C43;
     static final short VERSION = 1;
-    static final int HEADER = 152;
 
+    private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort SHORT =
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -67,52 +73,114 @@ final class SnapshotFormat {
     private static final ValueLayout.OfFloat FLOAT =
             ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+    /** The fixed header, field by field, in the order and with the names of the table above. */
+    static final StructLayout HEADER_LAYOUT = MemoryLayout.structLayout(
+            INT.withName("magic"),
+            SHORT.withName("version"),
+            BYTE.withName("task"),
+            BYTE.withName("flags"),
+            INT.withName("dimension"),
+            INT.withName("classes"),
+            DOUBLE.withName("l2"),
+            BYTE.withName("step kind"),
+            MemoryLayout.paddingLayout(7),
+            DOUBLE.withName("step parameter 1"),
+            DOUBLE.withName("step parameter 2"),
+            LONG.withName("step parameter 3"),
+            BYTE.withName("clip kind"),
+            MemoryLayout.paddingLayout(7),
+            DOUBLE.withName("clip parameter 1"),
+            DOUBLE.withName("clip parameter 2"),
+            DOUBLE.withName("clip parameter 3"),
+            LONG.withName("samples seen"),
+            LONG.withName("clipped count"),
+            LONG.withName("rejected count"),
+            LONG.withName("schedule time"),
+            DOUBLE.withName("clip state"),
+            DOUBLE.withName("feature-scale state"),
+            INT.withName("rolling window count"),
+            INT.withName("rolling window position"),
+            INT.withName("rolling window samples since recomputation"),
+            MemoryLayout.paddingLayout(4));
+
+    /** Bytes of the fixed header (152); the rolling window, the parameters and the checksum follow. */
+    static final int HEADER = (int) HEADER_LAYOUT.byteSize();
+
+    /**
+     * The byte offset of the header field {@code name} (a member name of {@link #HEADER_LAYOUT}); looked up once,
+     * into the constants below (the lookup allocates path elements).
+     */
+    static long offset(String name) {
+        return HEADER_LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement(name));
+    }
+
+    private static final long MAGIC_AT = offset("magic");
+    private static final long VERSION_AT = offset("version");
+    private static final long TASK = offset("task");
+    private static final long FLAGS = offset("flags");
+    private static final long DIMENSION = offset("dimension");
+    private static final long CLASSES = offset("classes");
+    private static final long L2 = offset("l2");
+    private static final long STEP_KIND = offset("step kind");
+    private static final long STEP_1 = offset("step parameter 1");
+    private static final long STEP_2 = offset("step parameter 2");
+    private static final long STEP_3 = offset("step parameter 3");
+    private static final long CLIP_KIND = offset("clip kind");
+    private static final long CLIP_1 = offset("clip parameter 1");
+    private static final long CLIP_2 = offset("clip parameter 2");
+    private static final long CLIP_3 = offset("clip parameter 3");
+    private static final long SAMPLES = offset("samples seen");
+    private static final long CLIPPED = offset("clipped count");
+    private static final long REJECTED = offset("rejected count");
+    private static final long TIME = offset("schedule time");
+    private static final long CLIP_STATE = offset("clip state");
+    private static final long SCALE_STATE = offset("feature-scale state");
+    private static final long RING_COUNT = offset("rolling window count");
+    private static final long RING_POSITION = offset("rolling window position");
+    private static final long RING_SINCE = offset("rolling window samples since recomputation");
+
     private SnapshotFormat() {
+    }
+
+    /**
+     * The state a snapshot holds besides the configuration, as the reader found and checked it (the writer takes
+     * the same values as arguments, so that writing allocates nothing).
+     *
+     * @param ring the rolling window's values (empty unless rolling quantile)
+     * @param parameters the parameters, {@code classes * d}
+     */
+    record State(EstimatorConfig config, long samples, long clipped, long rejected, long time, double clipState,
+                 double scaleState, int ringCount, int ringPosition, int ringSince, float[] ring,
+                 float[] parameters) {
     }
 
     static int window(ClipPolicy policy) {
         return policy instanceof ClipPolicy.RollingQuantile r ? r.window() : 0;
     }
 
-    static int size(Estimator e) {
-        return HEADER + 4 * window(e.config.clipPolicy()) + 4 * e.size + 4;
+    /** The exact size of the snapshot of an estimator of this configuration. */
+    static int size(EstimatorConfig c) {
+        return HEADER + 4 * window(c.clipPolicy()) + 4 * c.parameterCount() + 4;
     }
+
+    // ------------------------------------------------------------------ writing
 
     /**
-     * Writes at absolute offsets (no slices) and checksums with the estimator's reusable {@link CRC32C}: when
-     * {@code array} is the heap array behind {@code dst} (the {@code byte[]} API) nothing is allocated; a
-     * native {@code dst} needs one {@link java.nio.ByteBuffer} view for the checksum.
+     * Writes the header and the rolling window at {@code o}; returns the offset of the parameters. {@code ring} is
+     * the rolling clip tracker, null for other clip policies.
      */
-    static long write(Estimator e, MemorySegment dst, long offset, byte[] array) {
-        long o = offset;
-        long at = writeHeader(e, dst, o);
-        for (long i = 0; i < e.size; i++, at += 4) {
-            dst.set(FLOAT, at, e.params.getAtIndex(ValueLayout.JAVA_FLOAT, i));
-        }
-        CRC32C crc = e.crc();
-        crc.reset();
-        if (array != null) {
-            crc.update(array, (int) o, (int) (at - o));
-        } else {
-            crc.update(dst.asSlice(o, at - o).asByteBuffer());
-        }
-        dst.set(INT, at, (int) crc.getValue());
-        return at + 4 - o;
-    }
-
-    /** Writes the header and the rolling window at {@code o}; returns the offset of the parameters. */
-    private static long writeHeader(Estimator e, MemorySegment dst, long o) {
-        EstimatorConfig c = e.config;
+    static long writeHeader(MemorySegment dst, long o, EstimatorConfig c, long samples, long clipped, long rejected,
+                            long time, double clipState, double scaleState, ClipTracker.RollingClip ring) {
         for (long z = 0; z < HEADER; z += 8) {
             dst.set(LONG, o + z, 0L);
         }
-        dst.set(INT, o, MAGIC);
-        dst.set(SHORT, o + 4, VERSION);
-        dst.set(ValueLayout.JAVA_BYTE, o + 6, (byte) c.task().ordinal());
-        dst.set(ValueLayout.JAVA_BYTE, o + 7, (byte) (c.normalizeSteps() ? 1 : 0));
-        dst.set(INT, o + 8, c.dimension());
-        dst.set(INT, o + 12, c.classes());
-        dst.set(DOUBLE, o + 16, c.l2());
+        dst.set(INT, o + MAGIC_AT, MAGIC);
+        dst.set(SHORT, o + VERSION_AT, VERSION);
+        dst.set(BYTE, o + TASK, (byte) c.task().ordinal());
+        dst.set(BYTE, o + FLAGS, (byte) (c.normalizeSteps() ? 1 : 0));
+        dst.set(INT, o + DIMENSION, c.dimension());
+        dst.set(INT, o + CLASSES, c.classes());
+        dst.set(DOUBLE, o + L2, c.l2());
         switch (c.stepSize()) {
             case StepSize.Constant k -> step(dst, o, 0, k.value(), 0, 0);
             case StepSize.HalfLife h -> step(dst, o, 1, h.samples(), 0, 0);
@@ -126,37 +194,59 @@ final class SnapshotFormat {
             case ClipPolicy.Adaptive a -> clip(dst, o, 2, a.multiplier(), a.quantile(), a.rate());
             case ClipPolicy.RollingQuantile r -> clip(dst, o, 3, r.quantile(), 0, r.window());
         }
-        dst.set(LONG, o + 88, e.samples);
-        dst.set(LONG, o + 96, e.clipped);
-        dst.set(LONG, o + 104, e.rejected);
-        dst.set(LONG, o + 112, e.schedule.time());
-        dst.set(DOUBLE, o + 120, e.clip.state());
-        dst.set(DOUBLE, o + 128, e.featureScale == null ? Double.NaN : e.featureScale.value());
+        dst.set(LONG, o + SAMPLES, samples);
+        dst.set(LONG, o + CLIPPED, clipped);
+        dst.set(LONG, o + REJECTED, rejected);
+        dst.set(LONG, o + TIME, time);
+        dst.set(DOUBLE, o + CLIP_STATE, clipState);
+        dst.set(DOUBLE, o + SCALE_STATE, scaleState);
         long at = o + HEADER;
-        if (e.clip instanceof ClipTracker.RollingClip r) {
-            dst.set(INT, o + 136, r.count());
-            dst.set(INT, o + 140, r.position());
-            dst.set(INT, o + 144, r.sinceRecompute());
-            for (int i = 0; i < r.window(); i++, at += 4) {
-                dst.set(FLOAT, at, r.ring(i));
+        if (ring != null) {
+            dst.set(INT, o + RING_COUNT, ring.count());
+            dst.set(INT, o + RING_POSITION, ring.position());
+            dst.set(INT, o + RING_SINCE, ring.sinceRecompute());
+            for (int i = 0; i < ring.window(); i++, at += 4) {
+                dst.set(FLOAT, at, ring.ring(i));
             }
         }
         return at;
     }
 
+    /**
+     * Writes {@code count} parameters at {@code at}, then the checksum of {@code [o, at + 4 count)} with the
+     * caller's reusable {@link CRC32C}: when {@code array} is the heap array behind {@code dst} nothing is allocated;
+     * a native {@code dst} needs one {@link java.nio.ByteBuffer} view. Returns the bytes written from {@code o}.
+     */
+    static long writeParametersAndChecksum(MemorySegment dst, long o, long at, MemorySegment params, int count,
+                                           byte[] array, CRC32C crc) {
+        for (long i = 0; i < count; i++, at += 4) {
+            dst.set(FLOAT, at, params.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+        }
+        crc.reset();
+        if (array != null) {
+            crc.update(array, (int) o, (int) (at - o));
+        } else {
+            crc.update(dst.asSlice(o, at - o).asByteBuffer());
+        }
+        dst.set(INT, at, (int) crc.getValue());
+        return at + 4 - o;
+    }
+
     private static void step(MemorySegment s, long o, int kind, double p1, double p2, long p3) {
-        s.set(ValueLayout.JAVA_BYTE, o + 24, (byte) kind);
-        s.set(DOUBLE, o + 32, p1);
-        s.set(DOUBLE, o + 40, p2);
-        s.set(LONG, o + 48, p3);
+        s.set(BYTE, o + STEP_KIND, (byte) kind);
+        s.set(DOUBLE, o + STEP_1, p1);
+        s.set(DOUBLE, o + STEP_2, p2);
+        s.set(LONG, o + STEP_3, p3);
     }
 
     private static void clip(MemorySegment s, long o, int kind, double p1, double p2, double p3) {
-        s.set(ValueLayout.JAVA_BYTE, o + 56, (byte) kind);
-        s.set(DOUBLE, o + 64, p1);
-        s.set(DOUBLE, o + 72, p2);
-        s.set(DOUBLE, o + 80, p3);
+        s.set(BYTE, o + CLIP_KIND, (byte) kind);
+        s.set(DOUBLE, o + CLIP_1, p1);
+        s.set(DOUBLE, o + CLIP_2, p2);
+        s.set(DOUBLE, o + CLIP_3, p3);
     }
+
+    // ------------------------------------------------------------------ reading
 
     private static int crc(MemorySegment s, long length) {
         CRC32C crc = new CRC32C();
@@ -165,32 +255,32 @@ final class SnapshotFormat {
     }
 
     /**
-     * Parses and validates everything, then builds the estimator.
+     * Parses and validates every field of {@code s} (all its bytes); the caller builds the estimator from the
+     * result and then calls {@link #checkCanonical} with the header that estimator writes.
      *
      * @param expected the task the caller requires, or null for any non-custom task
-     * @param loss the loss for a custom estimator (required iff the snapshot is custom)
-     * @param kernels the kernels to run on, or null for the production kernels
+     * @param haveLoss whether the caller has a loss (required iff the snapshot is custom)
      */
-    static Estimator read(MemorySegment s, Task expected, Loss loss, Kernels kernels) {
+    static State read(MemorySegment s, Task expected, boolean haveLoss) {
         long length = s.byteSize();
         if (length < HEADER + 4) {
             throw invalid("truncated: " + length + " bytes, a snapshot has at least " + (HEADER + 4));
         }
-        if (s.get(INT, 0) != MAGIC) {
+        if (s.get(INT, MAGIC_AT) != MAGIC) {
             throw invalid("not a clipstream snapshot (bad magic 0x" + Integer.toHexString(s.get(INT, 0)) + ")");
         }
-        short version = s.get(SHORT, 4);
+        short version = s.get(SHORT, VERSION_AT);
         if (version != VERSION) {
             throw invalid("unsupported format version " + version + " (this library reads version " + VERSION + ")");
         }
-        int taskOrdinal = s.get(ValueLayout.JAVA_BYTE, 6);
+        int taskOrdinal = s.get(BYTE, TASK);
         if (taskOrdinal < 0 || taskOrdinal >= Task.values().length) {
             throw invalid("unknown task " + taskOrdinal);
         }
-        int d = s.get(INT, 8);
-        int k = s.get(INT, 12);
-        int clipKind = s.get(ValueLayout.JAVA_BYTE, 56);
-        double clip3 = s.get(DOUBLE, 80);
+        int d = s.get(INT, DIMENSION);
+        int k = s.get(INT, CLASSES);
+        int clipKind = s.get(BYTE, CLIP_KIND);
+        double clip3 = s.get(DOUBLE, CLIP_3);
         int window = clipKind == 3 ? (int) clip3 : 0;
         long parameters = (long) Math.max(0, d) * Math.max(0, k);
         if (d <= 0 || k <= 0 || parameters > EstimatorConfig.MAX_PARAMETERS || window < 0 || window > 1 << 20) {
@@ -212,32 +302,32 @@ final class SnapshotFormat {
         if (expected != null && task != expected) {
             throw new IllegalArgumentException("snapshot holds a " + task + " estimator, not " + expected);
         }
-        if (task == Task.CUSTOM && loss == null) {
+        if (task == Task.CUSTOM && !haveLoss) {
             throw new IllegalArgumentException("snapshot holds a CUSTOM estimator: restore it with "
                     + "CustomEstimator.restore(bytes, loss)");
         }
-        int flags = s.get(ValueLayout.JAVA_BYTE, 7);
+        int flags = s.get(BYTE, FLAGS);
         if ((flags & ~1) != 0) {
             throw invalid("unknown flags 0x" + Integer.toHexString(flags & 0xff) + " (only bit 0, normalizeSteps, is "
                     + "defined)");
         }
         EstimatorConfig config;
         try {
-            config = new EstimatorConfig(task, d, k, stepSize(s), clipPolicy(s, clipKind),
-                    s.get(DOUBLE, 16), (flags & 1) != 0);
+            config = new EstimatorConfig(task, d, k, stepSize(s), clipPolicy(s, clipKind), s.get(DOUBLE, L2),
+                    (flags & 1) != 0);
         } catch (IllegalArgumentException e) {
             throw invalid("invalid configuration: " + e.getMessage());
         }
-        long samples = s.get(LONG, 88);
-        long clipped = s.get(LONG, 96);
-        long rejected = s.get(LONG, 104);
-        long time = s.get(LONG, 112);
+        long samples = s.get(LONG, SAMPLES);
+        long clipped = s.get(LONG, CLIPPED);
+        long rejected = s.get(LONG, REJECTED);
+        long time = s.get(LONG, TIME);
         checkCounters(config, samples, clipped, rejected, time);
-        double clipState = s.get(DOUBLE, 120);
-        double scaleState = s.get(DOUBLE, 128);
-        int count = s.get(INT, 136);
-        int position = s.get(INT, 140);
-        int since = s.get(INT, 144);
+        double clipState = s.get(DOUBLE, CLIP_STATE);
+        double scaleState = s.get(DOUBLE, SCALE_STATE);
+        int count = s.get(INT, RING_COUNT);
+        int position = s.get(INT, RING_POSITION);
+        int since = s.get(INT, RING_SINCE);
         float[] ring = new float[window];
         long at = HEADER;
         for (int i = 0; i < window; i++, at += 4) {
@@ -251,29 +341,8 @@ final class SnapshotFormat {
                 throw invalid("parameter " + i + " is " + values[i]);
             }
         }
-        // every field is in range: build, then check that the header is exactly what this state writes
-        Estimator e = switch (task) {
-            case MEAN -> new MeanEstimator(config, kernels);
-            case LINEAR -> new LinearRegression(config, kernels);
-            case LOGISTIC -> new LogisticRegression(config, kernels);
-            case SOFTMAX -> new SoftmaxRegression(config, kernels);
-            case CUSTOM -> new CustomEstimator(config, loss, kernels);
-        };
-        MemorySegment.copy(values, 0, e.params, ValueLayout.JAVA_FLOAT, 0, values.length);
-        e.samples = samples;
-        e.clipped = clipped;
-        e.rejected = rejected;
-        e.schedule.setTime(time);
-        if (e.clip instanceof ClipTracker.RollingClip r) {
-            r.restoreRing(ring, count, position, since);
-        }
-        e.clip.restoreState(clipState);
-        if (e.featureScale != null) {
-            e.featureScale.set(scaleState);
-        }
-        e.afterRestore();
-        checkCanonical(e, s, HEADER + 4L * window);
-        return e;
+        return new State(config, samples, clipped, rejected, time, clipState, scaleState, count, position, since,
+                ring, values);
     }
 
     /**
@@ -355,57 +424,52 @@ final class SnapshotFormat {
     }
 
     /**
-     * Refuses any header byte that differs from what the restored estimator writes: padding and unused parameters
-     * must be 0, derived states (a fixed level, no clipping, NaN encodings) exactly as written. So nothing is
-     * accepted that the library would not have produced, and a restored estimator's snapshot equals its input.
+     * Refuses any header byte that differs from {@code written}, the header (and rolling window) the restored
+     * estimator writes: padding and unused parameters must be 0, derived states (a fixed level, no clipping, NaN
+     * encodings) exactly as written. So nothing is accepted that the library would not have produced, and a
+     * restored estimator's snapshot equals its input.
      */
-    private static void checkCanonical(Estimator e, MemorySegment s, long length) {
-        byte[] expected = new byte[(int) length];
-        writeHeader(e, MemorySegment.ofArray(expected), 0);
-        long mismatch = MemorySegment.ofArray(expected).mismatch(s.asSlice(0, length));
+    static void checkCanonical(byte[] written, MemorySegment s) {
+        long mismatch = MemorySegment.ofArray(written).mismatch(s.asSlice(0, written.length));
         if (mismatch >= 0) {
             throw invalid(field(mismatch) + " (byte " + mismatch + ") is not what this configuration and state "
                     + "write (unused fields and padding must be 0)");
         }
     }
 
-    /** The name of the header field at byte {@code at}. */
-    private static String field(long at) {
+    /** The name of the field at byte {@code at}: the header layout's member there, or a rolling window slot. */
+    static String field(long at) {
         if (at >= HEADER) {
             return "rolling window value " + (at - HEADER) / 4;
         }
-        String[] names = {"magic", "version", "task", "flags", "dimension", "classes", "l2", "step kind", "padding",
-            "step parameter 1", "step parameter 2", "step parameter 3", "clip kind", "padding", "clip parameter 1",
-            "clip parameter 2", "clip parameter 3", "samples seen", "clipped count", "rejected count", "schedule time",
-            "clip state", "feature-scale state", "rolling window count", "rolling window position",
-            "rolling window samples since recomputation", "padding"};
-        int[] starts = {0, 4, 6, 7, 8, 12, 16, 24, 25, 32, 40, 48, 56, 57, 64, 72, 80, 88, 96, 104, 112, 120, 128,
-            136, 140, 144, 148};
-        int i = starts.length - 1;
-        while (starts[i] > at) {
-            i--;
+        long start = 0;
+        for (MemoryLayout member : HEADER_LAYOUT.memberLayouts()) {
+            if (at < start + member.byteSize()) {
+                return member.name().orElse("padding");
+            }
+            start += member.byteSize();
         }
-        return names[i];
+        throw new AssertionError(at);
     }
 
     private static StepSize stepSize(MemorySegment s) {
-        double p1 = s.get(DOUBLE, 32);
-        double p2 = s.get(DOUBLE, 40);
-        long p3 = s.get(LONG, 48);
-        return switch (s.get(ValueLayout.JAVA_BYTE, 24)) {
+        double p1 = s.get(DOUBLE, STEP_1);
+        double p2 = s.get(DOUBLE, STEP_2);
+        long p3 = s.get(LONG, STEP_3);
+        return switch (s.get(BYTE, STEP_KIND)) {
             case 0 -> StepSize.constant(p1);
             case 1 -> StepSize.halfLife(p1);
             case 2 -> StepSize.horizon(p1, p2, p3);
             case 3 -> StepSize.doubling(p1, p2, p3);
             case 4 -> StepSize.inverseTime(p1, p2);
-            default -> throw new IllegalArgumentException("unknown step-size kind " + s.get(ValueLayout.JAVA_BYTE, 24));
+            default -> throw new IllegalArgumentException("unknown step-size kind " + s.get(BYTE, STEP_KIND));
         };
     }
 
     private static ClipPolicy clipPolicy(MemorySegment s, int kind) {
-        double p1 = s.get(DOUBLE, 64);
-        double p2 = s.get(DOUBLE, 72);
-        double p3 = s.get(DOUBLE, 80);
+        double p1 = s.get(DOUBLE, CLIP_1);
+        double p2 = s.get(DOUBLE, CLIP_2);
+        double p3 = s.get(DOUBLE, CLIP_3);
         return switch (kind) {
             case 0 -> ClipPolicy.none();
             case 1 -> ClipPolicy.fixed(p1);

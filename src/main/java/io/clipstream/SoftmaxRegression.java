@@ -52,7 +52,7 @@ public final class SoftmaxRegression extends Estimator {
      * @throws IllegalArgumentException if the snapshot is invalid or holds another task
      */
     public static SoftmaxRegression restore(byte[] snapshot) {
-        return (SoftmaxRegression) SnapshotFormat.read(bytes(snapshot), Task.SOFTMAX, null, null);
+        return (SoftmaxRegression) readSnapshot(bytes(snapshot), Task.SOFTMAX, null, null);
     }
 
     /** The number of classes {@code K}. */
@@ -73,18 +73,18 @@ public final class SoftmaxRegression extends Estimator {
      *     out of range
      */
     public double update(float[] x, int label) {
-        return step(acceptExact(x), 0, label, -1);
+        return applyOne(acceptExact(x), 0, 0f, label);
     }
 
     /** As {@link #update(float[], int)} with the features at {@code x[offset .. offset + d)}. */
     public double update(float[] x, int offset, int label) {
-        return step(accept(x, offset), 0, label, -1);
+        return applyOne(accept(x, offset), 0, 0f, label);
     }
 
     /** As {@link #update(float[], int)} with the features at element {@code index} of {@code x}. */
     public double update(MemorySegment x, long index, int label) {
         MemorySegment s = accept(x, index);
-        return step(s, s == x ? index : 0, label, -1);
+        return applyOne(s, s == x ? index : 0, 0f, label);
     }
 
     /** Same as {@link #update(float[], int)}. */
@@ -94,14 +94,14 @@ public final class SoftmaxRegression extends Estimator {
 
     /** The log loss of {@code (x, label)} without updating. */
     public double score(float[] x, int label) {
-        checkLength(x);
-        checkLabel(label, -1);
-        return logLoss(view(x, 0), 0, label);
+        MemorySegment s = view(x);
+        checkLabel(0f, label);
+        return logLoss(s, 0, label);
     }
 
     /** The log loss of the features at element {@code index} of {@code x} with {@code label}, without updating. */
     public double score(MemorySegment x, long index, int label) {
-        checkLabel(label, -1);
+        checkLabel(0f, label);
         MemorySegment s = view(x, index);
         return logLoss(s, s == x ? index : 0, label);
     }
@@ -121,11 +121,11 @@ public final class SoftmaxRegression extends Estimator {
      * @throws IllegalArgumentException if {@code x} is invalid or {@code out} shorter than {@code K}
      */
     public void probabilities(float[] x, double[] out) {
-        checkLength(x);
+        MemorySegment s = view(x);
         if (out == null || out.length < classes) {
             throw new IllegalArgumentException("out must hold " + classes + " probabilities");
         }
-        double max = logits(view(x, 0), 0);
+        double max = logits(s, 0);
         double sum = 0;
         for (int k = 0; k < classes; k++) {
             out[k] = Math.exp(logits[k] - max);
@@ -138,8 +138,7 @@ public final class SoftmaxRegression extends Estimator {
 
     /** The most likely class. */
     public int predict(float[] x) {
-        checkLength(x);
-        logits(view(x, 0), 0);
+        logits(view(x), 0);
         int best = 0;
         for (int k = 1; k < classes; k++) {
             if (logits[k] > logits[best]) {
@@ -159,20 +158,7 @@ public final class SoftmaxRegression extends Estimator {
      */
     public int updateBatch(float[] xs, int offset, int n, int[] labels, int labelsOffset, double[] scores,
                            int scoresOffset, BadRowPolicy policy) {
-        acceptBatch(xs, offset, n, scores, scoresOffset, policy);
-        acceptLabels(labels, labelsOffset, n);
-        if (policy == BadRowPolicy.REJECT_BATCH) {
-            rejectBadRows(slab(xs), offset, n, labels, labelsOffset);
-        }
-        int applied = 0;
-        for (int i = 0; i < n; i++) {
-            double score = batchStep(stage(xs, offset + i * dimension), 0, labels[labelsOffset + i]);
-            applied += score == score ? 1 : 0;
-            if (scores != null) {
-                scores[scoresOffset + i] = score;
-            }
-        }
-        return applied;
+        return updateRows(true, xs, null, offset, n, null, labels, labelsOffset, scores, null, scoresOffset, policy);
     }
 
     /**
@@ -182,76 +168,31 @@ public final class SoftmaxRegression extends Estimator {
      */
     public int updateBatch(MemorySegment xs, long index, int n, int[] labels, int labelsOffset, MemorySegment scores,
                            long scoresIndex, BadRowPolicy policy) {
-        acceptBatch(xs, index, n, scores, scoresIndex, policy);
-        acceptLabels(labels, labelsOffset, n);
-        if (policy == BadRowPolicy.REJECT_BATCH) {
-            rejectBadRows(xs, index, n, labels, labelsOffset);
-        }
-        boolean heap = !xs.isNative();
-        int applied = 0;
-        for (int i = 0; i < n; i++) {
-            long row = index + (long) i * dimension;
-            int label = labels[labelsOffset + i];
-            double score = heap ? batchStep(stage(xs, row), 0, label) : batchStep(xs, row, label);
-            applied += score == score ? 1 : 0;
-            if (scores != null) {
-                scores.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, scoresIndex + i, score);
-            }
-        }
-        return applied;
+        return updateRows(false, null, xs, index, n, null, labels, labelsOffset, null, scores, scoresIndex, policy);
     }
 
-    /** REJECT_BATCH: names the first row with a non-finite value or a bad label (the value first within a row). */
-    private void rejectBadRows(MemorySegment xs, long index, int n, int[] labels, int offset) {
-        int badLabel = 0;
-        while (badLabel < n && isLabel(labels[offset + badLabel])) {
-            badLabel++;
-        }
-        rejectBatchIfNonFinite(xs, index, Math.min(n, badLabel + 1), n);
-        if (badLabel < n) {
-            int label = labels[offset + badLabel];
-            countRejected(n);
-            throw new IllegalArgumentException("row " + badLabel + ": " + "label must be in [0, " + classes + "): " + label + "; the batch of " + n
-                    + " rows was not applied");
-        }
-    }
-
-    private boolean isLabel(int label) {
+    @Override
+    boolean labelOk(float y, int label) {
         return label >= 0 && label < classes;
     }
 
-    private double batchStep(MemorySegment x, long index, int label) {
-        double score = label >= 0 && label < classes ? tryStep(x, index, label) : Double.NaN;
-        if (score != score) {
-            countRejected(1);
-        }
-        return score;
+    @Override
+    Labels labels() {
+        return Labels.CLASSES;
     }
 
-    private void checkLength(float[] x) {
-        if (x != null && x.length != dimension) {
-            throw new IllegalArgumentException("x has length " + x.length + " but the estimator's dimension is "
-                    + dimension);
-        }
+    @Override
+    String labelProblem(float y, int label) {
+        return labelOk(y, label) ? null : "label must be in [0, " + classes + "): " + label;
     }
 
-    private void checkLabel(int label, long row) {
-        if (label < 0 || label >= classes) {
-            throw new IllegalArgumentException((row < 0 ? "" : "row " + row + ": ") + "label must be in [0, " + classes
-                    + "): " + label);
-        }
-    }
-
-    /** Fills {@link #logits} and returns their maximum; throws on non-finite features. */
+    /** Fills {@link #logits} and returns their maximum; throws (uncounted) on non-finite features. */
     private double logits(MemorySegment x, long index) {
         double max = Double.NEGATIVE_INFINITY;
         for (int k = 0; k < classes; k++) {
             double m = kernels.dot(params, (long) k * dimension, x, index, dimension);
             if (!Double.isFinite(m)) {
-                long bad = kernels.firstNonFinite(x, index, dimension);
-                throw new IllegalArgumentException("x[" + bad + "] is "
-                        + x.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, index + Math.max(0, bad))
-                        + " (values must be finite)");
+                throw nonFiniteScore(x, index);
             }
             logits[k] = m;
             max = Math.max(max, m);
@@ -259,19 +200,12 @@ public final class SoftmaxRegression extends Estimator {
         return max;
     }
 
-    private double step(MemorySegment x, long index, int label, long row) {
+    /** One step; NaN (and nothing changed) if the sample is not finite or the label out of range. */
+    @Override
+    double stepRow(MemorySegment x, long index, float unused, int label) {
         if (label < 0 || label >= classes) {
-            throw rejectSample(x, index, row, "label must be in [0, " + classes + "): " + label);
+            return Double.NaN;
         }
-        double score = tryStep(x, index, label);
-        if (score != score) {
-            throw rejectSample(x, index, row, null);
-        }
-        return score;
-    }
-
-    /** One step; NaN (and nothing changed) if the sample is not finite. */
-    private double tryStep(MemorySegment x, long index, int label) {
         float lambda = clip.level();
         double eta = ModelMath.eta(this, x, index);
         if (eta != eta) {

@@ -44,7 +44,7 @@ class ApiFuzzTest {
         for (int call = 0; call < CALLS; call++) {
             String where = task + " seed " + seed + " call " + call + " (" + e.config() + ")";
             int kind = r.nextInt(10);
-            if (kind < 6 || task == Task.CUSTOM) {
+            if (kind < 6) {
                 perSample(e, r, d, classes, where);
             } else if (kind < 9) {
                 batch(e, r, d, classes, where);
@@ -97,7 +97,7 @@ class ApiFuzzTest {
         float y = target(r);
         int label = label(r, classes);
         // a whole array must be exactly d long; from an offset or index, at least d values must follow it
-        boolean exact = input == Input.ARRAY || input == Input.ARRAY_OFFSET && e instanceof CustomEstimator;
+        boolean exact = input == Input.ARRAY;
         boolean refuse = x == null || (exact ? x.length != d : x.length < d) || !allFinite(x)
                 || badLabel(e, y, label, classes);
         expect(e, where + " " + input + " update " + describe(x) + " y=" + y + " label=" + label, refuse, refuse ? 1 : 0,

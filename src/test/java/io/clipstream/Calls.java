@@ -49,7 +49,7 @@ final class Calls {
                     case LinearRegression l -> l.update(padded, OFFSET, y);
                     case LogisticRegression l -> l.update(padded, OFFSET, label);
                     case SoftmaxRegression s -> s.update(padded, OFFSET, label);
-                    case CustomEstimator c -> c.update(x, y); // no offset variant
+                    case CustomEstimator c -> c.update(padded, OFFSET, y);
                 };
             }
             case HEAP_SEGMENT, NATIVE_SEGMENT -> {
@@ -83,8 +83,7 @@ final class Calls {
     /**
      * One {@code updateBatch}: {@code n} rows of {@code xs} from element {@code offset}, the targets or labels
      * from {@code labelsOffset}, scores into a buffer of {@code scoresLength} values (or none if negative), in the
-     * given form ({@link Input#ARRAY} or a segment; {@code ARRAY_OFFSET} is {@code ARRAY}). Custom estimators have
-     * no batch calls: they throw {@link UnsupportedOperationException}.
+     * given form ({@link Input#ARRAY} or a segment; {@code ARRAY_OFFSET} is {@code ARRAY}).
      */
     static int updateBatch(Estimator e, Input input, float[] xs, int offset, int n, float[] ys, int[] labels,
                            int labelsOffset, int scoresLength, BadRowPolicy policy) {
@@ -95,7 +94,7 @@ final class Calls {
                 case LinearRegression l -> l.updateBatch(xs, offset, n, ys, labelsOffset, scores, 0, policy);
                 case LogisticRegression l -> l.updateBatch(xs, offset, n, labels, labelsOffset, scores, 0, policy);
                 case SoftmaxRegression s -> s.updateBatch(xs, offset, n, labels, labelsOffset, scores, 0, policy);
-                case CustomEstimator c -> throw new UnsupportedOperationException("no batch calls");
+                case CustomEstimator c -> c.updateBatch(xs, offset, n, ys, labelsOffset, scores, 0, policy);
             };
         }
         MemorySegment slab = segment(xs, input == Input.NATIVE_SEGMENT, 0);
@@ -106,7 +105,7 @@ final class Calls {
             case LinearRegression l -> l.updateBatch(slab, offset, n, ys, labelsOffset, scores, 0, policy);
             case LogisticRegression l -> l.updateBatch(slab, offset, n, labels, labelsOffset, scores, 0, policy);
             case SoftmaxRegression s -> s.updateBatch(slab, offset, n, labels, labelsOffset, scores, 0, policy);
-            case CustomEstimator c -> throw new UnsupportedOperationException("no batch calls");
+            case CustomEstimator c -> c.updateBatch(slab, offset, n, ys, labelsOffset, scores, 0, policy);
         };
     }
 }

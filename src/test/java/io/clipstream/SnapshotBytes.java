@@ -5,32 +5,38 @@ import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
 
 /**
- * CRC-valid edits of estimator snapshots ({@link SnapshotFormat}, version 1): each method returns a copy with one
+ * CRC-valid edits of estimator snapshots ({@link SnapshotFormat}, version 1; offsets from its named layout): each
+ * method returns a copy with one
  * field changed and the trailing CRC32C recomputed, so that only the reader's validation, not the checksum, can
  * refuse it.
  */
 final class SnapshotBytes {
-    static final int FLAGS = 7;
-    static final int L2 = 16;
-    static final int STEP_KIND = 24;
-    static final int STEP_1 = 32;
-    static final int STEP_2 = 40;
-    static final int STEP_3 = 48;
-    static final int CLIP_KIND = 56;
-    static final int CLIP_1 = 64;
-    static final int CLIP_2 = 72;
-    static final int CLIP_3 = 80;
-    static final int SAMPLES = 88;
-    static final int CLIPPED = 96;
-    static final int REJECTED = 104;
-    static final int TIME = 112;
-    static final int CLIP_STATE = 120;
-    static final int SCALE_STATE = 128;
-    static final int RING_COUNT = 136;
-    static final int RING_POSITION = 140;
-    static final int RING_SINCE = 144;
+    static final int FLAGS = at("flags");
+    static final int L2 = at("l2");
+    static final int STEP_KIND = at("step kind");
+    static final int STEP_1 = at("step parameter 1");
+    static final int STEP_2 = at("step parameter 2");
+    static final int STEP_3 = at("step parameter 3");
+    static final int CLIP_KIND = at("clip kind");
+    static final int CLIP_1 = at("clip parameter 1");
+    static final int CLIP_2 = at("clip parameter 2");
+    static final int CLIP_3 = at("clip parameter 3");
+    static final int SAMPLES = at("samples seen");
+    static final int CLIPPED = at("clipped count");
+    static final int REJECTED = at("rejected count");
+    static final int TIME = at("schedule time");
+    static final int CLIP_STATE = at("clip state");
+    static final int SCALE_STATE = at("feature-scale state");
+    static final int RING_COUNT = at("rolling window count");
+    static final int RING_POSITION = at("rolling window position");
+    static final int RING_SINCE = at("rolling window samples since recomputation");
 
     private SnapshotBytes() {
+    }
+
+    /** The offset of a header field, from the format's named layout. */
+    static int at(String field) {
+        return (int) SnapshotFormat.offset(field);
     }
 
     static ByteBuffer le(byte[] b) {

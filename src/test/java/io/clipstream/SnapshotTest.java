@@ -78,7 +78,7 @@ class SnapshotTest {
         float[] reference = Fixtures.estimate(a);
         for (Kernels k : List.of(KernelProvider.scalar(), KernelProvider.simd(128), KernelProvider.simd(256),
                 KernelProvider.simd(512))) {
-            Estimator b = SnapshotFormat.read(MemorySegment.ofArray(snap), null, null, k);
+            Estimator b = Estimator.readSnapshot(MemorySegment.ofArray(snap), null, null, k);
             assertEquals(k.name(), b.kernelName());
             feed(b, 100, 4);
             float[] other = Fixtures.estimate(b);

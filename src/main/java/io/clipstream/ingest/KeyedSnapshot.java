@@ -136,18 +136,18 @@ final class KeyedSnapshot {
         int[] inChunk = {0};
         IOException[] failure = {null};
         chunk.putInt(0);
-        store.forEachSlot(base -> {
+        store.index.forEachSlot(base -> {
             if (failure[0] != null) {
                 return;
             }
-            MemorySegment s = store.slots;
-            chunk.putLong(s.get(ValueLayout.JAVA_LONG, base + KeyedStore.KEY))
-                    .putLong(s.get(ValueLayout.JAVA_LONG, base + KeyedStore.SAMPLES))
-                    .putLong(Math.max(0, now - s.get(ValueLayout.JAVA_LONG, base + KeyedStore.LAST_SEEN)))
-                    .putDouble(s.get(ValueLayout.JAVA_DOUBLE, base + KeyedStore.TRACKER))
-                    .putLong(s.get(ValueLayout.JAVA_LONG, base + KeyedStore.ANOMALIES));
+            MemorySegment s = store.index.slots;
+            chunk.putLong(s.get(ValueLayout.JAVA_LONG, base + KeyIndex.KEY))
+                    .putLong(s.get(ValueLayout.JAVA_LONG, base + KeyModel.SAMPLES))
+                    .putLong(Math.max(0, now - s.get(ValueLayout.JAVA_LONG, base + KeyIndex.LAST_SEEN)))
+                    .putDouble(s.get(ValueLayout.JAVA_DOUBLE, base + KeyModel.TRACKER))
+                    .putLong(s.get(ValueLayout.JAVA_LONG, base + KeyModel.ANOMALIES));
             for (int i = 0; i < d; i++) {
-                chunk.putFloat(s.get(ValueLayout.JAVA_FLOAT_UNALIGNED, base + KeyedStore.HEADER + 4L * i));
+                chunk.putFloat(s.get(ValueLayout.JAVA_FLOAT_UNALIGNED, base + KeyModel.THETA + 4L * i));
             }
             written[0]++;
             if (++inChunk[0] == perChunk) {

@@ -54,6 +54,12 @@ import java.util.Objects;
  *       and long-idle ones go first.</li>
  * </ul>
  *
+ * <h2>Structure</h2>
+ * Two parts, each testable alone: the index ({@code KeyIndex}: keys to slots, the free list, capacity and idle
+ * eviction; it knows of a slot only its key and last-seen time) and the per-key model ({@code KeyModel}: the rest of
+ * a slot, the clipped-SGD mean with its warm start, the score-scale tracker and levels, and the pooled threshold).
+ * The store validates input, composes the two, and owns the memory.
+ *
  * <h2>Bad input</h2>
  * A sample of the wrong length or with a NaN or infinite value is refused with an
  * {@link IllegalArgumentException} naming the index and value; nothing changes (no key is created, no state
@@ -66,17 +72,6 @@ public final class KeyedStore implements AutoCloseable {
 
     /** The largest dimension whose slot size fits an int. */
     static final int MAX_DIMENSION = (Integer.MAX_VALUE - 128) / 4;
-    /** Bytes of a slot header: key, samples, last seen, tracker, anomalies, spare. */
-    static final int HEADER = 64;
-    static final long KEY = 0;
-    static final long SAMPLES = 8;
-    static final long LAST_SEEN = 16;
-    static final long TRACKER = 24;
-    static final long ANOMALIES = 32;
-    /** Index entry: key (8 bytes), slot + 1 (4 bytes; 0 = empty), spare (4 bytes). */
-    static final int ENTRY = 16;
-    /** Keys sampled for capacity eviction. */
-    static final int EVICTION_SAMPLES = 8;
 
     final int dimension;
     final int maxKeys;
@@ -88,39 +83,17 @@ public final class KeyedStore implements AutoCloseable {
     final int warmup;
     final long idleNanos;
     final int slotBytes;
-
-    private final float eta;
-    private final float mu;
-    private final double trackerUp;
-    private final double trackerDown;
-    private final double trackerQuantile;
-    private final double trackerRate;
-    /** 0 none, 1 fixed, 2 adaptive. */
-    private final int clipKind;
-    private final double clipValue;
-
-    private final Arena arena;
-    final MemorySegment slots;
-    private final MemorySegment index;
-    private final MemorySegment staging;
-    private final int[] free;
-    private int freeTop;
-    private final long mask;
-    private final Kernels kernels;
     final AdaptiveThreshold threshold;
 
-    private int size;
-    private long samples;
+    private final Arena arena;
+    private final MemorySegment staging;
+    private final Kernels kernels;
+    /** Which key owns which slot; capacity and idle eviction. */
+    final KeyIndex index;
+    /** What a slot holds and how a sample changes it; the pooled threshold. */
+    private final KeyModel model;
+
     private long rejected;
-    private long anomalies;
-    private long clipped;
-    private long evictions;
-    private long idleEvictions;
-    private long sweepCursor;
-    private long random = 0x9E3779B97F4A7C15L;
-    private double lastScore = Double.NaN;
-    private double lastLevel = Double.NaN;
-    private boolean lastChange;
 
     private KeyedStore(Builder b, AdaptiveThreshold threshold) {
         this.dimension = b.dimension;
@@ -133,42 +106,24 @@ public final class KeyedStore implements AutoCloseable {
         this.warmup = b.warmup;
         this.idleNanos = b.idleNanos;
         this.slotBytes = slotBytes(dimension);
-        this.eta = (float) stepSize.eta(0);
-        this.mu = (float) l2;
-        if (clip instanceof ClipPolicy.Adaptive a) {
-            clipKind = 2;
-            clipValue = a.multiplier();
-            trackerQuantile = a.quantile();
-            trackerRate = a.rate();
-        } else {
-            clipKind = clip instanceof ClipPolicy.Fixed ? 1 : 0;
-            clipValue = clip instanceof ClipPolicy.Fixed f ? f.level() : Double.POSITIVE_INFINITY;
-            trackerQuantile = ClipPolicy.DEFAULT_QUANTILE;
-            trackerRate = ClipPolicy.DEFAULT_RATE;
-        }
-        this.trackerUp = Math.exp(trackerRate * trackerQuantile);
-        this.trackerDown = Math.exp(-trackerRate * (1 - trackerQuantile));
         this.kernels = b.kernels == null ? KernelProvider.kernels() : b.kernels;
-        long capacity = indexCapacity(maxKeys);
-        this.mask = capacity - 1;
         this.arena = Arena.ofShared();
+        MemorySegment slots;
+        MemorySegment table;
         try {
-            this.slots = arena.allocate((long) maxKeys * slotBytes, 64);
-            this.index = arena.allocate(capacity * ENTRY, 64);
+            slots = arena.allocate((long) maxKeys * slotBytes, 64);
+            table = arena.allocate(KeyIndex.capacity(maxKeys) * KeyIndex.ENTRY, 64);
             this.staging = arena.allocate(4L * dimension, 64);
         } catch (OutOfMemoryError e) {
             arena.close();
             throw new IllegalArgumentException("cannot allocate " + memoryBytes(dimension, maxKeys)
                     + " bytes for " + maxKeys + " keys of dimension " + dimension + ": " + e.getMessage(), e);
         }
-        this.free = new int[maxKeys];
-        for (int i = 0; i < maxKeys; i++) {
-            free[i] = maxKeys - 1 - i;
-        }
-        this.freeTop = maxKeys;
+        this.index = new KeyIndex(slots, table, maxKeys, slotBytes);
         // peaks over threshold (the library's default): the first ANOMALY after 500 levels, not ~300,000
         this.threshold = threshold != null ? threshold
                 : AdaptiveThreshold.builder().quantile(quantile).confidence(confidence).build();
+        this.model = new KeyModel(dimension, stepSize, clip, l2, warmup, kernels, this.threshold);
     }
 
     /** A builder for stores of {@code dimension}-dimensional samples. */
@@ -178,16 +133,12 @@ public final class KeyedStore implements AutoCloseable {
 
     /** Bytes of one key's slot for dimension {@code d}: a 64-byte header and the estimate, rounded up to 64. */
     public static int slotBytes(int d) {
-        return HEADER + (int) ((4L * d + 63) & ~63L);
-    }
-
-    static long indexCapacity(int maxKeys) {
-        return Long.highestOneBit(Math.max(2, 2L * maxKeys - 1)) << 1;
+        return KeyModel.slotBytes(d);
     }
 
     /** The memory a store of {@code maxKeys} keys of dimension {@code d} allocates, in bytes. */
     public static long memoryBytes(int d, int maxKeys) {
-        return (long) maxKeys * slotBytes(d) + indexCapacity(maxKeys) * ENTRY + 4L * maxKeys + 4L * d;
+        return (long) maxKeys * slotBytes(d) + KeyIndex.memoryBytes(maxKeys) + 4L * d;
     }
 
     /** The largest {@code maxKeys} whose {@link #memoryBytes} fits in {@code budget} bytes (0 if none). */
@@ -205,45 +156,9 @@ public final class KeyedStore implements AutoCloseable {
         return (int) lo;
     }
 
-    // ------------------------------------------------------------------ hashing and the index
-
-    /** A strong 64-bit mix (Stafford's variant 13 of the MurmurHash3 finalizer): sequential keys spread out. */
+    /** The key mix the index hashes with (the ingest pipeline shards by it too). */
     static long mix(long key) {
-        long z = key;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
-    }
-
-    private long entry(long position) {
-        return position * ENTRY;
-    }
-
-    private int ref(long position) {
-        return index.get(ValueLayout.JAVA_INT, entry(position) + 8);
-    }
-
-    private long keyAt(long position) {
-        return index.get(ValueLayout.JAVA_LONG, entry(position));
-    }
-
-    /** The index position holding {@code key}, or {@code -(insertion position) - 1} if absent. */
-    private long find(long key) {
-        long p = mix(key) & mask;
-        while (true) {
-            int r = ref(p);
-            if (r == 0) {
-                return -p - 1;
-            }
-            if (keyAt(p) == key) {
-                return p;
-            }
-            p = (p + 1) & mask;
-        }
-    }
-
-    private long slotBase(int slot) {
-        return (long) slot * slotBytes;
+        return KeyIndex.mix(key);
     }
 
     /**
@@ -257,13 +172,7 @@ public final class KeyedStore implements AutoCloseable {
      */
     public long prefetch(long[] keys, int from, int n) {
         java.util.Objects.checkFromIndexSize(from, n, keys.length);
-        long t = 0;
-        for (int i = from; i < from + n; i++) {
-            t += index.get(ValueLayout.JAVA_LONG, entry(mix(keys[i]) & mask));
-        }
-        for (int i = from; i < from + n; i++) {
-            t += prefetch(keys[i]);
-        }
+        long t = index.prefetch(keys, from, n);
         prefetched = t;
         return t;
     }
@@ -271,79 +180,6 @@ public final class KeyedStore implements AutoCloseable {
     /** Written by {@link #prefetch(long[], int, int)} so that its loads are not dead code. */
     @SuppressWarnings("unused")
     private long prefetched;
-
-    private long prefetch(long key) {
-        long p = find(key);
-        if (p < 0) {
-            return 0;
-        }
-        long base = slotBase(ref(p) - 1);
-        long t = slots.get(ValueLayout.JAVA_LONG, base + SAMPLES);
-        for (long off = HEADER; off < slotBytes; off += 64) {
-            t += slots.get(ValueLayout.JAVA_INT, base + off);
-        }
-        return t;
-    }
-
-    /** Removes the entry at index position {@code p} (backward-shift deletion keeps every probe chain intact). */
-    private void deleteAt(long p) {
-        int slot = ref(p) - 1;
-        long i = p;
-        long j = (i + 1) & mask;
-        while (ref(j) != 0) {
-            long home = mix(keyAt(j)) & mask;
-            // move j back to i unless its home lies cyclically in (i, j]
-            if (((j - home) & mask) >= ((j - i) & mask)) {
-                MemorySegment.copy(index, entry(j), index, entry(i), ENTRY);
-                i = j;
-            }
-            j = (j + 1) & mask;
-        }
-        index.set(ValueLayout.JAVA_LONG, entry(i), 0);
-        index.set(ValueLayout.JAVA_INT, entry(i) + 8, 0);
-        free[freeTop++] = slot;
-        size--;
-    }
-
-    /** Inserts {@code key} at insertion position {@code -found - 1}, evicting if full; returns the new slot. */
-    private int insert(long key, long found, long now) {
-        long p = -found - 1;
-        if (freeTop == 0) {
-            evictOne();
-            p = -find(key) - 1; // the deletion may have shifted entries
-        }
-        int slot = free[--freeTop];
-        index.set(ValueLayout.JAVA_LONG, entry(p), key);
-        index.set(ValueLayout.JAVA_INT, entry(p) + 8, slot + 1);
-        long base = slotBase(slot);
-        for (long off = 0; off < HEADER; off += 8) {
-            slots.set(ValueLayout.JAVA_LONG, base + off, 0);
-        }
-        slots.set(ValueLayout.JAVA_LONG, base + KEY, key);
-        slots.set(ValueLayout.JAVA_LONG, base + LAST_SEEN, now);
-        slots.set(ValueLayout.JAVA_DOUBLE, base + TRACKER, Double.NaN);
-        size++;
-        return slot;
-    }
-
-    /** Capacity eviction: the least recently seen of {@link #EVICTION_SAMPLES} random keys (all slots are taken). */
-    private void evictOne() {
-        int victim = -1;
-        long oldest = Long.MAX_VALUE;
-        for (int s = 0; s < EVICTION_SAMPLES; s++) {
-            random ^= random << 13;
-            random ^= random >>> 7;
-            random ^= random << 17;
-            int slot = (int) Long.remainderUnsigned(random, maxKeys);
-            long seen = slots.get(ValueLayout.JAVA_LONG, slotBase(slot) + LAST_SEEN);
-            if (seen - oldest < 0 || victim < 0) {
-                oldest = seen;
-                victim = slot;
-            }
-        }
-        deleteAt(find(slots.get(ValueLayout.JAVA_LONG, slotBase(victim) + KEY)));
-        evictions = increment(evictions);
-    }
 
     // ------------------------------------------------------------------ per sample
 
@@ -360,7 +196,7 @@ public final class KeyedStore implements AutoCloseable {
      */
     public Decision process(long key, float[] x, long now) {
         if (x == null || x.length != dimension) {
-            rejected = increment(rejected);
+            rejected = KeyModel.increment(rejected);
             throw new IllegalArgumentException(x == null ? "x must not be null"
                     : "x has length " + x.length + ", expected " + dimension);
         }
@@ -374,88 +210,30 @@ public final class KeyedStore implements AutoCloseable {
      */
     public Decision process(long key, MemorySegment x, long xIndex, long now) {
         if (x == null || xIndex < 0 || x.byteSize() / 4 - xIndex < dimension) {
-            rejected = increment(rejected);
+            rejected = KeyModel.increment(rejected);
             throw new IllegalArgumentException(x == null ? "x must not be null" : "x must hold " + dimension
                     + " floats from element " + xIndex + " but has " + x.byteSize() + " bytes");
         }
-        long found = find(key);
-        int slot;
+        long found = index.find(key);
         if (found < 0) {
-            long bad = kernels.firstNonFinite(x, xIndex, dimension);
-            if (bad >= 0) {
-                throw nonFinite(x, xIndex, bad);
+            if (kernels.firstNonFinite(x, xIndex, dimension) >= 0) {
+                throw nonFinite(x, xIndex); // before the key exists: nothing changes
             }
-            slot = insert(key, found, now);
-            long base = slotBase(slot);
-            MemorySegment.copy(x, 4 * xIndex, slots, base + HEADER, 4L * dimension);
-            slots.set(ValueLayout.JAVA_LONG, base + SAMPLES, 1);
-            samples = increment(samples);
-            lastScore = Double.NaN;
-            lastLevel = Double.NaN;
-            lastChange = false;
-            return Decision.ABSTAIN;
+            return model.first(index.slots, index.insert(key, found, now), x, xIndex);
         }
-        slot = ref(found) - 1;
-        long base = slotBase(slot);
-        long n = slots.get(ValueLayout.JAVA_LONG, base + SAMPLES);
-        double tracker = slots.get(ValueLayout.JAVA_DOUBLE, base + TRACKER);
-        float lambda = clipKind == 2 ? (tracker == tracker ? (float) Math.min(Float.MAX_VALUE,
-                Math.max(Float.MIN_VALUE, clipValue * tracker)) : Float.POSITIVE_INFINITY)
-                : (float) clipValue;
-        float step = Math.max(eta, 1f / increment(n));
-        double score = kernels.clippedMeanStep(slots, (base + HEADER) >> 2, x, xIndex, dimension, step, lambda, mu);
-        if (score != score) {
-            long bad = kernels.firstNonFinite(x, xIndex, dimension);
-            throw nonFinite(x, xIndex, Math.max(0, bad));
+        long base = index.slotAt(found);
+        Decision d = model.step(index.slots, base, x, xIndex);
+        if (d == null) {
+            throw nonFinite(x, xIndex);
         }
-        samples = increment(samples);
-        if (score > lambda) {
-            clipped = increment(clipped);
-        }
-        slots.set(ValueLayout.JAVA_LONG, base + SAMPLES, increment(n));
-        slots.set(ValueLayout.JAVA_LONG, base + LAST_SEEN, now);
-        double level = score / tracker;
-        slots.set(ValueLayout.JAVA_DOUBLE, base + TRACKER, track(tracker, score));
-        lastScore = score;
-        lastChange = false;
-        if (n < warmup || !(level == level)) { // n + 1 <= warmup, without overflow
-            lastLevel = level == level ? level : Double.NaN;
-            return Decision.ABSTAIN;
-        }
-        lastLevel = level;
-        Decision d = threshold.decide(level);
-        lastChange = threshold.observe(Math.min(level, Double.MAX_VALUE));
-        if (d == Decision.ANOMALY) {
-            anomalies = increment(anomalies);
-            slots.set(ValueLayout.JAVA_LONG, base + ANOMALIES,
-                    increment(slots.get(ValueLayout.JAVA_LONG, base + ANOMALIES)));
-        }
+        index.touch(base, now);
         return d;
     }
 
-    /**
-     * {@code count + 1}, saturating at {@code Long.MAX_VALUE}: counters (the store's and each key's) never wrap to
-     * a negative value, which the snapshot reader refuses, however they were restored.
-     */
-    static long increment(long count) {
-        return count == Long.MAX_VALUE ? count : count + 1;
-    }
-
-    static long saturatingAdd(long a, long b) {
-        long sum = a + b;
-        return sum < a ? Long.MAX_VALUE : sum;
-    }
-
-    /** The multiplicative quantile tracker (as the estimators' adaptive clip): up or down by a constant factor. */
-    private double track(double value, double v) {
-        if (!(value > 0)) {
-            return v > 0 || value != value ? v : value;
-        }
-        return v > value ? (value < Double.MAX_VALUE / trackerUp ? value * trackerUp : value) : value * trackerDown;
-    }
-
-    private IllegalArgumentException nonFinite(MemorySegment x, long xIndex, long bad) {
-        rejected = increment(rejected);
+    /** Cold: counts the refusal and names the first non-finite value. */
+    private IllegalArgumentException nonFinite(MemorySegment x, long xIndex) {
+        rejected = KeyModel.increment(rejected);
+        long bad = Math.max(0, kernels.firstNonFinite(x, xIndex, dimension));
         return new IllegalArgumentException("x[" + bad + "] is "
                 + x.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, xIndex + bad) + " (values must be finite)");
     }
@@ -467,31 +245,14 @@ public final class KeyedStore implements AutoCloseable {
      * @return the number of keys evicted
      */
     public int evictIdle(long now, int maxExamined) {
-        if (idleNanos <= 0 || size == 0) {
-            return 0;
-        }
-        int evicted = 0;
-        for (int k = 0; k < maxExamined; k++) {
-            long p = sweepCursor;
-            int r = ref(p);
-            if (r != 0 && now - slots.get(ValueLayout.JAVA_LONG, slotBase(r - 1) + LAST_SEEN) > idleNanos) {
-                deleteAt(p);
-                evicted++;
-                // an entry may have shifted into p: look at it again
-                continue;
-            }
-            sweepCursor = (p + 1) & mask;
-        }
-        evictions = saturatingAdd(evictions, evicted);
-        idleEvictions = saturatingAdd(idleEvictions, evicted);
-        return evicted;
+        return idleNanos <= 0 ? 0 : index.evictIdle(now, idleNanos, maxExamined);
     }
 
     // ------------------------------------------------------------------ queries
 
     /** Whether {@code key} is in the store. */
     public boolean contains(long key) {
-        return find(key) >= 0;
+        return index.find(key) >= 0;
     }
 
     /** Copies the estimate of {@code key} into {@code dst}; returns false (and leaves dst) if the key is absent. */
@@ -499,59 +260,54 @@ public final class KeyedStore implements AutoCloseable {
         if (dst == null || dst.length < dimension) {
             throw new IllegalArgumentException("dst must hold " + dimension + " floats");
         }
-        long p = find(key);
+        long p = index.find(key);
         if (p < 0) {
             return false;
         }
-        MemorySegment.copy(slots, ValueLayout.JAVA_FLOAT, slotBase(ref(p) - 1) + HEADER, dst, 0, dimension);
+        MemorySegment.copy(index.slots, ValueLayout.JAVA_FLOAT, index.slotAt(p) + KeyModel.THETA, dst, 0, dimension);
         return true;
     }
 
     /** Samples applied for {@code key}, or 0 if absent. */
     public long samples(long key) {
-        long p = find(key);
-        return p < 0 ? 0 : slots.get(ValueLayout.JAVA_LONG, slotBase(ref(p) - 1) + SAMPLES);
+        long p = index.find(key);
+        return p < 0 ? 0 : index.slots.get(ValueLayout.JAVA_LONG, index.slotAt(p) + KeyModel.SAMPLES);
     }
 
     /** Anomalies decided for {@code key}, or 0 if absent. */
     public long anomalies(long key) {
-        long p = find(key);
-        return p < 0 ? 0 : slots.get(ValueLayout.JAVA_LONG, slotBase(ref(p) - 1) + ANOMALIES);
+        long p = index.find(key);
+        return p < 0 ? 0 : index.slots.get(ValueLayout.JAVA_LONG, index.slotAt(p) + KeyModel.ANOMALIES);
     }
 
     /** Removes {@code key}; returns whether it was present (not counted as an eviction). */
     public boolean remove(long key) {
-        long p = find(key);
-        if (p < 0) {
-            return false;
-        }
-        deleteAt(p);
-        return true;
+        return index.remove(key);
     }
 
     /** The score of the last processed sample ({@code ||x - theta||} before the step; NaN for a key's first). */
     public double lastScore() {
-        return lastScore;
+        return model.lastScore();
     }
 
     /** The last sample's score over its key's tracked median score (NaN for a key's first two samples). */
     public double lastLevel() {
-        return lastLevel;
+        return model.lastLevel();
     }
 
     /** Whether the last processed sample made the threshold's change test fire. */
     public boolean lastChange() {
-        return lastChange;
+        return model.lastChange();
     }
 
     /** Keys in the store. */
     public int size() {
-        return size;
+        return index.size();
     }
 
     /** Samples applied (first samples of keys included). */
     public long samples() {
-        return samples;
+        return model.samples();
     }
 
     /** Samples refused (wrong length, non-finite). */
@@ -561,22 +317,22 @@ public final class KeyedStore implements AutoCloseable {
 
     /** ANOMALY decisions. */
     public long anomalies() {
-        return anomalies;
+        return model.anomalies();
     }
 
     /** Steps whose gradient was clipped. */
     public long clipped() {
-        return clipped;
+        return model.clipped();
     }
 
     /** Keys evicted (idle and capacity). */
     public long evictions() {
-        return evictions;
+        return index.evictions();
     }
 
     /** Keys evicted for being idle. */
     public long idleEvictions() {
-        return idleEvictions;
+        return index.idleEvictions();
     }
 
     /** The threshold shared by all keys (for inspection; owned by the store's thread). */
@@ -607,20 +363,6 @@ public final class KeyedStore implements AutoCloseable {
 
     // ------------------------------------------------------------------ snapshot support
 
-    /** Visits every key's slot base offset in index order (for snapshots). */
-    interface SlotVisitor {
-        void visit(long slotBase);
-    }
-
-    void forEachSlot(SlotVisitor visitor) {
-        for (long p = 0; p <= mask; p++) {
-            int r = ref(p);
-            if (r != 0) {
-                visitor.visit(slotBase(r - 1));
-            }
-        }
-    }
-
     /**
      * Adds a key from a snapshot record: the key must be absent and the store not full.
      *
@@ -628,20 +370,20 @@ public final class KeyedStore implements AutoCloseable {
      */
     void putRecord(long key, long keySamples, long lastSeen, double tracker, long keyAnomalies, MemorySegment params,
                    long paramsOffset) {
-        long found = find(key);
+        long found = index.find(key);
         if (found >= 0) {
             throw new IllegalStateException("key " + key + " appears twice");
         }
-        if (freeTop == 0) {
+        if (index.full()) {
             throw new IllegalStateException("more keys than the store's capacity of " + maxKeys);
         }
-        int slot = insert(key, found, lastSeen);
-        long base = slotBase(slot);
-        slots.set(ValueLayout.JAVA_LONG, base + SAMPLES, keySamples);
-        slots.set(ValueLayout.JAVA_DOUBLE, base + TRACKER, tracker);
-        slots.set(ValueLayout.JAVA_LONG, base + ANOMALIES, keyAnomalies);
+        long base = index.insert(key, found, lastSeen);
+        MemorySegment slots = index.slots;
+        slots.set(ValueLayout.JAVA_LONG, base + KeyModel.SAMPLES, keySamples);
+        slots.set(ValueLayout.JAVA_DOUBLE, base + KeyModel.TRACKER, tracker);
+        slots.set(ValueLayout.JAVA_LONG, base + KeyModel.ANOMALIES, keyAnomalies);
         for (int i = 0; i < dimension; i++) {
-            slots.set(ValueLayout.JAVA_FLOAT_UNALIGNED, base + HEADER + 4L * i,
+            slots.set(ValueLayout.JAVA_FLOAT_UNALIGNED, base + KeyModel.THETA + 4L * i,
                     params.get(LITTLE_ENDIAN_FLOAT, paramsOffset + 4L * i));
         }
     }
@@ -650,14 +392,10 @@ public final class KeyedStore implements AutoCloseable {
             ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     void restoreCounters(long samples, long rejected, long anomalies, long clipped, long evictions, long idle) {
-        this.samples = samples;
+        model.restoreCounters(samples, anomalies, clipped);
         this.rejected = rejected;
-        this.anomalies = anomalies;
-        this.clipped = clipped;
-        this.evictions = evictions;
-        this.idleEvictions = idle;
+        index.restoreCounters(evictions, idle);
     }
-
 
     // ------------------------------------------------------------------ builder
 

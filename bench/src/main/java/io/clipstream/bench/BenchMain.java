@@ -53,7 +53,6 @@ public final class BenchMain {
     static final List<String> DIMS = List.of("16", "64", "256", "1000", "1024", "4096", "65536");
     static final List<String> STREAM_DIMS = List.of("256", "1024", "4096");
     static final List<String> DIMS_256_BIT = List.of("64", "256", "1024", "4096");
-    static final List<String> BATCH_DIMS = List.of("64", "1024", "65536");
     /**
      * The estimator part's dims: the smallest (where a fixed facade cost weighs most), the one the facade-overhead
      * criterion names, and the largest. The benchmark classes cover 16, 64, 256, 1024, 4096, 65536 (JMH options).
@@ -199,7 +198,6 @@ public final class BenchMain {
         ROOFLINE("RooflineBenchmark\\.loadOnly", Map.of("dim", DIMS)),
         STREAM("RooflineBenchmark\\.stream(LoadOnly|ClippedMeanStep)",
                 Map.of("dim", STREAM_DIMS, "impl", List.of("SCALAR", "SIMD"))),
-        BATCH("MeanStepBatchBenchmark\\.(batch|sequential)(8|32)", Map.of("dim", BATCH_DIMS)),
         /**
          * The estimator facade (3 dims, 1 fork by default, ~13 minutes): SIMD updates through the facade and the
          * raw kernel on both input kinds (the overhead ratio), SCALAR updates, and score and batch on both
@@ -215,7 +213,7 @@ public final class BenchMain {
                 Run.of("score-batch", "Estimator(Score|Batch)Benchmark\\.estimator(Score|Batch)", 2,
                         Map.of("dim", ESTIMATOR_DIMS, "impl", List.of("SCALAR", "SIMD"), "task", ESTIMATOR_TASKS))),
                 1),
-        DISTANCES("DistancesBenchmark\\.(distances|dots)",
+        DISTANCES("DistancesBenchmark\\.distances",
                 Map.of("dim", List.of("16", "64", "256", "1000", "1024", "4096"), "impl", List.of("SCALAR", "SIMD"))),
         /** {@code AnomalyDetector.process} vs the bare estimator update, on a stationary stream (0 B/op expected). */
         DETECTOR(List.of(Run.of("", "DetectorProcessBenchmark\\.(detectorProcess|estimatorUpdate)", 2,
@@ -255,8 +253,6 @@ public final class BenchMain {
             int impls = params.containsKey("impl") ? params.get("impl").size() : 1;
             return switch (this) {
                 case STREAM -> dims * (1 + impls);
-                case BATCH -> dims * 4;
-                case DISTANCES -> dims * impls * 2;
                 default -> dims * impls;
             };
         }

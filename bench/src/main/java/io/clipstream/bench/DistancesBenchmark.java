@@ -23,8 +23,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Batch scoring: {@code distances} ({@code ||k theta - x_i||}, the mean task's score) and {@code dots}
- * ({@code w . x_i}, a model's margins) over {@value #ROWS} rows per call; scores are per row.
+ * Batch scoring: {@code distances} ({@code ||k theta - x_i||}, the mean task's score, what
+ * {@code MeanEstimator.scoreBatch} runs) over {@value #ROWS} rows per call; scores are per row.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -79,18 +79,6 @@ public class DistancesBenchmark {
             BenchSupport.checkReduction(impl + " distances row " + i + " (dim " + dim + ")",
                     out.getAtIndex(ValueLayout.JAVA_DOUBLE, i), expected.getAtIndex(ValueLayout.JAVA_DOUBLE, i), 0);
         }
-        reference.dots(theta, 0, samples, 0, stride, ROWS, dim, expected, 0);
-        dots();
-        for (int i = 0; i < ROWS; i++) {
-            double magnitude = 0;
-            for (int j = 0; j < dim; j++) {
-                magnitude += Math.abs((double) theta.getAtIndex(ValueLayout.JAVA_FLOAT, j)
-                        * samples.getAtIndex(ValueLayout.JAVA_FLOAT, (long) i * stride + j));
-            }
-            BenchSupport.checkReduction(impl + " dots row " + i + " (dim " + dim + ")",
-                    out.getAtIndex(ValueLayout.JAVA_DOUBLE, i), expected.getAtIndex(ValueLayout.JAVA_DOUBLE, i),
-                    magnitude);
-        }
     }
 
     @TearDown(Level.Trial)
@@ -105,10 +93,4 @@ public class DistancesBenchmark {
         return out;
     }
 
-    @Benchmark
-    @OperationsPerInvocation(ROWS)
-    public MemorySegment dots() {
-        kernels.dots(theta, 0, samples, 0, stride, ROWS, dim, out, 0);
-        return out;
-    }
 }

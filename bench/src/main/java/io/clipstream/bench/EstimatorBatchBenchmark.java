@@ -10,6 +10,7 @@ import io.clipstream.Task;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -61,6 +62,14 @@ public class EstimatorBatchBenchmark {
     @Param({"MEAN", "LINEAR", "LOGISTIC", "SOFTMAX"})
     public Task task;
 
+    /**
+     * Whether the fork first runs batches of all four tasks (before the measured one is set up), so that the code
+     * the tasks share (the facade's batch driver) is compiled with every task's receiver in its profile, as in a
+     * service that runs several kinds of estimator in one JVM. Off by default; {@code -p mixedTasks=true}.
+     */
+    @Param({"false"})
+    public boolean mixedTasks;
+
     private Arena arena;
     private Driver driver;
     private int next;
@@ -76,6 +85,17 @@ public class EstimatorBatchBenchmark {
         arena = Arena.ofShared();
         MemorySegment slab = Memory.NATIVE.copyOf(rows, arena);
         Data data = new Data(rows, slab, twice(targets), twice(labels));
+        if (mixedTasks) {
+            List<Driver> all = new java.util.ArrayList<>();
+            for (Task t : List.of(Task.MEAN, Task.LINEAR, Task.LOGISTIC, Task.SOFTMAX)) {
+                all.add(new Driver(t, dim, EstimatorFixture.build(t, dim, impl), data, arena));
+            }
+            for (int c = 0; c < 3_000; c++) {
+                for (Driver other : all) {
+                    other.batch(c);
+                }
+            }
+        }
         driver = new Driver(task, dim, EstimatorFixture.build(task, dim, impl), data, arena);
         Driver reference = new Driver(task, dim, EstimatorFixture.build(task, dim, Impl.SCALAR), data, arena);
         String what = String.format(Locale.ROOT, "%s %s d=%d updateBatch", impl, task, dim);

@@ -38,7 +38,6 @@ final class Report {
         report.roofline();
         report.streamed();
         report.allocation();
-        report.batch();
         report.distances();
         report.estimators();
         report.detector();
@@ -159,38 +158,17 @@ final class Report {
         out.append('\n');
     }
 
-    private void batch() {
-        if (!parts.containsKey(Part.BATCH)) {
-            return;
-        }
-        title("(vii) Mini-batch vs sequential clipped mean steps (SIMD), ns per row", Part.BATCH);
-        note("batchB: one clippedMeanStepBatch call over B rows; sequentialB: B clippedMeanStep calls on the same "
-                + "rows. speed-up = sequential / batch.");
-        row("dim", "B", "batch ns/row", "sequential ns/row", "speed-up", "batch B/op");
-        separator(6);
-        for (String dim : BenchMain.BATCH_DIMS) {
-            for (String b : List.of("8", "32")) {
-                RunResult batch = find(Part.BATCH, "batch" + b, "dim", dim);
-                RunResult sequential = find(Part.BATCH, "sequential" + b, "dim", dim);
-                dataRow(2, dim, b, score(batch), score(sequential), ratio(sequential, batch), allocation(batch));
-            }
-        }
-        out.append('\n');
-    }
-
     private void distances() {
         if (!parts.containsKey(Part.DISTANCES)) {
             return;
         }
         title("Batch scoring over 64 rows, ns per row", Part.DISTANCES);
-        row("dim", "distances SCALAR", "distances SIMD", "speed-up", "dots SCALAR", "dots SIMD", "speed-up");
-        separator(7);
+        row("dim", "distances SCALAR", "distances SIMD", "speed-up");
+        separator(4);
         for (String dim : List.of("16", "64", "256", "1000", "1024", "4096")) {
             RunResult ds = find(Part.DISTANCES, "distances", "dim", dim, "impl", "SCALAR");
             RunResult dv = find(Part.DISTANCES, "distances", "dim", dim, "impl", "SIMD");
-            RunResult ms = find(Part.DISTANCES, "dots", "dim", dim, "impl", "SCALAR");
-            RunResult mv = find(Part.DISTANCES, "dots", "dim", dim, "impl", "SIMD");
-            dataRow(1, dim, score(ds), score(dv), ratio(ds, dv), score(ms), score(mv), ratio(ms, mv));
+            dataRow(1, dim, score(ds), score(dv), ratio(ds, dv));
         }
         out.append('\n');
     }

@@ -72,9 +72,6 @@ public interface Kernels {
     /** {@code sum_i a[i]^2}. */
     double sumSquares(MemorySegment a, long aIndex, int count);
 
-    /** {@code sum_i (a[i] - b[i])^2}. */
-    double squaredDistance(MemorySegment a, long aIndex, MemorySegment b, long bIndex, int count);
-
     // ---------------------------------------------------------------- element-wise
 
     /** {@code y[i] += alpha * x[i]} (one fused operation when FMA is on). */
@@ -82,9 +79,6 @@ public interface Kernels {
 
     /** {@code x[i] *= alpha}. */
     void scale(float alpha, MemorySegment x, long xIndex, int count);
-
-    /** {@code dst[i] = alpha * src[i]}. */
-    void copyScaled(float alpha, MemorySegment src, long srcIndex, MemorySegment dst, long dstIndex, int count);
 
     // ---------------------------------------------------------------- fused clipped-SGD steps
 
@@ -120,23 +114,8 @@ public interface Kernels {
                                float y, double eta, float lambda, float mu, StepResult result);
 
     /**
-     * Mini-batch clipped mean step: all {@code n} gradients {@code g_i = (1 + mu) theta - x_i} are taken at the
-     * same {@code theta}, each is clipped on its own, and {@code theta <- theta - (eta / n) sum_i clip(g_i, lambda)}.
-     * Theta is swept once to compute all norms and once to apply the update, instead of three times per sample.
-     * This is mini-batch SGD, not {@code n} sequential steps.
-     *
-     * @param xs rows of {@code count} floats, row {@code i} at element {@code xsIndex + i * stride}
-     * @param norms receives the {@code n} pre-clip gradient norms as doubles at element {@code normsIndex}
-     * @param scratch at least {@code n} floats the kernel may overwrite (the per-row coefficients)
-     * @return the largest pre-clip norm in the batch, or NaN (and theta untouched) if any row is not finite
-     */
-    double clippedMeanStepBatch(MemorySegment theta, long thetaIndex, MemorySegment xs, long xsIndex, long stride,
-                                int n, int count, float eta, float lambda, float mu,
-                                MemorySegment norms, long normsIndex, MemorySegment scratch, long scratchIndex);
-
-    /**
      * The index of the first non-finite value (NaN or an infinity) among {@code a[0..count)}, or -1 if all are
-     * finite. Used to reject a whole batch before any row is applied.
+     * finite. Used to reject a whole batch before any row is applied, and to name the first bad value.
      */
     long firstNonFinite(MemorySegment a, long aIndex, long count);
 
@@ -149,7 +128,4 @@ public interface Kernels {
     void distances(float k, MemorySegment theta, long thetaIndex, MemorySegment xs, long xsIndex, long stride,
                    int n, int count, MemorySegment out, long outIndex);
 
-    /** Margins of {@code n} rows against a weight vector: {@code out[i] = w . x_i} as doubles. */
-    void dots(MemorySegment w, long wIndex, MemorySegment xs, long xsIndex, long stride,
-              int n, int count, MemorySegment out, long outIndex);
 }

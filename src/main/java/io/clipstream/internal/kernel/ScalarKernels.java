@@ -70,17 +70,6 @@ public record ScalarKernels(boolean fma) implements Kernels {
         return acc < WIDE_THRESHOLD ? acc : StepMath.wideSumSquares(a, aIndex, count);
     }
 
-    /** {@code d = a_i - b_i; acc = mulAdd(d, d, acc)} for i in order, starting from 0. */
-    @Override
-    public double squaredDistance(MemorySegment a, long aIndex, MemorySegment b, long bIndex, int count) {
-        float acc = 0f;
-        for (int i = 0; i < count; i++) {
-            float d = get(a, aIndex + i) - get(b, bIndex + i);
-            acc = mulAdd(d, d, acc);
-        }
-        return acc < WIDE_THRESHOLD ? acc : StepMath.wideScaledSquaredDistance(1f, b, bIndex, a, aIndex, count);
-    }
-
     // ---------------------------------------------------------------- element-wise
 
     /** {@code y_i = mulAdd(alpha, x_i, y_i)}. */
@@ -99,17 +88,6 @@ public record ScalarKernels(boolean fma) implements Kernels {
         checkRange(x, xIndex, count);
         for (int i = 0; i < count; i++) {
             set(x, xIndex + i, alpha * get(x, xIndex + i));
-        }
-    }
-
-    /** {@code dst_i = alpha * src_i}. */
-    @Override
-    public void copyScaled(float alpha, MemorySegment src, long srcIndex, MemorySegment dst, long dstIndex,
-                           int count) {
-        checkRange(src, srcIndex, count);
-        checkRange(dst, dstIndex, count);
-        for (int i = 0; i < count; i++) {
-            set(dst, dstIndex + i, alpha * get(src, srcIndex + i));
         }
     }
 
@@ -184,41 +162,6 @@ public record ScalarKernels(boolean fma) implements Kernels {
         return result.gradientNorm;
     }
 
-    /**
-     * Pass 1: {@code norms[i]} exactly as {@link #distances} with {@code k = 1 + mu}. Then
-     * {@link StepMath#batchCoefficients} writes {@code c_i = (float) (eta * clipFactor(lambda, norms[i]) / n)}
-     * to {@code scratch}, and for every element {@code acc = theta_j; acc = mulAdd(d_ij, c_i, acc)} for i in
-     * order, with {@code d_ij = mulAdd(theta_j, -k, x_ij)} from the old {@code theta_j}; {@code theta_j = acc}.
-     * Runs {@link StepMath#wideMeanBatchUpdate} instead when any row needed the wide path or the step overshoots.
-     */
-    @Override
-    public double clippedMeanStepBatch(MemorySegment theta, long thetaIndex, MemorySegment xs, long xsIndex,
-                                       long stride, int n, int count, float eta, float lambda, float mu,
-                                       MemorySegment norms, long normsIndex, MemorySegment scratch,
-                                       long scratchIndex) {
-        float k = 1f + mu;
-        distances(k, theta, thetaIndex, xs, xsIndex, stride, n, count, norms, normsIndex);
-        double max = StepMath.maxNorm(norms, normsIndex, n);
-        if (!StepMath.allFinite(norms, normsIndex, n)) {
-            return Double.NaN;
-        }
-        if (!StepMath.batchCoefficients(norms, normsIndex, n, eta, lambda, k, scratch, scratchIndex)) {
-            StepMath.wideMeanBatchUpdate(theta, thetaIndex, xs, xsIndex, stride, n, count, eta, lambda, k,
-                    norms, normsIndex);
-            return max;
-        }
-        for (int j = 0; j < count; j++) {
-            float t = get(theta, thetaIndex + j);
-            float acc = t;
-            for (int i = 0; i < n; i++) {
-                float d = mulAdd(t, -k, get(xs, xsIndex + i * stride + j));
-                acc = mulAdd(d, get(scratch, scratchIndex + i), acc);
-            }
-            set(theta, thetaIndex + j, acc);
-        }
-        return max;
-    }
-
     /** Scans in index order. */
     @Override
     public long firstNonFinite(MemorySegment a, long aIndex, long count) {
@@ -253,16 +196,4 @@ public record ScalarKernels(boolean fma) implements Kernels {
         }
     }
 
-    /** {@code out[i] = dot(w, x_i)}. */
-    @Override
-    public void dots(MemorySegment w, long wIndex, MemorySegment xs, long xsIndex, long stride, int n, int count,
-                     MemorySegment out, long outIndex) {
-        if (n > 0) {
-            checkRange(xs, xsIndex, (n - 1) * stride + count);
-        }
-        java.util.Objects.checkFromIndexSize(outIndex << 3, (long) n << 3, out.byteSize());
-        for (int i = 0; i < n; i++) {
-            out.setAtIndex(DOUBLE, outIndex + i, dot(w, wIndex, xs, xsIndex + i * stride, count));
-        }
-    }
 }

@@ -279,8 +279,9 @@ public abstract sealed class SimdKernels implements Kernels
         assert count - i < 4 * lanes : "unrolled body left " + (count - i);
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
-            FloatVector v = load(a, aBase + ((long) i << 2));
-            acc0 = mulAdd(v, v, acc0);
+            long o = (long) i << 2;
+            FloatVector v0 = load(a, aBase + o);
+            acc0 = mulAdd(v0, v0, acc0);
         }
         FloatVector totalV = acc0.add(acc1).add(acc2.add(acc3)); // sum: see SUM ORDER
         float sum = totalV.length() == 16
@@ -300,59 +301,6 @@ public abstract sealed class SimdKernels implements Kernels
         return sum < WIDE_THRESHOLD ? sum : StepMath.wideSumSquares(aSegment, aIndex, count);
     }
 
-    @Override
-    public double squaredDistance(MemorySegment aSegment, long aIndex, MemorySegment bSegment, long bIndex,
-                                  int count) {
-        final MemorySegment a = aSegment;
-        final long aBase = offset(aIndex);
-        final MemorySegment b = bSegment;
-        final long bBase = offset(bIndex);
-        final int lanes = species().length();
-        final int bytes = lanes * Float.BYTES;
-        FloatVector acc0 = FloatVector.zero(species());
-        FloatVector acc1 = acc0;
-        FloatVector acc2 = acc0;
-        FloatVector acc3 = acc0;
-        int i = 0;
-        final int unrolled = count & -(4 * lanes);
-        for (; i < unrolled; i += 4 * lanes) {
-            long o = (long) i << 2;
-            FloatVector d0 = load(a, aBase + o).sub(load(b, bBase + o));
-            FloatVector d1 = load(a, aBase + o + bytes).sub(load(b, bBase + o + bytes));
-            FloatVector d2 = load(a, aBase + o + 2 * bytes).sub(load(b, bBase + o + 2 * bytes));
-            FloatVector d3 = load(a, aBase + o + 3 * bytes).sub(load(b, bBase + o + 3 * bytes));
-            acc0 = mulAdd(d0, d0, acc0);
-            acc1 = mulAdd(d1, d1, acc1);
-            acc2 = mulAdd(d2, d2, acc2);
-            acc3 = mulAdd(d3, d3, acc3);
-        }
-        assert count - i < 4 * lanes : "unrolled body left " + (count - i);
-        final int vectors = count & -lanes;
-        for (; i < vectors; i += lanes) {
-            long o = (long) i << 2;
-            FloatVector d = load(a, aBase + o).sub(load(b, bBase + o));
-            acc0 = mulAdd(d, d, acc0);
-        }
-        FloatVector totalV = acc0.add(acc1).add(acc2.add(acc3)); // sum: see SUM ORDER
-        float sum = totalV.length() == 16
-                ? ((((totalV.lane(0) + totalV.lane(8)) + (totalV.lane(4) + totalV.lane(12)))
-                        + ((totalV.lane(2) + totalV.lane(10)) + (totalV.lane(6) + totalV.lane(14))))
-                        + (((totalV.lane(1) + totalV.lane(9)) + (totalV.lane(5) + totalV.lane(13)))
-                        + ((totalV.lane(3) + totalV.lane(11)) + (totalV.lane(7) + totalV.lane(15)))))
-                : totalV.length() == 8
-                ? (((totalV.lane(0) + totalV.lane(4)) + (totalV.lane(2) + totalV.lane(6)))
-                        + ((totalV.lane(1) + totalV.lane(5)) + (totalV.lane(3) + totalV.lane(7))))
-                : ((totalV.lane(0) + totalV.lane(2)) + (totalV.lane(1) + totalV.lane(3)));
-        assert count - i < lanes : "scalar tail of " + (count - i);
-        for (; i < count; i++) {
-            long o = (long) i << 2;
-            float d = a.get(FLOAT, aBase + o) - b.get(FLOAT, bBase + o);
-            sum = mulAdd(d, d, sum);
-        }
-        return sum < WIDE_THRESHOLD ? sum
-                : StepMath.wideScaledSquaredDistance(1f, bSegment, bIndex, aSegment, aIndex, count);
-    }
-
     // ---------------------------------------------------------------- element-wise
 
     @Override
@@ -363,44 +311,36 @@ public abstract sealed class SimdKernels implements Kernels
     }
 
     @Override
-    public void scale(float alpha, MemorySegment x, long xIndex, int count) {
-        copyScaled(alpha, x, xIndex, x, xIndex, count);
-    }
-
-    @Override
-    public void copyScaled(float alpha, MemorySegment srcSegment, long srcIndex, MemorySegment dstSegment,
-                           long dstIndex, int count) {
-        checkRange(srcSegment, srcIndex, count);
-        checkRange(dstSegment, dstIndex, count);
-        final MemorySegment src = srcSegment;
-        final long srcBase = offset(srcIndex);
-        final MemorySegment dst = dstSegment;
-        final long dstBase = offset(dstIndex);
+    public void scale(float alpha, MemorySegment xSegment, long xIndex, int count) {
+        checkRange(xSegment, xIndex, count);
+        final MemorySegment x = xSegment;
+        final long xBase = offset(xIndex);
         final int lanes = species().length();
         final int bytes = lanes * Float.BYTES;
         int i = 0;
         final int unrolled = count & -(4 * lanes);
         for (; i < unrolled; i += 4 * lanes) {
             long o = (long) i << 2;
-            FloatVector v0 = load(src, srcBase + o);
-            FloatVector v1 = load(src, srcBase + o + bytes);
-            FloatVector v2 = load(src, srcBase + o + 2 * bytes);
-            FloatVector v3 = load(src, srcBase + o + 3 * bytes);
-            v0.mul(alpha).intoMemorySegment(dst, dstBase + o, ORDER);
-            v1.mul(alpha).intoMemorySegment(dst, dstBase + o + bytes, ORDER);
-            v2.mul(alpha).intoMemorySegment(dst, dstBase + o + 2 * bytes, ORDER);
-            v3.mul(alpha).intoMemorySegment(dst, dstBase + o + 3 * bytes, ORDER);
+            FloatVector v0 = load(x, xBase + o);
+            FloatVector v1 = load(x, xBase + o + bytes);
+            FloatVector v2 = load(x, xBase + o + 2 * bytes);
+            FloatVector v3 = load(x, xBase + o + 3 * bytes);
+            v0.mul(alpha).intoMemorySegment(x, xBase + o, ORDER);
+            v1.mul(alpha).intoMemorySegment(x, xBase + o + bytes, ORDER);
+            v2.mul(alpha).intoMemorySegment(x, xBase + o + 2 * bytes, ORDER);
+            v3.mul(alpha).intoMemorySegment(x, xBase + o + 3 * bytes, ORDER);
         }
         assert count - i < 4 * lanes : "unrolled body left " + (count - i);
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
             long o = (long) i << 2;
-            load(src, srcBase + o).mul(alpha).intoMemorySegment(dst, dstBase + o, ORDER);
+            FloatVector v0 = load(x, xBase + o);
+            v0.mul(alpha).intoMemorySegment(x, xBase + o, ORDER);
         }
         assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             long o = (long) i << 2;
-            dst.set(FLOAT, dstBase + o, alpha * src.get(FLOAT, srcBase + o));
+            x.set(FLOAT, xBase + o, alpha * x.get(FLOAT, xBase + o));
         }
     }
 
@@ -430,7 +370,8 @@ public abstract sealed class SimdKernels implements Kernels
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
             long o = (long) i << 2;
-            mulAdd(load(x, xBase + o), a, load(y, yBase + o)).intoMemorySegment(y, yBase + o, ORDER);
+            FloatVector x0 = load(x, xBase + o);
+            mulAdd(x0, a, load(y, yBase + o)).intoMemorySegment(y, yBase + o, ORDER);
         }
         assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
@@ -489,8 +430,8 @@ public abstract sealed class SimdKernels implements Kernels
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
             long o = (long) i << 2;
-            FloatVector d = mulAdd(load(t, tBase + o), negK, load(x, xBase + o));
-            acc0 = mulAdd(d, d, acc0);
+            FloatVector d0 = mulAdd(load(t, tBase + o), negK, load(x, xBase + o));
+            acc0 = mulAdd(d0, d0, acc0);
         }
         FloatVector totalV = acc0.add(acc1).add(acc2.add(acc3)); // sum: see SUM ORDER
         float sum = totalV.length() == 16
@@ -541,8 +482,8 @@ public abstract sealed class SimdKernels implements Kernels
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
             long o = (long) i << 2;
-            FloatVector d = mulAdd(load(t, tBase + o), negK, load(x, xBase + o));
-            acc0 = mulAdd(d, d, acc0);
+            FloatVector d0 = mulAdd(load(t, tBase + o), negK, load(x, xBase + o));
+            acc0 = mulAdd(d0, d0, acc0);
         }
         FloatVector totalV = acc0.add(acc1).add(acc2.add(acc3)); // sum: see SUM ORDER
         float sum = totalV.length() == 16
@@ -598,7 +539,8 @@ public abstract sealed class SimdKernels implements Kernels
         for (; i < vectors; i += lanes) {
             long o = (long) i << 2;
             FloatVector t0 = load(t, tBase + o);
-            mulAdd(mulAdd(t0, negK, load(x, xBase + o)), s, t0).intoMemorySegment(t, tBase + o, ORDER);
+            FloatVector d0 = mulAdd(t0, negK, load(x, xBase + o));
+            mulAdd(d0, s, t0).intoMemorySegment(t, tBase + o, ORDER);
         }
         assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
@@ -639,7 +581,8 @@ public abstract sealed class SimdKernels implements Kernels
         for (; i < vectors; i += lanes) {
             long o = (long) i << 2;
             FloatVector t0 = load(t, tBase + o);
-            mulAdd(mulAdd(t0, negK, load(x, xBase + o)), s, t0).intoMemorySegment(t, tBase + o, ORDER);
+            FloatVector d0 = mulAdd(t0, negK, load(x, xBase + o));
+            mulAdd(d0, s, t0).intoMemorySegment(t, tBase + o, ORDER);
         }
         assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
@@ -809,100 +752,13 @@ public abstract sealed class SimdKernels implements Kernels
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
             long o = (long) i << 2;
-            mulAdd(load(x, xBase + o), a, load(w, wBase + o).mul(b)).intoMemorySegment(w, wBase + o, ORDER);
+            FloatVector w0 = load(w, wBase + o).mul(b);
+            mulAdd(load(x, xBase + o), a, w0).intoMemorySegment(w, wBase + o, ORDER);
         }
         assert count - i < lanes : "scalar tail of " + (count - i);
         for (; i < count; i++) {
             long o = (long) i << 2;
             w.set(FLOAT, wBase + o, mulAdd(x.get(FLOAT, xBase + o), a, w.get(FLOAT, wBase + o) * b));
-        }
-    }
-
-    @Override
-    public double clippedMeanStepBatch(MemorySegment theta, long thetaIndex, MemorySegment xs, long xsIndex,
-                                       long stride, int n, int count, float eta, float lambda, float mu,
-                                       MemorySegment norms, long normsIndex, MemorySegment scratch,
-                                       long scratchIndex) {
-        final float k = 1f + mu;
-        distances(k, theta, thetaIndex, xs, xsIndex, stride, n, count, norms, normsIndex);
-        final double max = StepMath.maxNorm(norms, normsIndex, n);
-        if (!StepMath.allFinite(norms, normsIndex, n)) {
-            return Double.NaN;
-        }
-        if (!StepMath.batchCoefficients(norms, normsIndex, n, eta, lambda, k, scratch, scratchIndex)) {
-            StepMath.wideMeanBatchUpdate(theta, thetaIndex, xs, xsIndex, stride, n, count, eta, lambda, k,
-                    norms, normsIndex);
-            return max;
-        }
-        if (n > 0) {
-            batchUpdate(theta, offset(thetaIndex), xs, offset(xsIndex), offset(stride), n, count, -k,
-                    scratch, offset(scratchIndex));
-        }
-        return max;
-    }
-
-    /**
-     * Pass 2 of the mini-batch step, blocked 4 vectors of theta at a time: each block of theta is loaded once,
-     * updated by every row in order ({@code acc = mulAdd(mulAdd(t, negK, x_ij), c_i, acc)}, the same per-element
-     * order as the scalar reference) and stored once.
-     */
-    private void batchUpdate(MemorySegment tSegment, long tOffset, MemorySegment xsSegment, long xsOffset,
-                             long rowBytes, int n, int count, float negK, MemorySegment cSegment, long cOffset) {
-        final MemorySegment t = tSegment;
-        final long tBase = tOffset;
-        final MemorySegment xs = xsSegment;
-        final long xsBase = xsOffset;
-        final MemorySegment c = cSegment;
-        final long cBase = cOffset;
-        final int lanes = species().length();
-        final int bytes = lanes * Float.BYTES;
-        int j = 0;
-        final int unrolled = count & -(4 * lanes);
-        for (; j < unrolled; j += 4 * lanes) {
-            long o = (long) j << 2;
-            FloatVector t0 = load(t, tBase + o);
-            FloatVector t1 = load(t, tBase + o + bytes);
-            FloatVector t2 = load(t, tBase + o + 2 * bytes);
-            FloatVector t3 = load(t, tBase + o + 3 * bytes);
-            FloatVector a0 = t0;
-            FloatVector a1 = t1;
-            FloatVector a2 = t2;
-            FloatVector a3 = t3;
-            long row = o;
-            for (int i = 0; i < n; i++, row += rowBytes) {
-                float ci = c.get(FLOAT, cBase + ((long) i << 2));
-                a0 = mulAdd(mulAdd(t0, negK, load(xs, xsBase + row)), ci, a0);
-                a1 = mulAdd(mulAdd(t1, negK, load(xs, xsBase + row + bytes)), ci, a1);
-                a2 = mulAdd(mulAdd(t2, negK, load(xs, xsBase + row + 2 * bytes)), ci, a2);
-                a3 = mulAdd(mulAdd(t3, negK, load(xs, xsBase + row + 3 * bytes)), ci, a3);
-            }
-            a0.intoMemorySegment(t, tBase + o, ORDER);
-            a1.intoMemorySegment(t, tBase + o + bytes, ORDER);
-            a2.intoMemorySegment(t, tBase + o + 2 * bytes, ORDER);
-            a3.intoMemorySegment(t, tBase + o + 3 * bytes, ORDER);
-        }
-        assert count - j < 4 * lanes : "unrolled body left " + (count - j);
-        final int vectors = count & -lanes;
-        for (; j < vectors; j += lanes) {
-            long o = (long) j << 2;
-            FloatVector t0 = load(t, tBase + o);
-            FloatVector a0 = t0;
-            long row = o;
-            for (int i = 0; i < n; i++, row += rowBytes) {
-                a0 = mulAdd(mulAdd(t0, negK, load(xs, xsBase + row)), c.get(FLOAT, cBase + ((long) i << 2)), a0);
-            }
-            a0.intoMemorySegment(t, tBase + o, ORDER);
-        }
-        assert count - j < lanes : "scalar tail of " + (count - j);
-        for (; j < count; j++) {
-            long o = (long) j << 2;
-            float t0 = t.get(FLOAT, tBase + o);
-            float acc = t0;
-            long row = o;
-            for (int i = 0; i < n; i++, row += rowBytes) {
-                acc = mulAdd(mulAdd(t0, negK, xs.get(FLOAT, xsBase + row)), c.get(FLOAT, cBase + ((long) i << 2)), acc);
-            }
-            t.set(FLOAT, tBase + o, acc);
         }
     }
 
@@ -949,8 +805,9 @@ public abstract sealed class SimdKernels implements Kernels
         assert count - i < 4 * lanes : "unrolled body left " + (count - i);
         final int vectors = count & -lanes;
         for (; i < vectors; i += lanes) {
-            FloatVector v = load(a, aBase + ((long) i << 2));
-            acc0 = acc0.add(v.sub(v));
+            long o = (long) i << 2;
+            FloatVector v0 = load(a, aBase + o);
+            acc0 = acc0.add(v0.sub(v0));
         }
         // any order will do here: the sum is 0 exactly when every lane of every accumulator is 0
         boolean finite = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD) == 0f;
@@ -978,13 +835,4 @@ public abstract sealed class SimdKernels implements Kernels
         }
     }
 
-    @Override
-    public void dots(MemorySegment w, long wIndex, MemorySegment xs, long xsIndex, long stride, int n, int count,
-                     MemorySegment out, long outIndex) {
-        checkRows(xs, xsIndex, stride, n, count);
-        Objects.checkFromIndexSize(outIndex << 3, (long) n << 3, out.byteSize());
-        for (int i = 0; i < n; i++) {
-            out.setAtIndex(DOUBLE, outIndex + i, dot(w, wIndex, xs, xsIndex + i * stride, count));
-        }
-    }
 }

@@ -126,60 +126,6 @@ public final class StepMath {
         return true;
     }
 
-    /** The largest of {@code n} norms (doubles); NaN if any is NaN. */
-    static double maxNorm(MemorySegment norms, long normsIndex, int n) {
-        double max = 0;
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, norms.getAtIndex(DOUBLE, normsIndex + i));
-        }
-        return max;
-    }
-
-    /**
-     * Writes the mini-batch coefficients {@code c_i = (float) (eta * clipFactor(lambda, norms[i]) / n)} to
-     * {@code scratch} and returns whether the fast float update may run: every norm came from a float sum below
-     * {@link Kernels#WIDE_THRESHOLD} (so every {@code |d_ij| < 2^50}) and the step does not overshoot,
-     * {@code k sum_i c_i <= 1}.
-     */
-    static boolean batchCoefficients(MemorySegment norms, long normsIndex, int n, float eta, float lambda, float k,
-                                     MemorySegment scratch, long scratchIndex) {
-        double sum = 0;
-        boolean fast = true;
-        for (int i = 0; i < n; i++) {
-            double norm = norms.getAtIndex(DOUBLE, normsIndex + i);
-            fast &= norm * norm < WIDE_THRESHOLD;
-            float c = (float) (eta * clipFactor(lambda, norm) / n);
-            set(scratch, scratchIndex + i, c);
-            sum += c;
-        }
-        return fast && sum * k <= 1.0;
-    }
-
-    /** Whether all {@code n} norms are finite (a non-finite norm means a non-finite input row). */
-    static boolean allFinite(MemorySegment norms, long normsIndex, int n) {
-        for (int i = 0; i < n; i++) {
-            if (!Double.isFinite(norms.getAtIndex(DOUBLE, normsIndex + i))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** The mini-batch update in double from given norms; theta saturates at the float range. */
-    static void wideMeanBatchUpdate(MemorySegment theta, long thetaIndex, MemorySegment xs, long xsIndex,
-                                    long stride, int n, int count, float eta, float lambda, float k,
-                                    MemorySegment norms, long normsIndex) {
-        for (int j = 0; j < count; j++) {
-            double t = get(theta, thetaIndex + j);
-            double acc = t;
-            for (int i = 0; i < n; i++) {
-                double c = eta * clipFactor(lambda, norms.getAtIndex(DOUBLE, normsIndex + i)) / n;
-                acc += c * (get(xs, xsIndex + i * stride + j) - k * t);
-            }
-            set(theta, thetaIndex + j, saturate(acc));
-        }
-    }
-
     /** Rounds to float, saturating at {@code +-Float.MAX_VALUE} instead of overflowing; NaN stays NaN. */
     static float saturate(double v) {
         return (float) Math.max(-Float.MAX_VALUE, Math.min(Float.MAX_VALUE, v));

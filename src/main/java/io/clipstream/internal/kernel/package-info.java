@@ -12,7 +12,7 @@
  * every length 0..4L+3 and random lengths up to several thousand, including special values (0, -0, subnormals,
  * values near {@code Float.MAX_VALUE}). Tolerance classes:
  * <ul>
- *   <li><b>E, exact</b>: element-wise kernels (axpy, scale, copyScaled) and the update half of every step, given
+ *   <li><b>E, exact</b>: element-wise kernels (axpy, scale) and the update half of every step, given
  *       the same step coefficients, are bit-identical to the reference (NaN canonicalised).</li>
  *   <li><b>R, reduction</b>: dot, sums of squares, distances and the norms the steps return are checked, on both
  *       paths, against a double-precision oracle: {@code |r - oracle| <= gamma(n+1) sum|t_i| + n Float.MIN_VALUE},

@@ -24,7 +24,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 
 /**
- * Reductions (dot, sumSquares, squaredDistance, and the batch kernels distances and dots), class R: both the
+ * Reductions (dot, sumSquares, and the batch-scoring kernel distances), class R: both the
  * SIMD and the scalar result lie within {@code gamma(n+1+extra) sum|t_i| + n Float.MIN_VALUE} of a double
  * oracle; class N: NaN in gives NaN out; and finite inputs near Float.MAX_VALUE never give Inf.
  */
@@ -79,13 +79,9 @@ class ReductionProperties {
             assertTrue(Double.isNaN(k.dot(sa, 0, sb, 0, length)), k + " dot");
             assertTrue(Double.isNaN(k.dot(sb, 0, sa, 0, length)), k + " dot (NaN in b)");
             assertTrue(Double.isNaN(k.sumSquares(sa, 0, length)), k + " sumSquares");
-            assertTrue(Double.isNaN(k.squaredDistance(sa, 0, sb, 0, length)), k + " squaredDistance");
-            assertTrue(Double.isNaN(k.squaredDistance(sb, 0, sa, 0, length)), k + " squaredDistance (NaN in b)");
             MemorySegment out = KernelFixtures.doubles(nativeMemory, 2);
             k.distances(1f, sb, 0, sa, 0, length, 1, length, out, 0);
-            k.dots(sb, 0, sa, 0, length, 1, length, out, 1);
             assertTrue(Double.isNaN(out.getAtIndex(D, 0)), k + " distances");
-            assertTrue(Double.isNaN(out.getAtIndex(D, 1)), k + " dots");
         }
     }
 
@@ -121,7 +117,6 @@ class ReductionProperties {
             MemorySegment sb = segment(true, 0, b, 0);
             assertTrue(Double.isFinite(k.dot(sa, 0, sb, 0, length)), k + " dot");
             assertTrue(Double.isFinite(k.sumSquares(sa, 0, length)), k + " sumSquares");
-            assertTrue(Double.isFinite(k.squaredDistance(sa, 0, sb, 0, length)), k + " squaredDistance");
         }
         checkAll(bits, fma, true, 0, 0, a, b, r);
     }
@@ -141,7 +136,6 @@ class ReductionProperties {
                 MemorySegment sz = segment(true, 0, zero, 0);
                 assertEquals(exact, k.sumSquares(sa, 0, 2), k + " sumSquares");
                 assertEquals(exact, k.dot(sa, 0, sa, 0, 2), k + " dot");
-                assertEquals(exact, k.squaredDistance(sa, 0, sz, 0, 2), k + " squaredDistance");
                 MemorySegment out = KernelFixtures.doubles(true, 1);
                 k.distances(1f, sz, 0, sa, 0, 2, 1, 2, out, 0);
                 assertEquals(Math.sqrt(exact), out.getAtIndex(D, 0), k + " distances");
@@ -170,16 +164,12 @@ class ReductionProperties {
         MemorySegment sb = segment(r.nextBoolean(), 0, b, 0);
         float dot = mulAdd(fma, a[lanes], b[lanes], mulAdd(fma, a[0], b[0], 0f));
         float squares = mulAdd(fma, a[lanes], a[lanes], mulAdd(fma, a[0], a[0], 0f));
-        float d0 = a[0] - b[0];
-        float dL = a[lanes] - b[lanes];
-        float distance = mulAdd(fma, dL, dL, mulAdd(fma, d0, d0, 0f));
         float kf = 1.25f;
         float e0 = mulAdd(fma, b[0], -kf, a[0]);
         float eL = mulAdd(fma, b[lanes], -kf, a[lanes]);
         float scaled = mulAdd(fma, eL, eL, mulAdd(fma, e0, e0, 0f));
         assertEquals(dot, k.dot(sa, 0, sb, 0, 2 * lanes), k + " dot");
         assertEquals(squares, k.sumSquares(sa, 0, 2 * lanes), k + " sumSquares");
-        assertEquals(distance, k.squaredDistance(sa, 0, sb, 0, 2 * lanes), k + " squaredDistance");
         MemorySegment out = KernelFixtures.doubles(true, 1);
         k.distances(kf, sb, 0, sa, 0, 2 * lanes, 1, 2 * lanes, out, 0);
         assertEquals(Math.sqrt(scaled), out.getAtIndex(D, 0), k + " distances");
@@ -206,42 +196,31 @@ class ReductionProperties {
         double dotOracle = 0;
         double dotAbs = 0;
         double ssOracle = 0;
-        double distOracle = 0;
         for (int i = 0; i < n; i++) {
             double p = (double) a[i] * b[i];
             dotOracle += p;
             dotAbs += Math.abs(p);
             ssOracle += (double) a[i] * a[i];
-            double d = (double) a[i] - b[i];
-            distOracle += d * d;
         }
         // the sequential float sums the scalar reference documents, replicated here
         float dotSeq = 0f;
         float ssSeq = 0f;
-        float distSeq = 0f;
         for (int i = 0; i < n; i++) {
             dotSeq = mulAdd(fma, a[i], b[i], dotSeq);
             ssSeq = mulAdd(fma, a[i], a[i], ssSeq);
-            float d = a[i] - b[i];
-            distSeq = mulAdd(fma, d, d, distSeq);
         }
         for (Kernels k : List.of(KernelFixtures.simd(bits, fma), KernelFixtures.scalar(fma))) {
             String context = k + " n=" + n + " offsets=" + aIndex + "," + bIndex + (nativeMemory ? " native" : " heap");
             double dot = k.dot(sa, aIndex, sb, bIndex, n);
             double ss = k.sumSquares(sa, aIndex, n);
-            double dist = k.squaredDistance(sa, aIndex, sb, bIndex, n);
             assertWithin(dot, dotOracle, bound(n, 0, dotAbs), context + " dot");
             assertWithin(ss, ssOracle, bound(n, 0, ssOracle), context + " sumSquares");
-            // a difference rounded once, then squared: two more roundings per term
-            assertWithin(dist, distOracle, bound(n, 2, distOracle), context + " squaredDistance");
             // far below the wide threshold the fast path must run: its result is a float sum
             assertFastPath(dotAbs, dot, context + " dot");
             assertFastPath(ssOracle, ss, context + " sumSquares");
-            assertFastPath(distOracle * 4, dist, context + " squaredDistance");
             if (k instanceof ScalarKernels) {
                 assertFastOrEqual(dotAbs, dotSeq, dot, context + " dot (sequential)");
                 assertFastOrEqual(ssOracle, ssSeq, ss, context + " sumSquares (sequential)");
-                assertFastOrEqual(distOracle * 4, distSeq, dist, context + " squaredDistance (sequential)");
             }
         }
         checkBatch(bits, fma, nativeMemory, a, b, r);
@@ -267,8 +246,7 @@ class ReductionProperties {
 
     /**
      * Batch scoring over up to 5 rows cut from {@code b} with a random stride >= count, against
-     * {@code theta = a}: every row's distance (squared) and margin within the R bound, nothing written past
-     * the n outputs.
+     * {@code theta = a}: every row's distance (squared) within the R bound, nothing written past the n outputs.
      */
     private static void checkBatch(int bits, boolean fma, boolean nativeMemory, float[] a, float[] b,
                                    SplittableRandom r) {
@@ -291,13 +269,10 @@ class ReductionProperties {
             MemorySegment out = KernelFixtures.doubles(nativeMemory, (int) outIndex + 2 * rows + 2);
             out.fill((byte) 0x7f);
             kernels.distances(k, st, thetaIndex, sx, xsIndex, stride, rows, count, out, outIndex);
-            kernels.dots(st, thetaIndex, sx, xsIndex, stride, rows, count, out, outIndex + rows);
             String context = kernels + " batch rows=" + rows + " count=" + count + " stride=" + stride + " k=" + k;
             for (int i = 0; i < rows; i++) {
                 double sq = 0;
                 double sqAbs = 0;
-                double dot = 0;
-                double dotAbs = 0;
                 for (int j = 0; j < count; j++) {
                     float x = xs[i * stride + j];
                     double d = x - (double) k * theta[j];
@@ -306,8 +281,6 @@ class ReductionProperties {
                     // without FMA, k*theta is rounded before the subtraction: the error is relative to
                     // |x| + |k theta|, not to the (possibly cancelling) difference
                     sqAbs += (fma || k == 1f) ? d * d : loose * loose;
-                    dot += (double) x * theta[j];
-                    dotAbs += Math.abs((double) x * theta[j]);
                 }
                 double distance = out.getAtIndex(D, outIndex + i);
                 assertWithin(distance * distance, sq, bound(count, 3, sqAbs) + 0x1p-50 * distance * distance,
@@ -318,15 +291,13 @@ class ReductionProperties {
                     assertTrue(Math.abs(square - (float) square) <= 0x1p-48 * square,
                             context + " distances[" + i + "]: fast path expected, got " + distance);
                 }
-                assertWithin(out.getAtIndex(D, outIndex + rows + i), dot, bound(count, 0, dotAbs),
-                        context + " dots[" + i + "]");
             }
             for (long i = 0; i < outIndex; i++) {
                 assertTrue(out.getAtIndex(D, i) != 0 && !Double.isNaN(out.getAtIndex(D, i))
                         && out.getAtIndex(D, i) == Double.longBitsToDouble(0x7f7f7f7f7f7f7f7fL),
                         context + " wrote before outIndex");
             }
-            for (long i = outIndex + 2L * rows; i < out.byteSize() / 8; i++) {
+            for (long i = outIndex + rows; i < out.byteSize() / 8; i++) {
                 assertTrue(out.getAtIndex(D, i) == Double.longBitsToDouble(0x7f7f7f7f7f7f7f7fL),
                         context + " wrote past the outputs at " + i);
             }

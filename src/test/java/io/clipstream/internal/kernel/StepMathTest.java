@@ -107,22 +107,4 @@ class StepMathTest {
         assertEquals(1.5f, StepMath.saturate(1.5));
         assertTrue(Float.isNaN(StepMath.saturate(Double.NaN)));
     }
-
-    @Test
-    void batchCoefficientsAndMaxNorm() {
-        MemorySegment norms = MemorySegment.ofArray(new double[] {1, 4, 0});
-        MemorySegment scratch = MemorySegment.ofArray(new float[3]);
-        assertTrue(StepMath.batchCoefficients(norms, 0, 3, 0.3f, 2f, 1f, scratch, 0));
-        assertEquals((float) (0.3 / 3), scratch.getAtIndex(StepMath.FLOAT, 0));
-        assertEquals((float) (0.3 * 0.5 / 3), scratch.getAtIndex(StepMath.FLOAT, 1));
-        assertEquals((float) (0.3 / 3), scratch.getAtIndex(StepMath.FLOAT, 2));
-        assertEquals(4.0, StepMath.maxNorm(norms, 0, 3));
-        assertEquals(0.0, StepMath.maxNorm(norms, 0, 0));
-        assertFalse(StepMath.batchCoefficients(norms, 0, 3, 3f, 100f, 1f, scratch, 0), "k * sum c > 1 overshoots");
-        MemorySegment wide = MemorySegment.ofArray(new double[] {0x1p50, 1});
-        assertFalse(StepMath.batchCoefficients(wide, 0, 2, 0.1f, 1f, 1f, scratch, 0));
-        MemorySegment nan = MemorySegment.ofArray(new double[] {Double.NaN, 1});
-        assertFalse(StepMath.batchCoefficients(nan, 0, 2, 0.1f, 1f, 1f, scratch, 0));
-        assertTrue(Double.isNaN(StepMath.maxNorm(nan, 0, 2)));
-    }
 }

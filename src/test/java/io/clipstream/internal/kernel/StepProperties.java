@@ -40,7 +40,7 @@ import net.jqwik.api.constraints.IntRange;
  */
 class StepProperties {
 
-    enum Task { MEAN, LINEAR, LOGISTIC, BATCH }
+    enum Task { MEAN, LINEAR, LOGISTIC }
 
     @Property(generation = GenerationMode.EXHAUSTIVE, tries = 20000)
     void everyTailLength(@ForAll("widths") int bits, @ForAll boolean nativeMemory, @ForAll boolean fma,
@@ -82,11 +82,6 @@ class StepProperties {
             String context = k + " bad=" + bad + (badLabel ? " in label" : " in x");
             if (!badLabel) {
                 assertTrue(Double.isNaN(k.clippedMeanStep(theta, 0, sx, 0, length, 0.1f, 1f, mu)), context + " mean");
-                MemorySegment norms = KernelFixtures.doubles(true, 2);
-                MemorySegment scratch = segment(true, 0, new float[2], 0);
-                MemorySegment rows = segment(true, 0, concat(values(r, length, Profile.NORMAL), x), 0);
-                assertTrue(Double.isNaN(k.clippedMeanStepBatch(theta, 0, rows, 0, length, 2, length, 0.1f, 1f, mu,
-                        norms, 0, scratch, 0)), context + " batch");
             }
             StepResult result = new StepResult();
             assertTrue(Double.isNaN(k.clippedLinearStep(theta, 0, sx, 0, length, y, 0.1f, 1f, mu, result)),
@@ -98,12 +93,6 @@ class StepProperties {
             }
             assertSameBits(theta0, read(theta, 0, length), context + " wrote the state");
         }
-    }
-
-    private static float[] concat(float[] a, float[] b) {
-        float[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
     }
 
     @Provide
@@ -165,8 +154,6 @@ class StepProperties {
                 case MEAN -> k.clippedMeanStep(theta, 0, x, 0, length, eta, lambda, mu);
                 case LINEAR -> k.clippedLinearStep(theta, 0, x, 0, length, y, eta, lambda, mu, new StepResult());
                 case LOGISTIC -> k.clippedLogisticStep(theta, 0, x, 0, length, y, eta, lambda, mu, new StepResult());
-                case BATCH -> k.clippedMeanStepBatch(theta, 0, x, 0, length, 1, length, eta, lambda, mu,
-                        KernelFixtures.doubles(true, 1), 0, segment(true, 0, new float[1], 0), 0);
             };
             assertFalse(Double.isNaN(norm), k + " " + task + " norm");
             for (float v : read(theta, 0, length)) {
@@ -190,8 +177,6 @@ class StepProperties {
                     case MEAN -> k.clippedMeanStep(theta, 0, x, 0, length, 0.1f, 1f, 0f);
                     case LINEAR -> k.clippedLinearStep(theta, 0, x, 0, length, 1f, 0.1f, 1f, 0f, new StepResult());
                     case LOGISTIC -> k.clippedLogisticStep(theta, 0, x, 0, length, 1f, 0.1f, 1f, 0f, new StepResult());
-                    case BATCH -> k.clippedMeanStepBatch(theta, 0, x, 0, length, 1, length, 0.1f, 1f, 0f,
-                            KernelFixtures.doubles(true, 1), 0, segment(true, 0, new float[1], 0), 0);
                 }
             }, k + " " + task);
             assertSameBits(theta0, read(theta, 0, theta0.length), k + " " + task + " wrote before throwing");
@@ -247,8 +232,6 @@ class StepProperties {
                     checkModel(k, task == Task.LOGISTIC, fma, nativeMemory, thetaIndex, xIndex, theta, x, y, eta,
                             lambda, mu, profile, context);
                 }
-                case BATCH -> checkBatch(k, fma, nativeMemory, thetaIndex, xIndex, theta, r, profile, eta, lambda,
-                        mu, context);
             }
         }
     }
@@ -419,75 +402,6 @@ class StepProperties {
 
     private static double sigmoid(double z) {
         return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
-    }
-
-    // ------------------------------------------------------------------ mini-batch
-
-    private static void checkBatch(Kernels k, boolean fma, boolean nativeMemory, long thetaIndex, long xsIndex,
-                                   float[] theta0, SplittableRandom r, Profile profile, float eta, float lambda,
-                                   float mu, String context) {
-        int count = theta0.length;
-        int rows = r.nextInt(0, 10);
-        int stride = count + r.nextInt(0, 4);
-        float[] xs = values(r, rows * stride, profile);
-        MemorySegment st = segment(nativeMemory, thetaIndex, theta0, 2);
-        MemorySegment sx = segment(nativeMemory, xsIndex, xs, 2);
-        MemorySegment norms = KernelFixtures.doubles(nativeMemory, rows + 1);
-        MemorySegment scratch = segment(nativeMemory, 1, new float[rows], 1);
-        double max = k.clippedMeanStepBatch(st, thetaIndex, sx, xsIndex, stride, rows, count, eta, lambda, mu,
-                norms, 1, scratch, 1);
-        float[] theta1 = read(st, thetaIndex, count);
-        assertUntouchedOutside(st, thetaIndex, count, context);
-        context += " rows=" + rows + " stride=" + stride;
-
-        float kf = 1f + mu;
-        double[] rowNorms = new double[rows];
-        double largest = 0;
-        boolean fast = true;
-        double coefficientSum = 0;
-        float[] c = new float[rows];
-        for (int i = 0; i < rows; i++) {
-            double exact = 0;
-            double absSum = 0;
-            for (int j = 0; j < count; j++) {
-                float xv = xs[i * stride + j];
-                double d = xv - (double) kf * theta0[j];
-                exact += d * d;
-                double loose = Math.abs(xv) + Math.abs((double) kf * theta0[j]);
-                absSum += (fma || kf == 1f) ? d * d : loose * loose;
-            }
-            rowNorms[i] = norms.getAtIndex(D, 1 + i);
-            assertWithin(rowNorms[i] * rowNorms[i], exact, bound(count, 3, absSum) + 0x1p-50 * rowNorms[i] * rowNorms[i],
-                    context + " norm[" + i + "]^2");
-            largest = Math.max(largest, rowNorms[i]);
-            fast &= rowNorms[i] * rowNorms[i] < 0x1p100;
-            c[i] = (float) (eta * Math.min(1.0, lambda / rowNorms[i]) / rows);
-            coefficientSum += c[i];
-            assertEquals(c[i], scratch.getAtIndex(KernelFixtures.F, 1 + i), context + " coefficient[" + i + "]");
-        }
-        assertEquals(largest, max, context + " returned max norm");
-        fast &= coefficientSum * kf <= 1.0;
-        float[] expected = new float[count];
-        if (fast) {
-            for (int j = 0; j < count; j++) {
-                float acc = theta0[j];
-                for (int i = 0; i < rows; i++) {
-                    acc = mulAdd(fma, mulAdd(fma, theta0[j], -kf, xs[i * stride + j]), c[i], acc);
-                }
-                expected[j] = acc;
-            }
-            assertSameBits(expected, theta1, context + " batch update");
-        } else {
-            for (int j = 0; j < count; j++) {
-                double t = theta0[j];
-                double acc = t;
-                for (int i = 0; i < rows; i++) {
-                    acc += eta * Math.min(1.0, lambda / rowNorms[i]) / rows * (xs[i * stride + j] - (double) kf * t);
-                }
-                expected[j] = saturate(acc);
-            }
-            assertWithinUlps(expected, theta1, 2, context + " wide batch update");
-        }
     }
 
     // ------------------------------------------------------------------ helpers
