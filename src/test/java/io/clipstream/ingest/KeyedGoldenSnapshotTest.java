@@ -1,6 +1,7 @@
 package io.clipstream.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import io.clipstream.ClipPolicy;
@@ -13,6 +14,7 @@ import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,6 +26,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * back byte for byte, and the seeded recipe that produced it (scalar kernels: the same bits on every machine) still
  * produces exactly those bytes, so neither the file format, nor the per-key arithmetic, nor the index's order of
  * keys (records are written in index order) can drift unnoticed.
+ *
+ * <p>The files under {@code golden/threshold-v2/} are the same recipes written before the threshold state moved to
+ * version 3 (plain instead of Deflate-compressed histograms): they must still restore, and a store restored from
+ * them writes exactly the current golden bytes (same state, current encoding).
  *
  * <p>To rewrite them (only for a deliberate format change): {@code java -cp ...
  * io.clipstream.ingest.KeyedGoldenSnapshotTest src/test/resources/golden}.
@@ -114,6 +120,16 @@ class KeyedGoldenSnapshotTest {
     void theRecipeStillProducesTheGoldenBytes(Golden g) throws IOException {
         try (KeyedStore store = produceStore(g)) {
             assertArrayEquals(golden(g.name()), write(store), g + ": the same samples now give other bytes");
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("goldens")
+    void filesWithVersionTwoThresholdStateRestoreToTheSameState(Golden g) throws IOException {
+        byte[] old = golden("threshold-v2/" + g.name());
+        assertFalse(Arrays.equals(old, golden(g.name())), "the legacy file is in the old encoding");
+        try (KeyedStore back = restore(g, old)) {
+            assertArrayEquals(golden(g.name()), write(back), g + ": a version-2 file restored and written back");
         }
     }
 
