@@ -27,8 +27,11 @@ import org.apache.flink.core.memory.DataOutputView;
  */
 public final class AnomalyDetectorSerializerSnapshot implements TypeSerializerSnapshot<AnomalyDetector> {
 
-    /** Version 1: the bytes version (int), then the template. */
-    private static final int VERSION = 1;
+    /**
+     * Version 2: the bytes version (int), then the template with its threshold method settings. Version 1 (the
+     * template without them) is still read.
+     */
+    private static final int VERSION = 2;
 
     private DetectorTemplate template;
     private int formatVersion;
@@ -56,12 +59,12 @@ public final class AnomalyDetectorSerializerSnapshot implements TypeSerializerSn
     @Override
     public void readSnapshot(int readVersion, DataInputView in, ClassLoader userCodeClassLoader)
             throws IOException {
-        if (readVersion != VERSION) {
+        if (readVersion < 1 || readVersion > VERSION) {
             throw new IOException("clipstream: unknown AnomalyDetectorSerializerSnapshot version " + readVersion
-                    + " (this library writes and reads " + VERSION + ")");
+                    + " (this library writes " + VERSION + " and reads 1 to " + VERSION + ")");
         }
         formatVersion = in.readInt();
-        template = DetectorTemplate.read(in);
+        template = DetectorTemplate.read(in, readVersion);
     }
 
     /**

@@ -36,8 +36,8 @@ public final class DetectorConfig implements Serializable {
     private final Duration stateTtl;
 
     private DetectorConfig(Builder b) {
-        this.template = new DetectorTemplate(b.estimator, b.quantile, b.confidence, b.skipUpdateOnAnomaly,
-                b.detectChanges, b.changeQuantile, b.blockLength);
+        this.template = new DetectorTemplate(b.estimator, b.method, b.warmup, b.levelRate, b.maxPeaks, b.quantile,
+                b.confidence, b.skipUpdateOnAnomaly, b.detectChanges, b.changeQuantile, b.blockLength);
         this.emitEstimates = b.emitEstimates;
         this.stateTtl = b.stateTtl;
     }
@@ -69,6 +69,16 @@ public final class DetectorConfig implements Serializable {
     /** The number of classes (softmax; 1 otherwise). */
     public int classes() {
         return template.classes();
+    }
+
+    /** How scores become decisions (default peaks over threshold); see {@link AdaptiveThreshold.Method}. */
+    public AdaptiveThreshold.Method method() {
+        return template.method();
+    }
+
+    /** Peaks over threshold: the scores each key's threshold calibrates on before it can flag. */
+    public int warmup() {
+        return template.warmup();
     }
 
     /** The threshold's target quantile {@code p}. */
@@ -133,6 +143,10 @@ public final class DetectorConfig implements Serializable {
      */
     public static final class Builder {
         private final byte[] estimator;
+        private AdaptiveThreshold.Method method = AdaptiveThreshold.Method.PEAKS_OVER_THRESHOLD;
+        private int warmup = DetectorTemplate.DEFAULT_WARMUP;
+        private double levelRate;
+        private int maxPeaks = DetectorTemplate.DEFAULT_MAX_PEAKS;
         private double quantile = 0.99;
         private double confidence = 0.05;
         private boolean skipUpdateOnAnomaly;
@@ -153,13 +167,45 @@ public final class DetectorConfig implements Serializable {
             this.estimator = prototype.snapshot();
         }
 
+        /**
+         * How scores become decisions (default {@link AdaptiveThreshold.Method#PEAKS_OVER_THRESHOLD}: every key can
+         * flag after {@link #warmup} of its own scores); {@link AdaptiveThreshold.Method#CONFIDENCE_SEQUENCE}
+         * abstains until it is sure, which takes roughly {@code (1-p)^-2} scores per key.
+         */
+        public Builder method(AdaptiveThreshold.Method m) {
+            AdaptiveThreshold.builder().method(m); // the library's check and message
+            this.method = m;
+            return this;
+        }
+
+        /** Peaks over threshold: scores per key that calibrate its threshold, in [32, 2^20] (default 500). */
+        public Builder warmup(int n) {
+            AdaptiveThreshold.builder().warmup(n);
+            this.warmup = n;
+            return this;
+        }
+
+        /** Peaks over threshold: the rate of the moving level subtracted from scores, in [0, 1) (default 0, off). */
+        public Builder levelRate(double rate) {
+            AdaptiveThreshold.builder().levelRate(rate);
+            this.levelRate = rate;
+            return this;
+        }
+
+        /** Peaks over threshold: recent peaks kept for the tail fit, in [16, 2^20] (default 256). */
+        public Builder maxPeaks(int n) {
+            AdaptiveThreshold.builder().maxPeaks(n);
+            this.maxPeaks = n;
+            return this;
+        }
+
         /** The target quantile {@code p} in (0, 1) (default 0.99): scores above it are anomalies. */
         public Builder quantile(double p) {
             this.quantile = AdaptiveThreshold.checkQuantile(p);
             return this;
         }
 
-        /** The confidence parameter {@code a} in (0, 1) (default 0.05). */
+        /** The confidence parameter {@code a} in (0, 1) (default 0.05) of the change test and the confidence sequence. */
         public Builder confidence(double a) {
             this.confidence = AdaptiveThreshold.checkConfidence(a);
             return this;

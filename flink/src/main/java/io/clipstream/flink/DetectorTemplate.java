@@ -2,6 +2,7 @@ package io.clipstream.flink;
 
 import io.clipstream.Estimator;
 import io.clipstream.Task;
+import io.clipstream.detect.AdaptiveThreshold;
 import io.clipstream.detect.AnomalyDetector;
 import java.io.IOException;
 import java.io.Serializable;
@@ -20,10 +21,18 @@ final class DetectorTemplate implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
+    /** The detector builder's defaults, which a version-1 template (no method settings) is read with. */
+    static final int DEFAULT_WARMUP = 500;
+    static final int DEFAULT_MAX_PEAKS = 256;
+
     /** Longest template accepted when reading a serializer snapshot (a d = 2^28 estimator is 1 GiB). */
     private static final int MAX_TEMPLATE_BYTES = Integer.MAX_VALUE - 64;
 
     private final byte[] estimator;
+    private final AdaptiveThreshold.Method method;
+    private final int warmup;
+    private final double levelRate;
+    private final int maxPeaks;
     private final double quantile;
     private final double confidence;
     private final boolean skipUpdateOnAnomaly;
@@ -40,9 +49,14 @@ final class DetectorTemplate implements Serializable {
      * @throws IllegalArgumentException if the estimator bytes are not a valid non-custom snapshot or a threshold
      *     setting is out of range (the library's message)
      */
-    DetectorTemplate(byte[] estimator, double quantile, double confidence, boolean skipUpdateOnAnomaly,
-                     boolean detectChanges, double changeQuantile, int blockLength) {
+    DetectorTemplate(byte[] estimator, AdaptiveThreshold.Method method, int warmup, double levelRate, int maxPeaks,
+                     double quantile, double confidence, boolean skipUpdateOnAnomaly, boolean detectChanges,
+                     double changeQuantile, int blockLength) {
         this.estimator = estimator.clone();
+        this.method = method;
+        this.warmup = warmup;
+        this.levelRate = levelRate;
+        this.maxPeaks = maxPeaks;
         this.quantile = quantile;
         this.confidence = confidence;
         this.skipUpdateOnAnomaly = skipUpdateOnAnomaly;
@@ -59,6 +73,10 @@ final class DetectorTemplate implements Serializable {
     /** A new detector in the template's state (every call builds an independent one). */
     AnomalyDetector newDetector() {
         return AnomalyDetector.builder(Estimator.restore(estimator))
+                .method(method)
+                .warmup(warmup)
+                .levelRate(levelRate)
+                .maxPeaks(maxPeaks)
                 .quantile(quantile)
                 .confidence(confidence)
                 .skipUpdateOnAnomaly(skipUpdateOnAnomaly)
@@ -78,6 +96,22 @@ final class DetectorTemplate implements Serializable {
 
     int classes() {
         return classes;
+    }
+
+    AdaptiveThreshold.Method method() {
+        return method;
+    }
+
+    int warmup() {
+        return warmup;
+    }
+
+    double levelRate() {
+        return levelRate;
+    }
+
+    int maxPeaks() {
+        return maxPeaks;
     }
 
     double quantile() {
@@ -121,7 +155,10 @@ final class DetectorTemplate implements Serializable {
 
     // ------------------------------------------------------------------ serializer snapshots
 
-    /** Writes the template for a serializer snapshot (version 1 layout, read by {@link #read}). */
+    /**
+     * Writes the template for a serializer snapshot (version 2 layout, read by {@link #read}): version 1's fields,
+     * then the threshold method's name, warm-up, level rate and peaks kept.
+     */
     void write(DataOutputView out) throws IOException {
         out.writeInt(estimator.length);
         out.write(estimator);
@@ -131,14 +168,19 @@ final class DetectorTemplate implements Serializable {
         out.writeBoolean(detectChanges);
         out.writeDouble(changeQuantile);
         out.writeInt(blockLength);
+        out.writeUTF(method.name());
+        out.writeInt(warmup);
+        out.writeDouble(levelRate);
+        out.writeInt(maxPeaks);
     }
 
     /**
-     * Reads and validates a template written by {@link #write}.
+     * Reads and validates a template written by {@link #write} ({@code version} 2), or by version 1, which had no
+     * method settings (never released; it built the detector's defaults, which is what it reads as).
      *
      * @throws IOException if the bytes are truncated or do not describe a valid detector
      */
-    static DetectorTemplate read(DataInputView in) throws IOException {
+    static DetectorTemplate read(DataInputView in, int version) throws IOException {
         int n = in.readInt();
         if (n < 0 || n > MAX_TEMPLATE_BYTES) {
             throw new IOException("clipstream serializer snapshot: bad estimator template length " + n);
@@ -151,8 +193,23 @@ final class DetectorTemplate implements Serializable {
         boolean changes = in.readBoolean();
         double cq = in.readDouble();
         int block = in.readInt();
+        AdaptiveThreshold.Method method = AdaptiveThreshold.Method.PEAKS_OVER_THRESHOLD;
+        int warmup = DEFAULT_WARMUP;
+        double levelRate = 0;
+        int maxPeaks = DEFAULT_MAX_PEAKS;
+        if (version >= 2) {
+            String name = in.readUTF();
+            try {
+                method = AdaptiveThreshold.Method.valueOf(name);
+            } catch (IllegalArgumentException e) {
+                throw new IOException("clipstream serializer snapshot names an unknown threshold method: " + name, e);
+            }
+            warmup = in.readInt();
+            levelRate = in.readDouble();
+            maxPeaks = in.readInt();
+        }
         try {
-            return new DetectorTemplate(bytes, q, a, skip, changes, cq, block);
+            return new DetectorTemplate(bytes, method, warmup, levelRate, maxPeaks, q, a, skip, changes, cq, block);
         } catch (IllegalArgumentException e) {
             throw new IOException("clipstream serializer snapshot holds an invalid detector template: "
                     + e.getMessage(), e);
@@ -161,7 +218,8 @@ final class DetectorTemplate implements Serializable {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof DetectorTemplate t && Arrays.equals(estimator, t.estimator)
+        return o instanceof DetectorTemplate t && Arrays.equals(estimator, t.estimator) && method == t.method
+                && warmup == t.warmup && Double.compare(levelRate, t.levelRate) == 0 && maxPeaks == t.maxPeaks
                 && Double.compare(quantile, t.quantile) == 0 && Double.compare(confidence, t.confidence) == 0
                 && skipUpdateOnAnomaly == t.skipUpdateOnAnomaly && detectChanges == t.detectChanges
                 && Double.compare(changeQuantile, t.changeQuantile) == 0 && blockLength == t.blockLength;
@@ -170,6 +228,10 @@ final class DetectorTemplate implements Serializable {
     @Override
     public int hashCode() {
         int h = Arrays.hashCode(estimator);
+        h = 31 * h + method.hashCode();
+        h = 31 * h + warmup;
+        h = 31 * h + Double.hashCode(levelRate);
+        h = 31 * h + maxPeaks;
         h = 31 * h + Double.hashCode(quantile);
         h = 31 * h + Double.hashCode(confidence);
         h = 31 * h + Boolean.hashCode(skipUpdateOnAnomaly);
@@ -180,7 +242,12 @@ final class DetectorTemplate implements Serializable {
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "%s, quantile %s, confidence %s%s%s", shape(), quantile, confidence,
+        String threshold = method == AdaptiveThreshold.Method.PEAKS_OVER_THRESHOLD
+                ? String.format(Locale.ROOT, "peaks over threshold (warm-up %d, level rate %s, %d peaks)", warmup,
+                        levelRate, maxPeaks)
+                : "confidence sequence";
+        return String.format(Locale.ROOT, "%s, %s, quantile %s, confidence %s%s%s", shape(), threshold, quantile,
+                confidence,
                 skipUpdateOnAnomaly ? ", skip update on anomaly" : "",
                 detectChanges ? ", change test (quantile " + changeQuantile + ", block " + blockLength + ")"
                         : ", no change test");

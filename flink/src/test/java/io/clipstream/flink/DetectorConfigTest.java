@@ -10,6 +10,7 @@ import io.clipstream.CustomEstimator;
 import io.clipstream.LinearRegression;
 import io.clipstream.MeanEstimator;
 import io.clipstream.Task;
+import io.clipstream.detect.AdaptiveThreshold;
 import io.clipstream.detect.AnomalyDetector;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -36,6 +37,10 @@ class DetectorConfigTest {
         assertMessage("confidence a must be in (0, 1): 0.0", () -> b.confidence(0));
         assertMessage("change quantile must be in (0, 1): 1.0", () -> b.changeQuantile(1));
         assertMessage("block length must be >= 64: 10", () -> b.blockLength(10));
+        assertMessage("method must not be null", () -> b.method(null));
+        assertMessage("warmup must be in [32, 1048576] scores: 10", () -> b.warmup(10));
+        assertMessage("level rate must be in [0, 1): 1.0", () -> b.levelRate(1));
+        assertMessage("max peaks must be in [16, 1048576]: 8", () -> b.maxPeaks(8));
         assertMessage("state TTL must be a positive duration: PT-1S",
                 () -> b.stateTtl(java.time.Duration.ofSeconds(-1)));
         assertMessage("state TTL must be a positive duration: null", () -> b.stateTtl(null));
@@ -43,6 +48,26 @@ class DetectorConfigTest {
         CustomEstimator custom = CustomEstimator.builder(3, (theta, x, y, gradient) -> 0).build();
         assertMessage("keyed detection supports mean, linear, logistic and softmax estimators, not CUSTOM (its loss "
                 + "is code that per-key state bytes cannot carry)", () -> DetectorConfig.builder(custom));
+    }
+
+    @Test
+    void thresholdMethodSettingsReachEveryKeysDetector() {
+        DetectorConfig defaults = DetectorConfig.builder(MeanEstimator.builder(2).build()).build();
+        assertEquals(AdaptiveThreshold.Method.PEAKS_OVER_THRESHOLD, defaults.method());
+        assertEquals(500, defaults.warmup());
+        assertEquals(AdaptiveThreshold.Method.PEAKS_OVER_THRESHOLD, defaults.newDetector().threshold().method());
+        DetectorConfig pot = DetectorConfig.builder(MeanEstimator.builder(2).build()).warmup(64).build();
+        AnomalyDetector d = pot.newDetector();
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        for (int i = 0; i < 64; i++) {
+            d.process(new float[] {(float) r.nextGaussian(), (float) r.nextGaussian()});
+        }
+        assertTrue(Double.isFinite(d.threshold().upper()), "a key can flag after the configured warm-up");
+        DetectorConfig cs = DetectorConfig.builder(MeanEstimator.builder(2).build())
+                .method(AdaptiveThreshold.Method.CONFIDENCE_SEQUENCE).quantile(0.9).build();
+        assertEquals(AdaptiveThreshold.Method.CONFIDENCE_SEQUENCE, cs.newDetector().threshold().method());
+        assertTrue(cs.toString().contains("confidence sequence"), cs.toString());
+        assertTrue(pot.toString().contains("peaks over threshold (warm-up 64"), pot.toString());
     }
 
     @Test

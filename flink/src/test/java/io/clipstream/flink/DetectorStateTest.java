@@ -12,6 +12,7 @@ import io.clipstream.LogisticRegression;
 import io.clipstream.MeanEstimator;
 import io.clipstream.SoftmaxRegression;
 import io.clipstream.Task;
+import io.clipstream.detect.AdaptiveThreshold;
 import io.clipstream.detect.AnomalyDetector;
 import io.clipstream.detect.Outcome;
 import java.io.EOFException;
@@ -233,15 +234,45 @@ class DetectorStateTest {
         byte[] good = out.getCopyOfBuffer();
         AnomalyDetectorSerializerSnapshot snapshot = new AnomalyDetectorSerializerSnapshot();
         IOException version = assertThrows(IOException.class,
-                () -> snapshot.readSnapshot(2, new DataInputDeserializer(good), getClass().getClassLoader()));
-        assertTrue(version.getMessage().contains("version 2"), version.getMessage());
+                () -> snapshot.readSnapshot(3, new DataInputDeserializer(good), getClass().getClassLoader()));
+        assertTrue(version.getMessage().contains("version 3"), version.getMessage());
         byte[] bad = good.clone();
         bad[20] ^= 0x04; // inside the prototype estimator's snapshot: its checksum fails
         IOException template = assertThrows(IOException.class,
-                () -> snapshot.readSnapshot(1, new DataInputDeserializer(bad), getClass().getClassLoader()));
+                () -> snapshot.readSnapshot(2, new DataInputDeserializer(bad), getClass().getClassLoader()));
         assertTrue(template.getMessage().contains("invalid detector template"), template.getMessage());
-        assertThrows(EOFException.class, () -> snapshot.readSnapshot(1,
+        assertThrows(EOFException.class, () -> snapshot.readSnapshot(2,
                 new DataInputDeserializer(Arrays.copyOf(good, good.length - 3)), getClass().getClassLoader()));
+        byte[] badMethod = good.clone();
+        int name = good.length - 4 - 8 - 4 - "PEAKS_OVER_THRESHOLD".length();
+        badMethod[name] = 'Q';
+        IOException method = assertThrows(IOException.class,
+                () -> snapshot.readSnapshot(2, new DataInputDeserializer(badMethod), getClass().getClassLoader()));
+        assertTrue(method.getMessage().contains("unknown threshold method: QEAKS_OVER_THRESHOLD"), method.getMessage());
+    }
+
+    @Test
+    void versionOneSerializerSnapshotsAreReadWithTheDefaultMethod() throws IOException {
+        DetectorConfig cs = DetectorConfig.builder(MeanEstimator.builder(8).build())
+                .method(AdaptiveThreshold.Method.CONFIDENCE_SEQUENCE).warmup(100).build();
+        DataOutputSerializer out = new DataOutputSerializer(256);
+        new AnomalyDetectorSerializer(cs).snapshotConfiguration().writeSnapshot(out);
+        byte[] v2 = out.getCopyOfBuffer();
+        AnomalyDetectorSerializerSnapshot back = new AnomalyDetectorSerializerSnapshot();
+        back.readSnapshot(2, new DataInputDeserializer(v2), getClass().getClassLoader());
+        assertEquals(cs.template(), ((AnomalyDetectorSerializer) back.restoreSerializer()).template(),
+                "version 2 keeps the method settings");
+        // version 1: the same bytes without the trailing method, warm-up, level rate and peaks
+        byte[] v1 = Arrays.copyOf(v2, v2.length - (2 + "CONFIDENCE_SEQUENCE".length() + 4 + 8 + 4));
+        AnomalyDetectorSerializerSnapshot old = new AnomalyDetectorSerializerSnapshot();
+        old.readSnapshot(1, new DataInputDeserializer(v1), getClass().getClassLoader());
+        DetectorTemplate t = ((AnomalyDetectorSerializer) old.restoreSerializer()).template();
+        assertEquals(AdaptiveThreshold.Method.PEAKS_OVER_THRESHOLD, t.method());
+        assertEquals(500, t.warmup());
+        assertEquals(256, t.maxPeaks());
+        assertTrue(compatibility(cs, old).isCompatibleAsIs(), "same shape: a new method applies to new keys");
+        assertFalse(new AnomalyDetectorSerializer(cs).equals(new AnomalyDetectorSerializer(MEAN_8)),
+                "the method is part of the template");
     }
 
     @Test

@@ -65,9 +65,9 @@ public final class ExampleJob {
                 // parallel DataGen readers would interleave two halves of the stream)
                 .setParallelism(1).uid("host-metrics");
 
-        // one robust mean per host; flag scores above the 95% quantile's confidence interval
-        DetectorConfig config = DetectorConfig.builder(MeanEstimator.builder(dimension).build())
-                .quantile(0.95).confidence(0.05).build();
+        // one robust mean per host; the defaults: flag scores above each host's extreme-value threshold for
+        // p = 0.99 (peaks over threshold), which calibrates on the host's first 500 events
+        DetectorConfig config = DetectorConfig.builder(MeanEstimator.builder(dimension).build()).build();
         Detection<String, HostMetrics> detection =
                 ClipstreamFlink.detect(metrics, HostMetrics::host, HostMetrics::metrics, config);
         DataStream<DetectionResult<String, HostMetrics>> results = detection.results().uid("detect");
@@ -109,7 +109,8 @@ public final class ExampleJob {
                         + "%.1f s with the local cluster's start-up (throughput: FlinkThroughput)%n", events, hosts,
                 dimension, backend, parallelism, seconds);
         System.out.printf(Locale.ROOT, "accepted %,d, rejected %,d; abstained %,d (%.1f%%: each host's threshold "
-                        + "needs a few thousand of its own events before it can flag)%n", accepted, events - accepted,
+                        + "calibrates on its first 500 events, and again after a change, before it can flag)%n",
+                accepted, events - accepted,
                 abstained, 100.0 * abstained / accepted);
         System.out.printf(Locale.ROOT, "flagged %,d: %,d injected anomalies and %,d normal events (precision %.3f); "
                         + "%,d of %,d injected anomalies after the threshold armed were flagged (recall %.3f)%n",
