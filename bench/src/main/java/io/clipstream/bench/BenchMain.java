@@ -217,7 +217,7 @@ public final class BenchMain {
                 Map.of("dim", List.of("16", "64", "256", "1000", "1024", "4096"), "impl", List.of("SCALAR", "SIMD"))),
         /** {@code AnomalyDetector.process} vs the bare estimator update, on a stationary stream (0 B/op expected). */
         DETECTOR(List.of(Run.of("", "DetectorProcessBenchmark\\.(detectorProcess|estimatorUpdate)", 2,
-                Map.of("dim", DETECTOR_DIMS, "task", DETECTOR_TASKS))), 0),
+                Map.of("dim", DETECTOR_DIMS, "task", DETECTOR_TASKS, "threshold", List.of("POT", "CS")))), 0),
         /** Opt-in: the detector beside AWS Random Cut Forest 4.4.0 (score + update, and thresholded). */
         RCF(List.of(Run.of("", "RcfPeerBenchmark\\.(clipstreamDetector|rcfScoreAndUpdate|thresholdedRcf)", 3,
                 Map.of("dim", RCF_DIMS))), 0);

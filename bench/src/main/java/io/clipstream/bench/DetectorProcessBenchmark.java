@@ -4,6 +4,7 @@ import io.clipstream.Estimator;
 import io.clipstream.LogisticRegression;
 import io.clipstream.MeanEstimator;
 import io.clipstream.Task;
+import io.clipstream.detect.AdaptiveThreshold;
 import io.clipstream.detect.AnomalyDetector;
 import io.clipstream.synthetic.SyntheticStream;
 import io.clipstream.synthetic.SyntheticStream.Corruption;
@@ -40,8 +41,10 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * 1024), copied into one reused {@code float[]} per call (the documented zero-allocation pattern; the copy is in
  * both methods' times). Set-up builds everything with the public builders' defaults ({@code
  * MeanEstimator.builder(d).build()}, {@code LogisticRegression.builder(d).buildLogistic()}), the detector with
- * the demo's {@code quantile(0.9).confidence(0.05)}, and runs {@value #WARMUP_SAMPLES} samples through it so that
- * the threshold interval is finite and the estimate has settled. Tear-down prints how many changes the test found
+ * the builder's defaults ({@code threshold = POT}: peaks over threshold, p = 0.99) or with the confidence sequence
+ * at the demo's former setting ({@code threshold = CS}: {@code method(CONFIDENCE_SEQUENCE).quantile(0.9)
+ * .confidence(0.05)}), and runs {@value #WARMUP_SAMPLES} samples through it so that the threshold is finite and
+ * the estimate has settled. Tear-down prints how many changes the test found
  * during the trial (expected: 0).
  */
 @State(Scope.Thread)
@@ -62,6 +65,10 @@ public class DetectorProcessBenchmark {
 
     @Param({"MEAN", "LOGISTIC"})
     public Task task;
+
+    /** {@code POT}: the detector's defaults; {@code CS}: the confidence sequence at p = 0.9, a = 0.05. */
+    @Param({"POT", "CS"})
+    public String threshold;
 
     private float[] pool;
     private int[] labels;
@@ -87,7 +94,12 @@ public class DetectorProcessBenchmark {
         };
         mean = e instanceof MeanEstimator m ? m : null;
         logistic = e instanceof LogisticRegression l ? l : null;
-        detector = measuresDetector ? AnomalyDetector.builder(e).quantile(0.9).confidence(0.05).build() : null;
+        detector = !measuresDetector ? null : switch (threshold) {
+            case "POT" -> AnomalyDetector.builder(e).build();
+            case "CS" -> AnomalyDetector.builder(e).method(AdaptiveThreshold.Method.CONFIDENCE_SEQUENCE)
+                    .quantile(0.9).confidence(0.05).build();
+            default -> throw new IllegalArgumentException("threshold must be POT or CS, not " + threshold);
+        };
         next = 0;
         for (int i = 0; i < WARMUP_SAMPLES; i++) {
             if (measuresDetector) {
@@ -97,7 +109,9 @@ public class DetectorProcessBenchmark {
             }
         }
         if (measuresDetector) {
-            if (!Double.isFinite(detector.threshold().upper()) || !Double.isFinite(detector.threshold().lower())) {
+            boolean interval = threshold.equals("CS");
+            if (!Double.isFinite(detector.threshold().upper())
+                    || interval && !Double.isFinite(detector.threshold().lower())) {
                 throw new IllegalStateException("threshold interval still not finite after warm-up: ["
                         + detector.threshold().lower() + ", " + detector.threshold().upper() + "]");
             }
@@ -126,8 +140,8 @@ public class DetectorProcessBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         if (detector != null) {
-            System.err.printf(Locale.ROOT, "[detectorProcess] dim=%d task=%s: %d change(s) during the trial "
-                    + "(after warm-up), %d in all; abstentions %.1f%% of %,d samples%n", dim, task,
+            System.err.printf(Locale.ROOT, "[detectorProcess] dim=%d task=%s threshold=%s: %d change(s) during the "
+                    + "trial (after warm-up), %d in all; abstentions %.1f%% of %,d samples%n", dim, task, threshold,
                     detector.changes() - changesAtStart, detector.changes(),
                     100.0 * detector.abstentions() / detector.processed(), detector.processed());
         }

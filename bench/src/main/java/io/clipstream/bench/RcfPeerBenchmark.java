@@ -26,8 +26,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * demo's anomalies, drift and two jumps), read in order and wrapping around (the wrap is one more jump).
  *
  * <ul>
- *   <li>{@link #clipstreamDetector}: {@code AnomalyDetector.builder(MeanEstimator.builder(d).build())
- *       .quantile(0.9).confidence(0.05).build()}, {@code process(float[])}.</li>
+ *   <li>{@link #clipstreamDetector}: {@code AnomalyDetector.builder(MeanEstimator.builder(d).build()).build()}
+ *       (the defaults: peaks over threshold, p = 0.99, as in {@link RcfComparison}), {@code process(float[])}.</li>
  *   <li>{@link #rcfScoreAndUpdate}: {@code RandomCutForest.builder().dimensions(d).randomSeed(7).build()} (50 trees,
  *       256 samples per tree, shingle 1: the defaults), {@code getAnomalyScore(x)} then {@code update(x)}.</li>
  *   <li>{@link #thresholdedRcf}: {@code ThresholdedRandomCutForest.builder().dimensions(d).randomSeed(7).build()},
@@ -73,7 +73,7 @@ public class RcfPeerBenchmark {
         String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
         switch (method) {
             case "clipstreamDetector" -> detector = AnomalyDetector.builder(MeanEstimator.builder(dim).build())
-                    .quantile(0.9).confidence(0.05).build();
+                    .build();
             case "rcfScoreAndUpdate" -> forest = RandomCutForest.builder().dimensions(dim).randomSeed(SEED).build();
             case "thresholdedRcf" -> trcf = ThresholdedRandomCutForest.builder().dimensions(dim).randomSeed(SEED)
                     .build();
