@@ -22,15 +22,16 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * Detection quality and throughput of clipstream's {@link AnomalyDetector} beside AWS Random Cut Forest 4.4.0 on
- * the same seeded stream ({@link DetectionStream#demo}: the demo's default stream, shortened) at several
+ * the same seeded stream ({@link DetectionStream#demo}: the demo's far-only stream, or with {@code --scenario
+ * masking} its default one, shortened) at several
  * dimensions; writes a Markdown report. Run through the bench jar on JDK 25:
  * {@code mvn -q -DskipTests -pl bench -am package exec:exec@bench -Dbench.args="rcf-comparison"} (arguments after the word go to
  * this class), or {@code java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar
  * io.clipstream.bench.RcfComparison [options]} with a JDK 25 {@code java}.
  *
  * <p>Options: {@code --dims 16,64,256}, {@code --samples 40000}, {@code --seed 7} (the demo's), {@code --quantile
- * 0.99} and {@code --confidence 0.05} (the demo's detector settings), {@code --out FILE} (default
- * {@code <bench.resultDir or target>/rcf-comparison.md}).
+ * 0.99} and {@code --confidence 0.05} (the detector's defaults), {@code --scenario far-only|masking}, {@code --out
+ * FILE} (default {@code <bench.resultDir or target>/rcf-comparison.md}).
  *
  * <h2>What runs</h2>
  * <ul>
