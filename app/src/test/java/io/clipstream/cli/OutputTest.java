@@ -101,7 +101,8 @@ class OutputTest {
         q.update(1000);
         assertTrue(tty.toString().startsWith("\rx ["), tty.toString());
         assertTrue(Terminal.isTerminalDevice("/dev/pts/3") && Terminal.isTerminalDevice("/dev/tty1"));
-        assertTrue(!Terminal.isTerminalDevice("pipe:[12345]") && !Terminal.isTerminalDevice("/tmp/log.txt")
+        assertTrue(!Terminal.isTerminalDevice("pipe:[12345]") && !Terminal.isTerminalDevice("socket:[67890]")
+                && !Terminal.isTerminalDevice("data/run.log")
                 && !Terminal.isTerminalDevice("/dev/null"));
     }
 
