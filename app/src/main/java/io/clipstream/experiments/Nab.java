@@ -282,6 +282,8 @@ public final class Nab {
         private long lastAlarm = Long.MIN_VALUE / 2;
         private long lastHigh = Long.MIN_VALUE / 2;
         private double surprise;
+        /** See {@link #channelSurprises(double[])}. */
+        private final double[] channelSurprises = new double[5];
         private final long[] deltas = new long[INTERVAL_SAMPLES];
         private int deltaCount;
         private long lastTime;
@@ -315,6 +317,17 @@ public final class Nab {
             channels[3] = s.longMean() > 1 && s.far() ? new Channel(s.history(), s.memories(), s.longMean()) : null;
             this.value = s.level() ? new Ladder(s.history(), s.memories()) : null;
             this.emitted = s.alarm() > 0 ? null : new double[Math.max(1, s.suppress())];
+        }
+
+        /**
+         * The last row's surprise per channel before the correction for their number, in decades, in the order near
+         * error, its short mean, the far error's short mean, the far error's long mean, the value (0 for channels that
+         * are off or not yet running): which channel made an alarm, for diagnostics.
+         *
+         * @param into receives the five values
+         */
+        public void channelSurprises(double[] into) {
+            System.arraycopy(channelSurprises, 0, into, 0, channelSurprises.length);
         }
 
         /** The daily period in rows (0 until known, and when the sampling interval is over half a day). */
@@ -385,12 +398,14 @@ public final class Nab {
                 }
                 for (int c = 0; c < channels.length; c++) {
                     if (channels[c] != null) {
-                        surprise = Math.max(surprise, channels[c].surprise(c < 2 ? nearError : farError));
+                        channelSurprises[c] = channels[c].surprise(c < 2 ? nearError : farError);
+                        surprise = Math.max(surprise, channelSurprises[c]);
                     }
                 }
             }
             if (this.value != null) {
-                surprise = Math.max(surprise, this.value.twoSided(v, RESOLUTION * scale));
+                channelSurprises[4] = this.value.twoSided(v, RESOLUTION * scale);
+                surprise = Math.max(surprise, channelSurprises[4]);
                 this.value.add(v);
             }
             for (MeanEstimator level : levels) {
