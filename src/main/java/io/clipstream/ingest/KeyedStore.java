@@ -35,8 +35,9 @@ import java.util.Objects;
  * <h2>Decisions</h2>
  * A key's score is divided by its own tracked median score: the result {@code level} says how unusual the
  * sample is <em>for that key</em>, in units of the key's typical deviation. One {@link AdaptiveThreshold} per store
- * (peaks over threshold for the risk {@code 1 - p}, with its change test; ANOMALY possible after 500 levels)
- * decides on the levels of all keys. This pools evidence across keys, which a per-key threshold could not do in
+ * (by default peaks over threshold for the risk {@code 1 - p}, with its change test; ANOMALY possible after 500
+ * levels; {@link Builder#thresholdMethod} chooses the confidence sequence instead) decides on the levels of all
+ * keys. This pools evidence across keys, which a per-key threshold could not do in
  * bounded memory (a tail fit needs hundreds of scores), and it is exact when the keys' score distributions differ by
  * scale only; keys whose shapes differ are compared by their scale-free level. Until a key has {@code warmup}
  * samples its decisions are ABSTAIN and its levels are kept out of the threshold.
@@ -122,7 +123,7 @@ public final class KeyedStore implements AutoCloseable {
         this.index = new KeyIndex(slots, table, maxKeys, slotBytes);
         // peaks over threshold (the library's default): the first ANOMALY after 500 levels, not ~300,000
         this.threshold = threshold != null ? threshold
-                : AdaptiveThreshold.builder().quantile(quantile).confidence(confidence).build();
+                : AdaptiveThreshold.builder().method(b.method).quantile(quantile).confidence(confidence).build();
         this.model = new KeyModel(dimension, stepSize, clip, l2, warmup, kernels, this.threshold);
     }
 
@@ -408,6 +409,7 @@ public final class KeyedStore implements AutoCloseable {
         double l2;
         double quantile = 0.99;
         double confidence = 0.05;
+        AdaptiveThreshold.Method method = AdaptiveThreshold.Method.PEAKS_OVER_THRESHOLD;
         int warmup = 16;
         long idleNanos;
         Kernels kernels;
@@ -485,6 +487,18 @@ public final class KeyedStore implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How the pooled threshold decides ({@link AdaptiveThreshold.Method}): peaks over threshold (the default; the
+         * first ANOMALY possible after 500 levels) or the quantile confidence sequence (no mistake with probability
+         * {@code >= 1 - 2a} on a stationary stream, but ABSTAIN for about {@code 315,000} levels at {@code p = 0.99},
+         * {@code a = 0.05}; cheaper per sample, see the README's keyed rows). A snapshot restored into a store of the
+         * other method keeps its keys and models and starts the threshold afresh.
+         */
+        public Builder thresholdMethod(AdaptiveThreshold.Method m) {
+            this.method = Objects.requireNonNull(m, "threshold method");
+            return this;
+        }
+
         /** Samples a key needs before its decisions count (default 16; at least 2). */
         public Builder warmup(int n) {
             if (n < 2) {
@@ -512,6 +526,7 @@ public final class KeyedStore implements AutoCloseable {
             b.l2 = l2;
             b.quantile = quantile;
             b.confidence = confidence;
+            b.method = method;
             b.warmup = warmup;
             b.idleNanos = idleNanos;
             b.kernels = kernels;

@@ -317,6 +317,44 @@ class KeyedStoreTest {
         assertThrows(IllegalArgumentException.class, () -> KeyedStore.builder(4).quantile(1));
     }
 
+    /**
+     * The pooled threshold's method is the builder's: peaks over threshold by default, the confidence sequence on
+     * request with the store's quantile and confidence; a null method is refused by name. Both decide: after their
+     * warm-up a key's 12-sigma sample is an ANOMALY (the confidence sequence at p = 0.9, a = 0.2, whose warm-up is a
+     * few thousand levels).
+     */
+    @Test
+    void thresholdMethodIsTheBuildersChoice() {
+        var cs = io.clipstream.detect.AdaptiveThreshold.Method.CONFIDENCE_SEQUENCE;
+        var pot = io.clipstream.detect.AdaptiveThreshold.Method.PEAKS_OVER_THRESHOLD;
+        assertEquals("threshold method", assertThrows(NullPointerException.class,
+                () -> KeyedStore.builder(4).thresholdMethod(null)).getMessage());
+        for (var method : List.of(pot, cs)) {
+            KeyedStore.Builder b = KeyedStore.builder(4).maxKeys(64).quantile(0.9).confidence(0.2);
+            if (method == cs) {
+                b.thresholdMethod(cs);
+            }
+            try (KeyedStore store = b.build()) {
+                assertEquals(method, store.threshold().method());
+                assertEquals(0.9, store.threshold().quantile());
+                assertEquals(0.2, store.threshold().confidence());
+                long warmup = store.threshold().warmup();
+                assertEquals(method == cs ? io.clipstream.detect.QuantileConfidence.scoresUntilFinite(0.9, 0.2)
+                        : 500, warmup);
+                SplittableRandom r = new SplittableRandom(5);
+                long i = 0;
+                for (; i < warmup + 20 * 64 + 2_000; i++) {
+                    store.process(i % 64, sample(r, 4, 1), i);
+                }
+                float[] far = sample(r, 4, 12);
+                assertEquals(Decision.ANOMALY, store.process(7, far, i), method.toString());
+            }
+        }
+        try (KeyedStore copy = KeyedStore.builder(4).thresholdMethod(cs).copy().build()) {
+            assertEquals(cs, copy.threshold().method(), "copies keep the method");
+        }
+    }
+
     @Test
     void memoryBudgetIsRespected() {
         for (int d : new int[] {1, 16, 64, 1000}) {

@@ -212,4 +212,48 @@ class SnapshotGenerationTest {
         assertEquals(io.clipstream.detect.AdaptiveThreshold.Method.PEAKS_OVER_THRESHOLD, restored.method());
         assertEquals(0, restored.scoresSinceReset(), "the threshold started afresh");
     }
+
+    /**
+     * A store built with the confidence sequence snapshots and restores it: into a store of the same method the
+     * threshold continues where it was; into a default store (peaks over threshold) the keys are kept and the
+     * threshold starts afresh.
+     */
+    @Test
+    void aConfidenceSequenceStoreKeepsItsThresholdAcrossRestore(@TempDir Path dir) throws Exception {
+        var cs = io.clipstream.detect.AdaptiveThreshold.Method.CONFIDENCE_SEQUENCE;
+        KeyedStore.Builder config = KeyedStore.builder(D).maxKeys(1000).thresholdMethod(cs);
+        Path written = Files.createDirectory(dir.resolve("written"));
+        try (IngestPipeline p = IngestPipeline.builder(config).start()) {
+            for (long seq = 0; seq < 40; seq++) {
+                for (long key = 0; key < 20; key++) {
+                    assertTrue(p.offer(key, seq, sampleFor(key, seq)));
+                }
+            }
+            assertTrue(p.awaitProcessed(Duration.ofSeconds(10)));
+            p.snapshot(written).get(10, TimeUnit.SECONDS);
+        }
+        io.clipstream.detect.AdaptiveThreshold before = thresholdIn(written);
+        assertEquals(cs, before.method());
+        assertEquals(20 * (40 - 16), before.scoresSinceReset(), "levels after each key's warm-up");
+        for (boolean same : new boolean[] {true, false}) {
+            Path again = Files.createDirectory(dir.resolve("again-" + same));
+            KeyedStore.Builder into = same ? config : KeyedStore.builder(D).maxKeys(1000);
+            try (IngestPipeline q = IngestPipeline.restore(IngestPipeline.builder(into), written)) {
+                assertEquals(20, q.metrics().keys());
+                q.snapshot(again).get(10, TimeUnit.SECONDS);
+            }
+            io.clipstream.detect.AdaptiveThreshold after = thresholdIn(again);
+            assertEquals(same ? cs : io.clipstream.detect.AdaptiveThreshold.Method.PEAKS_OVER_THRESHOLD,
+                    after.method());
+            assertEquals(same ? before.scoresSinceReset() : 0, after.scoresSinceReset());
+        }
+    }
+
+    private static io.clipstream.detect.AdaptiveThreshold thresholdIn(Path dir) throws IOException {
+        byte[] bytes = Files.readAllBytes(dir.resolve("gen-1-shard-000-of-001.ckeys"));
+        int t = KeyedSnapshotBytes.trailer(bytes);
+        int length = KeyedSnapshotBytes.le(bytes).getInt(t + KeyedSnapshotBytes.THRESHOLD_LENGTH);
+        return io.clipstream.detect.AdaptiveThreshold.restore(java.util.Arrays.copyOfRange(bytes,
+                t + KeyedSnapshotBytes.THRESHOLD_LENGTH + 4, t + KeyedSnapshotBytes.THRESHOLD_LENGTH + 4 + length));
+    }
 }
