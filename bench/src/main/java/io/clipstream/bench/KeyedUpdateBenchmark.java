@@ -1,5 +1,6 @@
 package io.clipstream.bench;
 
+import io.clipstream.detect.AdaptiveThreshold;
 import io.clipstream.detect.Decision;
 import io.clipstream.ingest.KeyedStore;
 import java.lang.foreign.Arena;
@@ -59,6 +60,13 @@ public class KeyedUpdateBenchmark {
     @Param({"1000000"})
     public int keys;
 
+    /**
+     * The pooled threshold: {@code POT} (peaks over threshold, the store's default) or {@code CS} (the quantile
+     * confidence sequence, {@link KeyedStore.Builder#thresholdMethod}); the difference is the threshold's share.
+     */
+    @Param({"POT", "CS"})
+    public String threshold;
+
     private Arena arena;
     private KeyedStore store;
     private MemorySegment samples;
@@ -79,7 +87,9 @@ public class KeyedUpdateBenchmark {
         for (long i = 0; i < (long) ROWS * dim; i++) {
             samples.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) r.nextGaussian());
         }
-        store = KeyedStore.builder(dim).maxKeys(keys).warmup(2).build();
+        store = KeyedStore.builder(dim).maxKeys(keys).warmup(2)
+                .thresholdMethod(threshold.equals("CS") ? AdaptiveThreshold.Method.CONFIDENCE_SEQUENCE
+                        : AdaptiveThreshold.Method.PEAKS_OVER_THRESHOLD).build();
         for (int p = 0; p < PRIMING; p++) {
             for (int k = 0; k < keys; k++) {
                 store.process(k, samples, (long) ((k + p) & (ROWS - 1)) * dim, now++);
