@@ -1,5 +1,6 @@
 package io.clipstream.bench;
 
+import io.clipstream.detect.AdaptiveThreshold;
 import io.clipstream.ingest.IngestPipeline;
 import io.clipstream.ingest.KeyedStore;
 import io.clipstream.ingest.Publisher;
@@ -44,6 +45,10 @@ public class EndToEndBenchmark {
     @Param({"100000"})
     public int keys;
 
+    /** The store's pooled threshold: {@code POT} (peaks over threshold, the default) or {@code CS}. */
+    @Param({"POT", "CS"})
+    public String threshold;
+
     private IngestPipeline pipeline;
     private Publisher publisher;
     private float[][] pool;
@@ -53,7 +58,9 @@ public class EndToEndBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        pipeline = IngestPipeline.builder(KeyedStore.builder(dim).maxKeys(keys)).shards(1)
+        pipeline = IngestPipeline.builder(KeyedStore.builder(dim).maxKeys(keys)
+                        .thresholdMethod(threshold.equals("CS") ? AdaptiveThreshold.Method.CONFIDENCE_SEQUENCE
+                                : AdaptiveThreshold.Method.PEAKS_OVER_THRESHOLD)).shards(1)
                 .sink((key, tag, score, level, decision) -> results.lazySet(tag)).start();
         publisher = pipeline.publisher();
         pool = new float[1024][dim];

@@ -3,6 +3,7 @@ package io.clipstream.bench;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.clipstream.detect.AdaptiveThreshold;
 import io.clipstream.ingest.IngestPipeline;
 import io.clipstream.ingest.KeyedStore;
 import io.clipstream.ingest.Publisher;
@@ -40,7 +41,7 @@ public final class EndToEndLatency {
     }
 
     record Settings(double rate, int seconds, int warmupSeconds, int dim, int keys, int shards, boolean sweep,
-                    double maxP99Micros, Path json, String idle) {
+                    double maxP99Micros, Path json, String idle, AdaptiveThreshold.Method threshold) {
     }
 
     record Result(double rate, long offered, long recorded, long dropped, long p50, long p90, long p99, long p999,
@@ -78,7 +79,8 @@ public final class EndToEndLatency {
         long highest = Duration.ofSeconds(60).toNanos();
         Histogram h = new Histogram(highest, 3);
         long[] measureFrom = {Long.MAX_VALUE};
-        IngestPipeline p = IngestPipeline.builder(KeyedStore.builder(s.dim()).maxKeys(s.keys()))
+        IngestPipeline p = IngestPipeline.builder(KeyedStore.builder(s.dim()).maxKeys(s.keys())
+                        .thresholdMethod(s.threshold()))
                 .shards(s.shards())
                 .ringCapacity(1 << 22)
                 .idleStrategy(idleStrategy(s.idle()))
@@ -183,8 +185,8 @@ public final class EndToEndLatency {
     static String table(Settings s, List<Result> results, Double maxRate) {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "### End-to-end latency, producer offer -> sink (d = %d, %,d keys, "
-                + "%d shard(s), agent idle strategy %s, %d s measured after %d s warm-up)%n%n", s.dim(), s.keys(),
-                s.shards(), s.idle(), s.seconds(), s.warmupSeconds()));
+                + "%d shard(s), agent idle strategy %s, threshold %s, %d s measured after %d s warm-up)%n%n", s.dim(),
+                s.keys(), s.shards(), s.idle(), s.threshold(), s.seconds(), s.warmupSeconds()));
         b.append("- ").append(jdk()).append('\n');
         b.append("- ").append(MachineInfo.read().describe()).append("\n\n");
         b.append("| offered /s | samples | dropped | p50 us | p90 us | p99 us | p99.9 us | p99.99 us | max us | "
@@ -260,6 +262,7 @@ public final class EndToEndLatency {
             g.writeNumberField("keys", s.keys());
             g.writeNumberField("shards", s.shards());
             g.writeStringField("idleStrategy", s.idle());
+            g.writeStringField("threshold", s.threshold().name());
             g.writeNumberField("measuredSeconds", s.seconds());
             g.writeNumberField("warmupSeconds", s.warmupSeconds());
             g.writeObjectFieldStart("platformStalls");
@@ -312,6 +315,7 @@ public final class EndToEndLatency {
         double maxP99 = 0;
         Path json = Path.of("target/end-to-end.json");
         String idle = "backoff";
+        AdaptiveThreshold.Method threshold = AdaptiveThreshold.Method.PEAKS_OVER_THRESHOLD;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--sweep")) {
@@ -320,7 +324,7 @@ public final class EndToEndLatency {
             }
             if (a.equals("--help") || a.equals("-h")) {
                 System.out.println("end-to-end [--rate N] [--seconds S] [--warmup S] [--dim D] [--keys K] [--shards N]"
-                        + " [--sweep] [--max-p99-us U] [--json FILE] [--idle spin|yield|backoff]");
+                        + " [--sweep] [--max-p99-us U] [--json FILE] [--idle spin|yield|backoff] [--threshold pot|cs]");
                 System.exit(0);
             }
             if (i + 1 >= args.length) {
@@ -337,6 +341,11 @@ public final class EndToEndLatency {
                 case "--max-p99-us" -> maxP99 = Double.parseDouble(v);
                 case "--json" -> json = Path.of(v);
                 case "--idle" -> idle = v;
+                case "--threshold" -> threshold = switch (v) {
+                    case "pot" -> AdaptiveThreshold.Method.PEAKS_OVER_THRESHOLD;
+                    case "cs" -> AdaptiveThreshold.Method.CONFIDENCE_SEQUENCE;
+                    default -> throw new IllegalArgumentException("--threshold must be pot or cs: " + v);
+                };
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
@@ -344,6 +353,6 @@ public final class EndToEndLatency {
             throw new IllegalArgumentException("rate, seconds, dim, keys and shards must be positive");
         }
         idleStrategy(idle);
-        return new Settings(rate, seconds, warmup, dim, keys, shards, sweep, maxP99, json, idle);
+        return new Settings(rate, seconds, warmup, dim, keys, shards, sweep, maxP99, json, idle, threshold);
     }
 }
