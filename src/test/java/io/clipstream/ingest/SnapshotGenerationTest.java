@@ -30,9 +30,16 @@ class SnapshotGenerationTest {
     }
 
     private static IngestPipeline withKeys(int shards, int keys, long seq) {
-        IngestPipeline p = IngestPipeline.builder(KeyedStore.builder(D).maxKeys(1000)).shards(shards).start();
-        for (long key = 0; key < keys; key++) {
-            assertTrue(p.offer(key, seq, sampleFor(key, seq)));
+        return withKeys(KeyedStore.builder(D).maxKeys(1000), shards, keys, seq, seq + 1);
+    }
+
+    /** A started pipeline of {@code config} that has processed one sample per key for each seq in [from, to). */
+    private static IngestPipeline withKeys(KeyedStore.Builder config, int shards, int keys, long from, long to) {
+        IngestPipeline p = IngestPipeline.builder(config).shards(shards).start();
+        for (long seq = from; seq < to; seq++) {
+            for (long key = 0; key < keys; key++) {
+                assertTrue(p.offer(key, seq, sampleFor(key, seq)));
+            }
         }
         assertTrue(p.awaitProcessed(Duration.ofSeconds(10)));
         return p;
@@ -203,12 +210,7 @@ class SnapshotGenerationTest {
             assertEquals(25, q.metrics().keys());
             q.snapshot(again).get(10, TimeUnit.SECONDS);
         }
-        byte[] next = Files.readAllBytes(again.resolve("gen-1-shard-000-of-001.ckeys"));
-        int t = KeyedSnapshotBytes.trailer(next);
-        int length = KeyedSnapshotBytes.le(next).getInt(t + KeyedSnapshotBytes.THRESHOLD_LENGTH);
-        byte[] threshold = java.util.Arrays.copyOfRange(next, t + KeyedSnapshotBytes.THRESHOLD_LENGTH + 4,
-                t + KeyedSnapshotBytes.THRESHOLD_LENGTH + 4 + length);
-        io.clipstream.detect.AdaptiveThreshold restored = io.clipstream.detect.AdaptiveThreshold.restore(threshold);
+        io.clipstream.detect.AdaptiveThreshold restored = thresholdIn(again);
         assertEquals(io.clipstream.detect.AdaptiveThreshold.Method.PEAKS_OVER_THRESHOLD, restored.method());
         assertEquals(0, restored.scoresSinceReset(), "the threshold started afresh");
     }
@@ -223,13 +225,7 @@ class SnapshotGenerationTest {
         var cs = io.clipstream.detect.AdaptiveThreshold.Method.CONFIDENCE_SEQUENCE;
         KeyedStore.Builder config = KeyedStore.builder(D).maxKeys(1000).thresholdMethod(cs);
         Path written = Files.createDirectory(dir.resolve("written"));
-        try (IngestPipeline p = IngestPipeline.builder(config).start()) {
-            for (long seq = 0; seq < 40; seq++) {
-                for (long key = 0; key < 20; key++) {
-                    assertTrue(p.offer(key, seq, sampleFor(key, seq)));
-                }
-            }
-            assertTrue(p.awaitProcessed(Duration.ofSeconds(10)));
+        try (IngestPipeline p = withKeys(config, 1, 20, 0, 40)) {
             p.snapshot(written).get(10, TimeUnit.SECONDS);
         }
         io.clipstream.detect.AdaptiveThreshold before = thresholdIn(written);
@@ -249,11 +245,12 @@ class SnapshotGenerationTest {
         }
     }
 
+    /** The threshold in the trailer of a directory's first-generation one-shard snapshot. */
     private static io.clipstream.detect.AdaptiveThreshold thresholdIn(Path dir) throws IOException {
         byte[] bytes = Files.readAllBytes(dir.resolve("gen-1-shard-000-of-001.ckeys"));
-        int t = KeyedSnapshotBytes.trailer(bytes);
-        int length = KeyedSnapshotBytes.le(bytes).getInt(t + KeyedSnapshotBytes.THRESHOLD_LENGTH);
-        return io.clipstream.detect.AdaptiveThreshold.restore(java.util.Arrays.copyOfRange(bytes,
-                t + KeyedSnapshotBytes.THRESHOLD_LENGTH + 4, t + KeyedSnapshotBytes.THRESHOLD_LENGTH + 4 + length));
+        int start = KeyedSnapshotBytes.trailer(bytes) + KeyedSnapshotBytes.THRESHOLD_LENGTH;
+        int length = KeyedSnapshotBytes.le(bytes).getInt(start);
+        return io.clipstream.detect.AdaptiveThreshold.restore(
+                java.util.Arrays.copyOfRange(bytes, start + 4, start + 4 + length));
     }
 }

@@ -1,5 +1,6 @@
 package io.clipstream.bench;
 
+import io.clipstream.detect.AdaptiveThreshold;
 import io.clipstream.internal.kernel.KernelProvider;
 import io.clipstream.internal.kernel.Kernels;
 import java.io.IOException;
@@ -42,6 +43,20 @@ final class BenchSupport {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT;
 
     private BenchSupport() {
+    }
+
+    /**
+     * The keyed store's threshold method named by a benchmark parameter or option: {@code POT} (peaks over
+     * threshold) or {@code CS} (confidence sequence), in either case.
+     *
+     * @throws IllegalArgumentException for any other name (a typo must not silently measure the default)
+     */
+    static AdaptiveThreshold.Method thresholdMethod(String name) {
+        return switch (name.toUpperCase(java.util.Locale.ROOT)) {
+            case "POT" -> AdaptiveThreshold.Method.PEAKS_OVER_THRESHOLD;
+            case "CS" -> AdaptiveThreshold.Method.CONFIDENCE_SEQUENCE;
+            default -> throw new IllegalArgumentException("threshold must be pot or cs, not " + name);
+        };
     }
 
     /** Row stride in floats: {@code dim} rounded up to 16 floats (64 bytes), so every row starts aligned. */

@@ -1,6 +1,5 @@
 package io.clipstream.bench;
 
-import io.clipstream.detect.AdaptiveThreshold;
 import io.clipstream.ingest.IngestPipeline;
 import io.clipstream.ingest.KeyedStore;
 import io.clipstream.ingest.Publisher;
@@ -59,8 +58,7 @@ public class EndToEndBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         pipeline = IngestPipeline.builder(KeyedStore.builder(dim).maxKeys(keys)
-                        .thresholdMethod(threshold.equals("CS") ? AdaptiveThreshold.Method.CONFIDENCE_SEQUENCE
-                                : AdaptiveThreshold.Method.PEAKS_OVER_THRESHOLD)).shards(1)
+                        .thresholdMethod(BenchSupport.thresholdMethod(threshold))).shards(1)
                 .sink((key, tag, score, level, decision) -> results.lazySet(tag)).start();
         publisher = pipeline.publisher();
         pool = new float[1024][dim];

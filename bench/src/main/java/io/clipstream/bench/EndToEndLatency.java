@@ -341,11 +341,7 @@ public final class EndToEndLatency {
                 case "--max-p99-us" -> maxP99 = Double.parseDouble(v);
                 case "--json" -> json = Path.of(v);
                 case "--idle" -> idle = v;
-                case "--threshold" -> threshold = switch (v) {
-                    case "pot" -> AdaptiveThreshold.Method.PEAKS_OVER_THRESHOLD;
-                    case "cs" -> AdaptiveThreshold.Method.CONFIDENCE_SEQUENCE;
-                    default -> throw new IllegalArgumentException("--threshold must be pot or cs: " + v);
-                };
+                case "--threshold" -> threshold = BenchSupport.thresholdMethod(v);
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }

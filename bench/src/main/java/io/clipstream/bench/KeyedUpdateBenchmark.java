@@ -1,6 +1,5 @@
 package io.clipstream.bench;
 
-import io.clipstream.detect.AdaptiveThreshold;
 import io.clipstream.detect.Decision;
 import io.clipstream.ingest.KeyedStore;
 import java.lang.foreign.Arena;
@@ -88,8 +87,7 @@ public class KeyedUpdateBenchmark {
             samples.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) r.nextGaussian());
         }
         store = KeyedStore.builder(dim).maxKeys(keys).warmup(2)
-                .thresholdMethod(threshold.equals("CS") ? AdaptiveThreshold.Method.CONFIDENCE_SEQUENCE
-                        : AdaptiveThreshold.Method.PEAKS_OVER_THRESHOLD).build();
+                .thresholdMethod(BenchSupport.thresholdMethod(threshold)).build();
         for (int p = 0; p < PRIMING; p++) {
             for (int k = 0; k < keys; k++) {
                 store.process(k, samples, (long) ((k + p) & (ROWS - 1)) * dim, now++);
