@@ -350,9 +350,11 @@ public abstract sealed class Estimator
      * parameters become the average weighted by samples seen, the counters add up, the step schedule continues
      * from the combined sample count, and an adaptive clip level becomes the weighted geometric mean of the two
      * (a rolling-quantile window is kept from this estimator, or taken from {@code other} if this one is empty).
-     * {@code other} is not changed.
+     * {@code other} is not changed. Everything is checked before anything changes: a refused merge leaves this
+     * estimator as it was.
      *
-     * @throws IllegalArgumentException if {@code other} is null, this estimator, or of another task or shape
+     * @throws IllegalArgumentException if {@code other} is null, this estimator, of another task or shape, of
+     *     another clip policy kind, or of a rolling-quantile clip with another window length
      */
     public final void merge(Estimator other) {
         if (other == null) {
@@ -369,6 +371,13 @@ public abstract sealed class Estimator
         if (other.config.clipPolicy().getClass() != config.clipPolicy().getClass()) {
             throw new IllegalArgumentException("cannot merge clip policy " + other.config.clipPolicy() + " into "
                     + config.clipPolicy());
+        }
+        if (config.clipPolicy() instanceof ClipPolicy.RollingQuantile mine
+                && other.config.clipPolicy() instanceof ClipPolicy.RollingQuantile theirs
+                && mine.window() != theirs.window()) {
+            // the windows' rings have different lengths: neither can be kept for both (it once half-applied)
+            throw new IllegalArgumentException("cannot merge a rolling-quantile clip of window " + theirs.window()
+                    + " into one of window " + mine.window() + " (the windows must be equal)");
         }
         double a = samples;
         double b = other.samples;

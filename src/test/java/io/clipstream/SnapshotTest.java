@@ -209,6 +209,30 @@ class SnapshotTest {
         assertEquals(4.0, a.clipLevel(), 1e-6, "sqrt(2 * 8)");
     }
 
+    @Test
+    void mergeOfRollingWindowsOfAnotherLengthIsRefusedBeforeAnythingChanges() {
+        MeanEstimator big = MeanEstimator.builder(2).clip(ClipPolicy.rollingQuantile(0.5, 64)).build();
+        MeanEstimator small = MeanEstimator.builder(2).clip(ClipPolicy.rollingQuantile(0.5, 8)).build();
+        for (int i = 0; i < 20; i++) {
+            small.update(new float[] {i, 1});
+        }
+        byte[] bigBefore = big.snapshot();
+        byte[] smallBefore = small.snapshot();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> big.merge(small));
+        assertEquals("cannot merge a rolling-quantile clip of window 8 into one of window 64 (the windows must be "
+                + "equal)", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> small.merge(big), "the other way round too");
+        assertArrayEquals(bigBefore, big.snapshot(), "a refused merge changes nothing");
+        assertArrayEquals(smallBefore, small.snapshot());
+        small.update(new float[] {1, 1}); // still usable
+        assertArrayEquals(small.snapshot(), Estimator.restore(small.snapshot()).snapshot());
+
+        MeanEstimator same = MeanEstimator.builder(2).clip(ClipPolicy.rollingQuantile(0.5, 8)).build();
+        same.merge(small);
+        assertEquals(small.samplesSeen(), same.samplesSeen(), "equal windows still merge");
+        same.update(new float[] {3, 3});
+    }
+
     private static void assertMessage(String expected, byte[] bytes) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Estimator.restore(bytes));
         assertEquals(expected, e.getMessage());
