@@ -639,11 +639,15 @@ public abstract sealed class Estimator
                 checkArray(xsArray, (int) index, (int) Math.min(Integer.MAX_VALUE, (long) n * dimension));
             } else {
                 checkSegment(xs, index, (long) n * dimension, "xs");
+                checkUsable(xs, "xs", false);
             }
             if (scoresArray != null) {
                 checkRange("scores", n, "values", scoresIndex, scoresArray.length);
-            } else if (scores != null && (scoresIndex < 0 || scores.byteSize() / 8 - scoresIndex < n)) {
-                throw shortSegment("scores", n, "doubles", scoresIndex, scores.byteSize());
+            } else if (scores != null) {
+                if (scoresIndex < 0 || scores.byteSize() / 8 - scoresIndex < n) {
+                    throw shortSegment("scores", n, "doubles", scoresIndex, scores.byteSize());
+                }
+                checkUsable(scores, "scores", true);
             }
             if (policy == null) {
                 throw nullArgument("policy");
@@ -751,6 +755,23 @@ public abstract sealed class Estimator
         }
         if (index < 0 || s.byteSize() / 4 - index < count) {
             throw shortSegment(name, count, "floats", index, s.byteSize());
+        }
+    }
+
+    /**
+     * A batch's segment can be read (and, for {@code writable}, written) by this thread for the whole batch:
+     * without this check the first bad access would come from the JDK after row 0 was applied (a closed,
+     * read-only or other thread's {@code scores} segment half-applied a batch). Once per batch, not per row.
+     */
+    static void checkUsable(MemorySegment s, String name, boolean writable) {
+        if (!s.scope().isAlive()) {
+            throw new IllegalArgumentException(name + " is not alive (its arena was closed)");
+        }
+        if (!s.isAccessibleBy(Thread.currentThread())) {
+            throw new IllegalArgumentException(name + " is confined to another thread");
+        }
+        if (writable && s.isReadOnly()) {
+            throw new IllegalArgumentException(name + " is read-only");
         }
     }
 

@@ -292,6 +292,50 @@ class EstimatorApiTest {
                 .updateBatch(new float[2 * D], 0, 2, new float[1], 0, null, 0, BadRowPolicy.SKIP_AND_COUNT));
     }
 
+    @Test
+    void aBatchWhoseScoresSegmentCannotBeWrittenAppliesNothing() throws Exception {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment xs = arena.allocate(3L * D * Float.BYTES, 64);
+            for (long i = 0; i < 3L * D; i++) {
+                xs.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, i % 7);
+            }
+            java.lang.foreign.Arena closed = java.lang.foreign.Arena.ofConfined();
+            MemorySegment gone = closed.allocate(3L * D * Float.BYTES, 8);
+            closed.close();
+            MemorySegment[] other = new MemorySegment[1];
+            java.lang.foreign.Arena[] otherArena = new java.lang.foreign.Arena[1];
+            Thread t = new Thread(() -> {
+                otherArena[0] = java.lang.foreign.Arena.ofConfined();
+                other[0] = otherArena[0].allocate(24, 8);
+            });
+            t.start();
+            t.join();
+            MemorySegment readOnly = arena.allocate(24, 8).asReadOnly();
+            for (BadRowPolicy policy : BadRowPolicy.values()) {
+                MeanEstimator m = MeanEstimator.builder(D).build();
+                byte[] before = m.snapshot();
+                assertMessage("scores is read-only", () -> m.updateBatch(xs, 0, 3, readOnly, 0, policy));
+                assertMessage("scores is not alive (its arena was closed)",
+                        () -> m.updateBatch(xs, 0, 3, gone, 0, policy));
+                assertMessage("scores is confined to another thread",
+                        () -> m.updateBatch(xs, 0, 3, other[0], 0, policy));
+                assertMessage("xs is not alive (its arena was closed)", () -> m.updateBatch(gone, 0, 1,
+                        (MemorySegment) null, 0, policy));
+                assertEquals(0, m.samplesSeen(), policy + ": no row applied");
+                assertEquals(3 + 3 + 3 + 1, m.rejectedCount(), policy + ": every row of each refused batch counted");
+                MeanEstimator fresh = MeanEstimator.builder(D).build();
+                assertArrayEquals(Fixtures.estimate(fresh), Fixtures.estimate(m), policy + ": estimate unchanged");
+                assertEquals(before.length, m.snapshot().length);
+
+                LinearRegression lin = LinearRegression.builder(D).build();
+                assertMessage("scores is read-only", () -> lin.updateBatch(xs, 0, 3, new float[3], 0, readOnly, 0,
+                        policy));
+                assertEquals(0, lin.samplesSeen());
+                assertEquals(3, lin.rejectedCount());
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ models
 
     @Test
