@@ -54,13 +54,25 @@ public final class QuantileConfidence {
 
     /**
      * The number of scores after which the interval for {@code p} has two finite ends, i.e. the first {@code t}
-     * with {@code 2 u_t(a) < min(p, 1 - p)}.
+     * with {@code 2 u_t(a) < min(p, 1 - p)}; {@code Long.MAX_VALUE} if no count a {@code long} holds gets there
+     * (p within about 1e-9 of 0 or 1).
+     *
+     * @throws IllegalArgumentException unless {@code 0 < p < 1} and {@code 0 < a < 1}
      */
     public static long scoresUntilFinite(double p, double a) {
+        if (!(p > 0 && p < 1)) {
+            throw new IllegalArgumentException("p must be in (0, 1): " + p);
+        }
+        if (!(a > 0 && a < 1)) {
+            throw new IllegalArgumentException("a must be in (0, 1): " + a);
+        }
         double gap = Math.min(p, 1 - p) / 2;
+        if (radius(Long.MAX_VALUE, a) >= gap) {
+            return Long.MAX_VALUE; // the search below would overflow t (it once looped forever)
+        }
         long t = 1;
         while (radius(t, a) >= gap) {
-            t = t < 1 << 20 ? t * 2 : t + (t >> 3);
+            t = t < 1 << 20 ? t * 2 : t > Long.MAX_VALUE / 9 * 8 ? Long.MAX_VALUE : t + (t >> 3);
         }
         long lo = t / 2;
         long hi = t;

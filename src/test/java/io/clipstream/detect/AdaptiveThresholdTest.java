@@ -29,6 +29,31 @@ class AdaptiveThresholdTest {
         assertTrue(n > 10_000 && n < 14_000, "about 12,000 scores for p = 0.95: " + n);
     }
 
+    @Test
+    @org.junit.jupiter.api.Timeout(10)
+    void scoresUntilFiniteSaturatesAndRefusesLevelsOutsideTheOpenInterval() {
+        assertEquals(Long.MAX_VALUE, QuantileConfidence.scoresUntilFinite(1 - 1e-10, 0.05), "once looped forever");
+        assertEquals(Long.MAX_VALUE, QuantileConfidence.scoresUntilFinite(1e-10, 0.05));
+        double top = 1 - 1e-8;
+        double gap = (1 - top) / 2;
+        long n = QuantileConfidence.scoresUntilFinite(top, 0.05);
+        assertTrue(n < Long.MAX_VALUE && QuantileConfidence.radius(n, 0.05) < gap
+                && QuantileConfidence.radius(n / 2, 0.05) >= gap, "a finite count near the top: " + n);
+        for (double p : new double[] {0, 1, -0.5, Double.NaN}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> QuantileConfidence.scoresUntilFinite(p, 0.05));
+            assertEquals("p must be in (0, 1): " + p, e.getMessage());
+        }
+        for (double a : new double[] {0, 1, Double.NaN}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> QuantileConfidence.scoresUntilFinite(0.99, a));
+            assertEquals("a must be in (0, 1): " + a, e.getMessage());
+        }
+        AdaptiveThreshold far = AdaptiveThreshold.builder().method(AdaptiveThreshold.Method.CONFIDENCE_SEQUENCE)
+                .quantile(1 - 1e-10).build();
+        assertEquals(Long.MAX_VALUE, far.warmup(), "a threshold that can never become finite says so");
+    }
+
     /**
      * A stationary stream (exponential scores, p = 0.95, a = 0.05): no mistake (an ANOMALY below the true
      * 0.95-quantile or a BENIGN above it, beyond the histogram's 1% value rounding) and at most the paper's bound on
