@@ -82,6 +82,16 @@ public final class AdaptiveThreshold {
 
     /** Default target quantile. */
     public static final double DEFAULT_QUANTILE = 0.99;
+    /**
+     * Smallest quantile peaks over threshold accepts: an extreme-value model of the upper tail, fitted above the
+     * {@code 1 - 2(1 - p)} quantile, it has no tail left to model when {@code 1 - p} is large. Measured on chi
+     * scores (mean detector, d = 8, 19,000 Gaussian samples after warm-up, seed 3), the share flagged over
+     * {@code 1 - p}: 2.5x at p = 0.99, 2.1x at 0.95, 1.8x at 0.9 and 0.85, 1.9x at 0.8, 2.0x at 0.75, then 1.65x
+     * at 0.7, 0.77x at 0.6, 0.3x at 0.5, and at p = 0.3 it abstained on 88% of the scores (its change test fired
+     * again and again). Builders refuse lower p for this method (the confidence sequence takes any p); a state
+     * restored from an earlier version is read as it was written.
+     */
+    public static final double MIN_PEAKS_QUANTILE = 0.75;
     /** Default confidence parameter. */
     public static final double DEFAULT_CONFIDENCE = 0.05;
     /** Default calibration length of peaks over threshold: the warm-up after construction and after each change. */
@@ -847,8 +857,18 @@ public final class AdaptiveThreshold {
             return this;
         }
 
-        /** Builds the threshold. */
+        /**
+         * Builds the threshold.
+         *
+         * @throws IllegalArgumentException for peaks over threshold with a quantile below
+         *     {@link #MIN_PEAKS_QUANTILE} (the confidence sequence takes any quantile in (0, 1))
+         */
         public AdaptiveThreshold build() {
+            if (method == Method.PEAKS_OVER_THRESHOLD && quantile < MIN_PEAKS_QUANTILE) {
+                throw new IllegalArgumentException("peaks over threshold needs quantile p >= " + MIN_PEAKS_QUANTILE
+                        + " (it models the upper tail of the scores), not " + quantile
+                        + "; the confidence sequence (method CONFIDENCE_SEQUENCE) takes any p in (0, 1)");
+            }
             return new AdaptiveThreshold(method, quantile, confidence, detectChanges, changeQuantile, blockLength,
                     warmup, levelRate, maxPeaks);
         }

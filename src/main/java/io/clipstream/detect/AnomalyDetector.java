@@ -458,7 +458,11 @@ public final class AnomalyDetector {
             return this;
         }
 
-        /** The target quantile {@code p} in (0, 1) (default 0.99): scores above it are anomalies. */
+        /**
+         * The target quantile {@code p} in (0, 1) (default 0.99): scores above it are anomalies. Peaks over
+         * threshold needs {@code p >= 0.75} ({@link AdaptiveThreshold#MIN_PEAKS_QUANTILE}, checked by
+         * {@link #build()}); the confidence sequence takes any {@code p}.
+         */
         public Builder quantile(double p) {
             threshold.quantile(p);
             return this;

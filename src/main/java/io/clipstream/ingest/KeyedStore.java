@@ -108,6 +108,10 @@ public final class KeyedStore implements AutoCloseable {
         this.idleNanos = b.idleNanos;
         this.slotBytes = slotBytes(dimension);
         this.kernels = b.kernels == null ? KernelProvider.kernels() : b.kernels;
+        // peaks over threshold (the library's default): the first ANOMALY after 500 levels, not ~300,000; built
+        // before the memory is allocated, so that a refused configuration leaks no arena
+        this.threshold = threshold != null ? threshold
+                : AdaptiveThreshold.builder().method(b.method).quantile(quantile).confidence(confidence).build();
         this.arena = Arena.ofShared();
         MemorySegment slots;
         MemorySegment table;
@@ -121,9 +125,6 @@ public final class KeyedStore implements AutoCloseable {
                     + " bytes for " + maxKeys + " keys of dimension " + dimension + ": " + e.getMessage(), e);
         }
         this.index = new KeyIndex(slots, table, maxKeys, slotBytes);
-        // peaks over threshold (the library's default): the first ANOMALY after 500 levels, not ~300,000
-        this.threshold = threshold != null ? threshold
-                : AdaptiveThreshold.builder().method(b.method).quantile(quantile).confidence(confidence).build();
         this.model = new KeyModel(dimension, stepSize, clip, l2, warmup, kernels, this.threshold);
     }
 
@@ -475,7 +476,10 @@ public final class KeyedStore implements AutoCloseable {
             return this;
         }
 
-        /** The threshold's target quantile {@code p} of the keys' levels (default 0.99). */
+        /**
+         * The threshold's target quantile {@code p} of the keys' levels (default 0.99); peaks over threshold needs
+         * {@code p >= 0.75}, checked by {@link #build()}.
+         */
         public Builder quantile(double p) {
             this.quantile = AdaptiveThreshold.checkQuantile(p);
             return this;

@@ -259,7 +259,7 @@ class ThresholdStateTest {
      */
     @Test
     void aThresholdFlaggingEverythingWithoutTheChangeTestRestores() {
-        for (double p : new double[] {0.6, 0.99}) {
+        for (double p : new double[] {0.9, 0.99}) {
             AdaptiveThreshold th = AdaptiveThreshold.builder().quantile(p).detectChanges(false).build();
             SplittableRandom r = new SplittableRandom(5);
             for (int i = 0; i < 700; i++) {

@@ -151,6 +151,16 @@ class WarmupTest {
                 () -> AdaptiveThreshold.builder().method(null)).getMessage());
         assertEquals("quantile p must be in (0, 1): 1.0", assertThrows(IllegalArgumentException.class,
                 () -> AdaptiveThreshold.builder().quantile(1)).getMessage());
+        String low = "peaks over threshold needs quantile p >= 0.75 (it models the upper tail of the scores), not "
+                + "0.3; the confidence sequence (method CONFIDENCE_SEQUENCE) takes any p in (0, 1)";
+        assertEquals(low, assertThrows(IllegalArgumentException.class,
+                () -> AdaptiveThreshold.builder().quantile(0.3).build()).getMessage());
+        assertEquals(low, assertThrows(IllegalArgumentException.class,
+                () -> AnomalyDetector.builder(MeanEstimator.builder(2).build()).quantile(0.3).build()).getMessage());
+        assertEquals(low, assertThrows(IllegalArgumentException.class,
+                () -> io.clipstream.ingest.KeyedStore.builder(2).quantile(0.3).build()).getMessage());
+        AdaptiveThreshold.builder().quantile(0.3).method(AdaptiveThreshold.Method.CONFIDENCE_SEQUENCE).build();
+        AdaptiveThreshold.builder().quantile(AdaptiveThreshold.MIN_PEAKS_QUANTILE).build();
         assertEquals("quantile p must be in (0, 1): NaN", assertThrows(IllegalArgumentException.class,
                 () -> AnomalyDetector.builder(MeanEstimator.builder(2).build()).quantile(Double.NaN)).getMessage());
         assertEquals("warmup must be in [32, 1048576] scores: 0", assertThrows(IllegalArgumentException.class,

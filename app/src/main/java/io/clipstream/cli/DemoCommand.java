@@ -1,5 +1,6 @@
 package io.clipstream.cli;
 
+import io.clipstream.detect.AdaptiveThreshold;
 import io.clipstream.experiments.Demo;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -74,8 +75,9 @@ final class DemoCommand implements Callable<Integer> {
             case "far-only" -> Demo.Settings.farOnly();
             default -> throw Main.usage(spec, "--scenario must be masking or far-only: " + scenario);
         };
-        if (quantile <= 0 || quantile >= 1) {
-            throw Main.usage(spec, "--quantile must be in (0, 1): " + quantile);
+        if (!(quantile >= AdaptiveThreshold.MIN_PEAKS_QUANTILE && quantile < 1)) {
+            throw Main.usage(spec, "--quantile must be in [" + AdaptiveThreshold.MIN_PEAKS_QUANTILE
+                    + ", 1) (the detectors use peaks over threshold, an upper-tail model): " + quantile);
         }
         if (confidence <= 0 || confidence >= 1) {
             throw Main.usage(spec, "--confidence must be in (0, 1): " + confidence);

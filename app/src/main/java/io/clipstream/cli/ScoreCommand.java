@@ -124,6 +124,10 @@ final class ScoreCommand implements Callable<Integer> {
         if (!(quantile > 0 && quantile < 1)) {
             throw Main.usage(spec, "--quantile must be in (0, 1): " + quantile);
         }
+        if (threshold != ThresholdOption.cs && quantile < AdaptiveThreshold.MIN_PEAKS_QUANTILE) {
+            throw Main.usage(spec, "--threshold pot needs --quantile >= " + AdaptiveThreshold.MIN_PEAKS_QUANTILE
+                    + " (an upper-tail model): " + quantile + "; --threshold cs takes any quantile in (0, 1)");
+        }
         if (!(confidence > 0 && confidence < 1)) {
             throw Main.usage(spec, "--confidence must be in (0, 1): " + confidence);
         }

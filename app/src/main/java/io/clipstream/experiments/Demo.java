@@ -1,6 +1,7 @@
 package io.clipstream.experiments;
 
 import io.clipstream.Task;
+import io.clipstream.detect.AdaptiveThreshold;
 import io.clipstream.detect.AnomalyDetector;
 import io.clipstream.detect.Decision;
 import io.clipstream.detect.Outcome;
@@ -97,8 +98,10 @@ public final class Demo {
             if (!(subtleDistance > 0 && Double.isFinite(subtleDistance))) {
                 throw new IllegalArgumentException("subtle distance must be finite and > 0: " + subtleDistance);
             }
-            if (!(quantile > 0 && quantile < 1)) {
-                throw new IllegalArgumentException("quantile must be in (0, 1): " + quantile);
+            if (!(quantile >= AdaptiveThreshold.MIN_PEAKS_QUANTILE && quantile < 1)) {
+                // the detectors use peaks over threshold, an upper-tail model
+                throw new IllegalArgumentException("quantile must be in [" + AdaptiveThreshold.MIN_PEAKS_QUANTILE
+                        + ", 1) (peaks over threshold): " + quantile);
             }
             if (!(confidence > 0 && confidence < 1)) {
                 throw new IllegalArgumentException("confidence must be in (0, 1): " + confidence);

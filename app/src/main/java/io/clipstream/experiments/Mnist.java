@@ -5,6 +5,7 @@ import io.clipstream.Estimator;
 import io.clipstream.LogisticRegression;
 import io.clipstream.MeanEstimator;
 import io.clipstream.StepSize;
+import io.clipstream.detect.AdaptiveThreshold;
 import io.clipstream.detect.AnomalyDetector;
 import io.clipstream.detect.Decision;
 import io.clipstream.detect.Outcome;
@@ -121,8 +122,10 @@ public final class Mnist {
             if (!(logisticStep > 0 && logisticStep <= 4)) {
                 throw new IllegalArgumentException("logistic step must be in (0, 4]: " + logisticStep);
             }
-            if (!(quantile > 0 && quantile < 1)) {
-                throw new IllegalArgumentException("quantile must be in (0, 1): " + quantile);
+            if (!(quantile >= AdaptiveThreshold.MIN_PEAKS_QUANTILE && quantile < 1)) {
+                // the detectors use peaks over threshold, an upper-tail model
+                throw new IllegalArgumentException("quantile must be in [" + AdaptiveThreshold.MIN_PEAKS_QUANTILE
+                        + ", 1) (peaks over threshold): " + quantile);
             }
             if (!(confidence > 0 && confidence < 1)) {
                 throw new IllegalArgumentException("confidence must be in (0, 1): " + confidence);

@@ -61,7 +61,8 @@ class CliTest {
         assertTrue(html.startsWith("<!DOCTYPE html>") && html.contains("<svg") && html.contains("Tracking error"));
         Run bad = run("demo", "--quantile", "1.5", "--no-report");
         assertEquals(2, bad.code(), "a bad option value is a usage error");
-        assertEquals("clipstream: --quantile must be in (0, 1): 1.5\nTry 'clipstream demo --help' for usage.\n",
+        assertEquals("clipstream: --quantile must be in [0.75, 1) (the detectors use peaks over threshold, an "
+                + "upper-tail model): 1.5\nTry 'clipstream demo --help' for usage.\n",
                 bad.err().replace("\r", ""));
     }
 

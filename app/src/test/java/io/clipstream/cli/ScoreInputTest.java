@@ -47,7 +47,7 @@ class ScoreInputTest {
         for (String[] args : List.of(new String[] {"--quantile", "1.5"}, new String[] {"--confidence", "0"},
                 new String[] {"--half-life", "0.5"}, new String[] {"--columns", "x-2"},
                 new String[] {"--columns", "3-1"}, new String[] {"--task", "linear", "--label-column", "0"},
-                new String[] {"--quantile", "abc"})) {
+                new String[] {"--quantile", "abc"}, new String[] {"--threshold", "pot", "--quantile", "0.5"})) {
             String[] full = new String[args.length + 2];
             full[0] = "score";
             System.arraycopy(args, 0, full, 1, args.length);

@@ -199,7 +199,10 @@ public final class DetectorConfig implements Serializable {
             return this;
         }
 
-        /** The target quantile {@code p} in (0, 1) (default 0.99): scores above it are anomalies. */
+        /**
+         * The target quantile {@code p} in (0, 1) (default 0.99): scores above it are anomalies; peaks over
+         * threshold needs {@code p >= 0.75}, checked by {@link #build()}.
+         */
         public Builder quantile(double p) {
             this.quantile = AdaptiveThreshold.checkQuantile(p);
             return this;

@@ -41,7 +41,7 @@ class AnomalyDetectorSerializerTest extends SerializerTestBase<AnomalyDetector> 
     @Override
     protected AnomalyDetector[] getTestData() {
         AnomalyDetector skipping = DetectorConfig.builder(io.clipstream.MeanEstimator.builder(8).build())
-                .quantile(0.6).skipUpdateOnAnomaly(true).detectChanges(false).build().newDetector();
+                .quantile(0.8).skipUpdateOnAnomaly(true).detectChanges(false).build().newDetector();
         Detectors.feedMean(skipping, 8, 700, 5);
         return new AnomalyDetector[] {
             CONFIG.newDetector(),

@@ -58,7 +58,7 @@ class BadSamplesTest {
             case LINEAR -> LinearRegression.builder(DIMENSION).build();
             default -> LogisticRegression.builder(DIMENSION).buildLogistic();
         };
-        DetectorConfig config = DetectorConfig.builder(prototype).quantile(0.7).confidence(0.1).build();
+        DetectorConfig config = DetectorConfig.builder(prototype).quantile(0.8).confidence(0.1).build();
         SampleGenerator generator = new SampleGenerator(KEYS, DIMENSION, 3, N / 2, BAD_EVERY, task == Task.LOGISTIC);
         Reference reference = Reference.run(generator, N, config);
         // mean: 4 of the 6 kinds of bad sample touch the features; models: all 6

@@ -43,7 +43,7 @@ class CheckpointRecoveryTest {
     /** Thresholds that become finite within a few hundred scores per key, and a short change-test block. */
     static DetectorConfig config(int dimension) {
         return DetectorConfig.builder(MeanEstimator.builder(dimension).build())
-                .quantile(0.7).confidence(0.1).blockLength(256).emitEstimates(true).build();
+                .quantile(0.8).confidence(0.1).blockLength(256).emitEstimates(true).build();
     }
 
     @ParameterizedTest(name = "{0}")
