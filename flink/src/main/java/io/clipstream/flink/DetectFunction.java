@@ -138,10 +138,13 @@ public class DetectFunction<K, T> extends KeyedProcessFunction<K, T, DetectionRe
             detector = config.newDetector();
             keysCreated.inc();
         }
+        // the user's extractors run outside the try: their exceptions (a NumberFormatException is an
+        // IllegalArgumentException too) are bugs that fail the task, not bad samples
         float[] x = features.features(element);
+        double label = labels == null ? 0 : labels.label(element);
         Outcome o;
         try {
-            o = process(detector, x, element);
+            o = process(detector, x, label);
         } catch (IllegalArgumentException e) {
             reject(detector, element, e, ctx);
             return;
@@ -163,12 +166,16 @@ public class DetectFunction<K, T> extends KeyedProcessFunction<K, T, DetectionRe
                 o.upper(), o.changeDetected(), o.updated(), detector.estimator().samplesSeen(), estimate));
     }
 
-    private Outcome process(AnomalyDetector detector, float[] x, T element) {
+    /**
+     * The library's part: every {@link IllegalArgumentException} from here is a refusal of the sample (its features
+     * or label), never an extractor's exception.
+     */
+    private Outcome process(AnomalyDetector detector, float[] x, double label) {
         return switch (config.task()) {
             case MEAN -> detector.process(x);
             // a non-finite target is refused (and counted) by the library itself
-            case LINEAR -> detector.process(x, (float) labels.label(element));
-            case LOGISTIC, SOFTMAX -> detector.process(x, classLabel(labels.label(element)));
+            case LINEAR -> detector.process(x, (float) label);
+            case LOGISTIC, SOFTMAX -> detector.process(x, classLabel(label));
             case CUSTOM -> throw new IllegalStateException("CUSTOM estimators are not supported");
         };
     }

@@ -14,7 +14,9 @@ public interface LabelExtractor<T> extends Serializable {
 
     /**
      * The label of {@code element}. For classifiers it must be a whole number in the task's range; a label that is
-     * not (or a non-finite target) rejects the sample, which is counted (see {@link ClipstreamFlink}).
+     * not (or a non-finite target) rejects the sample, which is counted (see {@link ClipstreamFlink}); an exception
+     * thrown here (a {@link NumberFormatException} from parsing a label included) is a bug in the extractor and
+     * fails the task.
      */
     double label(T element);
 }

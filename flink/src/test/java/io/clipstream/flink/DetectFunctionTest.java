@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.clipstream.LinearRegression;
 import io.clipstream.MeanEstimator;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,8 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The operator on Flink's operator test harness (heap keyed state, no cluster): a snapshot restored into a new
- * operator instance continues as if uninterrupted, bad samples go to the side output, and a state TTL forgets idle
- * keys.
+ * operator instance continues as if uninterrupted, bad samples go to the side output, exceptions from the
+ * extractors fail the task, and a state TTL forgets idle keys.
  */
 class DetectFunctionTest {
 
@@ -29,8 +30,18 @@ class DetectFunctionTest {
 
     private static KeyedOneInputStreamOperatorTestHarness<Long, Sample, DetectionResult<Long, Sample>> harness(
             DetectorConfig config) throws Exception {
+        return harness(config, Sample::features, null);
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<Long, Sample, DetectionResult<Long, Sample>> harness(
+            DetectorConfig config, FeatureExtractor<Sample> features, LabelExtractor<Sample> labels) throws Exception {
         return ProcessFunctionTestHarnesses.forKeyedProcessFunction(
-                new DetectFunction<>(config, Sample::features, null, REJECTED), Sample::key, Types.LONG);
+                new DetectFunction<>(config, features, labels, REJECTED), Sample::key, Types.LONG);
+    }
+
+    private static List<String> reasons(KeyedOneInputStreamOperatorTestHarness<Long, Sample, ?> harness) {
+        var rejected = harness.getSideOutput(REJECTED);
+        return rejected == null ? List.of() : rejected.stream().map(r -> r.getValue().reason()).toList();
     }
 
     @Test
@@ -81,6 +92,34 @@ class DetectFunctionTest {
             List<String> reasons = h.getSideOutput(REJECTED).stream().map(r -> r.getValue().reason()).toList();
             assertEquals(List.of("x[1] is NaN (values must be finite)", "x has length 3 but the estimator's dimension is 4"),
                     reasons);
+        }
+    }
+
+    /**
+     * README: "Exceptions thrown by your extractors are bugs and do fail the task", also when they are
+     * {@link IllegalArgumentException}s (a {@link NumberFormatException} from parsing a label is one): only the
+     * library's refusal of what an extractor returned makes a rejected sample.
+     */
+    @Test
+    void exceptionsFromTheExtractorsFailTheTask() throws Exception {
+        DetectorConfig config = DetectorConfig.builder(LinearRegression.builder(2).build()).build();
+        LabelExtractor<Sample> parsing = s -> s.seq() == 2 ? Double.parseDouble("n/a") : s.label();
+        try (var h = harness(config, Sample::features, parsing)) {
+            h.processElement(new Sample(1, 0, new float[] {1, 2}, 1), 0);
+            h.processElement(new Sample(1, 1, new float[] {1, 2}, Double.NaN), 1);
+            assertEquals(1, reasons(h).size(), "a NaN target the extractor returned is a bad sample: " + reasons(h));
+            assertThrows(NumberFormatException.class,
+                    () -> h.processElement(new Sample(1, 2, new float[] {1, 2}, 1), 2));
+            assertEquals(1, reasons(h).size(), "the extractor's exception is not a rejected sample: " + reasons(h));
+        }
+        FeatureExtractor<Sample> throwing = s -> {
+            throw new IllegalArgumentException("a bug in the feature extractor");
+        };
+        try (var h = harness(Detectors.meanConfig(2), throwing, null)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> h.processElement(new Sample(1, 0, new float[] {1, 2}, 0), 0));
+            assertEquals("a bug in the feature extractor", e.getMessage());
+            assertEquals(List.of(), reasons(h));
         }
     }
 
