@@ -1,9 +1,11 @@
 package io.clipstream.flink;
 
 import io.clipstream.Estimator;
+import io.clipstream.EstimatorConfig;
 import io.clipstream.Task;
 import io.clipstream.detect.AdaptiveThreshold;
 import io.clipstream.detect.AnomalyDetector;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.Arrays;
@@ -25,8 +27,19 @@ final class DetectorTemplate implements Serializable {
     static final int DEFAULT_WARMUP = 500;
     static final int DEFAULT_MAX_PEAKS = 256;
 
-    /** Longest template accepted when reading a serializer snapshot (a d = 2^28 estimator is 1 GiB). */
-    private static final int MAX_TEMPLATE_BYTES = Integer.MAX_VALUE - 64;
+    /**
+     * Longest prototype snapshot a serializer snapshot can hold: the library's largest estimator
+     * ({@link EstimatorConfig#MAX_PARAMETERS} floats) with the longest rolling clip window (2^20 floats), its
+     * 152-byte header and checksum rounded up to 1 KiB; about 1 GiB. A longer length is damage.
+     */
+    private static final int MAX_TEMPLATE_BYTES = 4 * EstimatorConfig.MAX_PARAMETERS + 4 * (1 << 20) + 1024;
+
+    /**
+     * The prototype's bytes are read in pieces of at most this size (the array doubling as they arrive), so that a
+     * damaged length below {@link #MAX_TEMPLATE_BYTES} on a snapshot that ends early costs about the bytes that are
+     * there, not the gigabyte it claims.
+     */
+    private static final int READ_CHUNK = 1 << 16;
 
     private final byte[] estimator;
     private final AdaptiveThreshold.Method method;
@@ -181,12 +194,7 @@ final class DetectorTemplate implements Serializable {
      * @throws IOException if the bytes are truncated or do not describe a valid detector
      */
     static DetectorTemplate read(DataInputView in, int version) throws IOException {
-        int n = in.readInt();
-        if (n < 0 || n > MAX_TEMPLATE_BYTES) {
-            throw new IOException("clipstream serializer snapshot: bad estimator template length " + n);
-        }
-        byte[] bytes = new byte[n];
-        in.readFully(bytes);
+        byte[] bytes = readEstimator(in, in.readInt());
         double q = in.readDouble();
         double a = in.readDouble();
         boolean skip = in.readBoolean();
@@ -213,6 +221,35 @@ final class DetectorTemplate implements Serializable {
         } catch (IllegalArgumentException e) {
             throw new IOException("clipstream serializer snapshot holds an invalid detector template: "
                     + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The prototype estimator's {@code n} snapshot bytes, allocated as they arrive rather than from {@code n}: a
+     * damaged length fails with an {@link IOException} that names it, never with an {@link OutOfMemoryError}.
+     */
+    private static byte[] readEstimator(DataInputView in, int n) throws IOException {
+        if (n < 0 || n > MAX_TEMPLATE_BYTES) {
+            throw new IOException("clipstream serializer snapshot: impossible estimator template length " + n
+                    + " (0 to " + MAX_TEMPLATE_BYTES + "): the snapshot is damaged");
+        }
+        byte[] bytes = new byte[Math.min(n, READ_CHUNK)];
+        int read = 0;
+        while (true) {
+            try {
+                in.readFully(bytes, read, bytes.length - read);
+            } catch (EOFException e) {
+                EOFException truncated = new EOFException("clipstream serializer snapshot: estimator template length "
+                        + n + ", but the snapshot ends within its first " + bytes.length + " bytes: it is truncated"
+                        + " or the length is damaged");
+                truncated.initCause(e);
+                throw truncated;
+            }
+            read = bytes.length;
+            if (read == n) {
+                return bytes;
+            }
+            bytes = Arrays.copyOf(bytes, (int) Math.min(n, 2L * read));
         }
     }
 

@@ -251,6 +251,38 @@ class DetectorStateTest {
         assertTrue(method.getMessage().contains("unknown threshold method: QEAKS_OVER_THRESHOLD"), method.getMessage());
     }
 
+    /**
+     * A damaged template length must not make the restore allocate what it claims: a length no estimator snapshot
+     * can have is refused by name, and a plausible one on a snapshot that ends early fails as the bytes run out
+     * (the heap of the test JVM is 1 GiB: a single allocation of either length was an OutOfMemoryError).
+     */
+    @Test
+    void aDamagedTemplateLengthIsRefusedWithoutAllocatingIt() {
+        for (int length : new int[] {2_000_000_000, Integer.MAX_VALUE, 1_000_000_000, -1}) {
+            DataOutputSerializer out = new DataOutputSerializer(64);
+            try {
+                out.writeInt(DetectorCodec.FORMAT_VERSION);
+                out.writeInt(length);
+                out.write(new byte[100]);
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+            byte[] damaged = out.getCopyOfBuffer();
+            long allocatedBefore = allocatedBytes();
+            IOException e = assertThrows(IOException.class, () -> new AnomalyDetectorSerializerSnapshot()
+                    .readSnapshot(2, new DataInputDeserializer(damaged), getClass().getClassLoader()));
+            long allocated = allocatedBytes() - allocatedBefore;
+            assertTrue(e.getMessage().contains("template length " + length), e.getMessage());
+            assertTrue(allocated < 16 << 20, "allocated " + allocated + " bytes for a " + damaged.length
+                    + "-byte snapshot that claims " + length);
+        }
+    }
+
+    private static long allocatedBytes() {
+        return ((com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean())
+                .getCurrentThreadAllocatedBytes();
+    }
+
     @Test
     void versionOneSerializerSnapshotsAreReadWithTheDefaultMethod() throws IOException {
         DetectorConfig cs = DetectorConfig.builder(MeanEstimator.builder(8).build())
