@@ -132,11 +132,23 @@ public abstract sealed class Estimator
      * label, a label out of range. One rule for batches: a batch call that throws counts every one of its
      * {@code n} rows (none if {@code n < 0}), whatever the cause (a null or short array, a bad offset, a short
      * scores buffer, a null policy, or a bad row under {@link BadRowPolicy#REJECT_BATCH}); under
-     * {@link BadRowPolicy#SKIP_AND_COUNT} each skipped row counts once. Score-only calls are not counted. Like every
-     * counter here, it saturates at {@code Long.MAX_VALUE}.
+     * {@link BadRowPolicy#SKIP_AND_COUNT} each skipped row counts once. Score-only calls are not counted; samples
+     * that a caller refused on the estimator's behalf are, through {@link #countRejected()}. Like every counter
+     * here, it saturates at {@code Long.MAX_VALUE}.
      */
     public final long rejectedCount() {
         return rejected;
+    }
+
+    /**
+     * Counts one refused sample in {@link #rejectedCount()} and changes nothing else. For code that refuses a
+     * sample on this estimator's behalf before any update call sees it, so that the estimator's count (which its
+     * snapshots carry) stays the one count of refused samples: an {@code AnomalyDetector} that scores before it
+     * decides to update, whose score call refused the sample; a stream operator that refuses a class label that is
+     * not a whole number before it can become an {@code int}. Saturates at {@code Long.MAX_VALUE}.
+     */
+    public final void countRejected() {
+        countRejected(1);
     }
 
     /** Whether the last applied step was clipped. */

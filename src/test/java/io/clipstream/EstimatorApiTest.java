@@ -145,6 +145,22 @@ class EstimatorApiTest {
     }
 
     @Test
+    void countRejectedCountsARefusalMadeOutsideTheEstimatorAndChangesNothingElse() {
+        SplittableRandom r = new SplittableRandom(4);
+        LogisticRegression log = LogisticRegression.builder(D).buildLogistic();
+        for (int i = 0; i < 20; i++) {
+            log.update(Fixtures.gaussian(r, D, 1), i % 2);
+        }
+        byte[] before = Fixtures.state(log);
+        log.countRejected();
+        log.countRejected();
+        assertEquals(2, log.rejectedCount());
+        assertArrayEquals(before, Fixtures.state(log), "only the rejected count changed");
+        assertEquals(2, Estimator.restore(log.snapshot()).rejectedCount(), "snapshots carry it");
+        assertEquals(20, log.samplesSeen());
+    }
+
+    @Test
     void badLabelsAreRejectedByName() {
         SplittableRandom r = new SplittableRandom(6);
         float[] x = Fixtures.gaussian(r, D, 1);

@@ -30,8 +30,10 @@ import java.util.zip.CRC32C;
  * }</pre>
  *
  * <p>Scores by task: the distance to the estimate (mean), the absolute residual (linear), the log loss (logistic,
- * softmax). Bad input throws the estimator's {@link IllegalArgumentException} and changes nothing in the detector.
- * Allocation-free per sample after warm-up (a change event allocates ~160 bytes). Not thread-safe: one writer.
+ * softmax). Bad input throws the estimator's {@link IllegalArgumentException} and changes nothing in the detector
+ * apart from the estimator's {@link Estimator#rejectedCount()}, which counts it once with or without
+ * {@link Builder#skipUpdateOnAnomaly(boolean)}. Allocation-free per sample after warm-up (a change event allocates
+ * ~160 bytes). Not thread-safe: one writer.
  */
 public final class AnomalyDetector {
 
@@ -73,7 +75,12 @@ public final class AnomalyDetector {
         if (!skipUpdateOnAnomaly) {
             return finish(m.update(x), true);
         }
-        double score = m.score(x);
+        double score;
+        try {
+            score = m.score(x);
+        } catch (IllegalArgumentException e) {
+            throw refused(e);
+        }
         boolean update = threshold.decide(score) != Decision.ANOMALY;
         if (update) {
             m.update(x);
@@ -87,7 +94,12 @@ public final class AnomalyDetector {
         if (!skipUpdateOnAnomaly) {
             return finish(m.update(x, index), true);
         }
-        double score = m.score(x, index);
+        double score;
+        try {
+            score = m.score(x, index);
+        } catch (IllegalArgumentException e) {
+            throw refused(e);
+        }
         boolean update = threshold.decide(score) != Decision.ANOMALY;
         if (update) {
             m.update(x, index);
@@ -107,7 +119,12 @@ public final class AnomalyDetector {
         if (!skipUpdateOnAnomaly) {
             return finish(l.update(x, y), true);
         }
-        double score = l.score(x, y);
+        double score;
+        try {
+            score = l.score(x, y);
+        } catch (IllegalArgumentException e) {
+            throw refused(e);
+        }
         boolean update = threshold.decide(score) != Decision.ANOMALY;
         if (update) {
             l.update(x, y);
@@ -128,7 +145,11 @@ public final class AnomalyDetector {
                 if (!skipUpdateOnAnomaly) {
                     return finish(l.update(x, label), true);
                 }
-                score = l.score(x, label);
+                try {
+                    score = l.score(x, label);
+                } catch (IllegalArgumentException e) {
+                    throw refused(e);
+                }
                 update = threshold.decide(score) != Decision.ANOMALY;
                 if (update) {
                     l.update(x, label);
@@ -138,7 +159,11 @@ public final class AnomalyDetector {
                 if (!skipUpdateOnAnomaly) {
                     return finish(s.update(x, label), true);
                 }
-                score = s.score(x, label);
+                try {
+                    score = s.score(x, label);
+                } catch (IllegalArgumentException e) {
+                    throw refused(e);
+                }
                 update = threshold.decide(score) != Decision.ANOMALY;
                 if (update) {
                     s.update(x, label);
@@ -147,6 +172,16 @@ public final class AnomalyDetector {
             default -> throw wrongTask("process(float[], int)", Task.LOGISTIC);
         }
         return finish(score, update);
+    }
+
+    /**
+     * Cold: skipping updates on anomalies scores first, and score calls count nothing; a sample the score refused is
+     * counted here, as the update would have counted it, so that the estimator's rejected count does not depend on
+     * the mode.
+     */
+    private IllegalArgumentException refused(IllegalArgumentException e) {
+        estimator.countRejected();
+        return e;
     }
 
     private Outcome finish(double score, boolean updated) {

@@ -75,6 +75,49 @@ class AnomalyDetectorTest {
         assertEquals(1, det.threshold().scoresSinceReset());
     }
 
+    /**
+     * A refused sample counts once in the estimator's rejectedCount whatever the mode: skipUpdateOnAnomaly scores
+     * before it updates, and score calls count nothing, so its refusals went uncounted.
+     */
+    @Test
+    void badInputCountsOnceInTheRejectedCountWithOrWithoutSkipping() {
+        for (boolean skip : new boolean[] {false, true}) {
+            AnomalyDetector mean = AnomalyDetector.builder(MeanEstimator.builder(3).build())
+                    .skipUpdateOnAnomaly(skip).build();
+            mean.process(new float[] {1, 2, 3});
+            assertThrows(IllegalArgumentException.class, () -> mean.process(new float[] {1, Float.NaN, 3}));
+            assertThrows(IllegalArgumentException.class, () -> mean.process(new float[] {1, 2}));
+            assertThrows(IllegalArgumentException.class, () -> mean.process(null));
+            assertThrows(IllegalArgumentException.class, () -> mean.process(java.lang.foreign.MemorySegment.ofArray(
+                    new float[] {Float.POSITIVE_INFINITY, 2, 3}), 0));
+            assertEquals(4, mean.estimator().rejectedCount(), "mean, skipUpdateOnAnomaly " + skip);
+            assertEquals(1, mean.estimator().samplesSeen());
+            assertEquals(1, mean.processed());
+
+            AnomalyDetector lin = AnomalyDetector.builder(LinearRegression.builder(2).build())
+                    .skipUpdateOnAnomaly(skip).build();
+            assertThrows(IllegalArgumentException.class, () -> lin.process(new float[] {1, 2}, Float.NaN));
+            assertThrows(IllegalArgumentException.class, () -> lin.process(new float[] {Float.NaN, 2}, 1f));
+            assertEquals(2, lin.estimator().rejectedCount(), "linear, skipUpdateOnAnomaly " + skip);
+
+            AnomalyDetector log = AnomalyDetector.builder(LogisticRegression.builder(2).buildLogistic())
+                    .skipUpdateOnAnomaly(skip).build();
+            assertThrows(IllegalArgumentException.class, () -> log.process(new float[] {1, 2}, 2));
+            assertThrows(IllegalArgumentException.class, () -> log.process(new float[] {1, Float.NaN}, 0));
+            assertEquals(2, log.estimator().rejectedCount(), "logistic, skipUpdateOnAnomaly " + skip);
+
+            AnomalyDetector soft = AnomalyDetector.builder(SoftmaxRegression.builder(2, 3).build())
+                    .skipUpdateOnAnomaly(skip).build();
+            assertThrows(IllegalArgumentException.class, () -> soft.process(new float[] {1, 2}, 3));
+            assertThrows(IllegalArgumentException.class, () -> soft.process(new float[] {1}, 0));
+            assertEquals(2, soft.estimator().rejectedCount(), "softmax, skipUpdateOnAnomaly " + skip);
+
+            // the wrong call for the task is a programming error, not a refused sample
+            assertThrows(IllegalArgumentException.class, () -> lin.process(new float[] {1, 2}));
+            assertEquals(2, lin.estimator().rejectedCount(), "wrong call, skipUpdateOnAnomaly " + skip);
+        }
+    }
+
     @Test
     void theProcessCallMustMatchTheTask() {
         AnomalyDetector mean = AnomalyDetector.builder(MeanEstimator.builder(3).build()).build();
