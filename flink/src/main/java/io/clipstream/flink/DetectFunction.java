@@ -33,8 +33,10 @@ import org.apache.flink.util.OutputTag;
  * A sample the library refuses (null, wrong length, NaN or infinite value, a label out of range or not a whole
  * number) throws nothing out of this operator: its {@link IllegalArgumentException} becomes a
  * {@link RejectedSample} on the side output, the {@code clipstream.rejected} counter is incremented and the key's
- * detector is unchanged apart from its estimator's {@code rejectedCount()} (the library's policy). The job never
- * fails for a bad sample; exceptions thrown by the extractors themselves are bugs and do fail the task.
+ * detector is unchanged apart from its estimator's {@code rejectedCount()} (the library's policy), which counts
+ * every rejected sample once, the class labels this operator refuses itself included. The job never fails for a
+ * bad sample; exceptions thrown by the extractors themselves (an {@link IllegalArgumentException} too) are bugs and
+ * do fail the task.
  *
  * <h2>Metrics</h2>
  * Counters under the operator's metric group {@code clipstream}: {@code processed} (accepted samples),
@@ -175,14 +177,19 @@ public class DetectFunction<K, T> extends KeyedProcessFunction<K, T, DetectionRe
             case MEAN -> detector.process(x);
             // a non-finite target is refused (and counted) by the library itself
             case LINEAR -> detector.process(x, (float) label);
-            case LOGISTIC, SOFTMAX -> detector.process(x, classLabel(label));
+            case LOGISTIC, SOFTMAX -> detector.process(x, classLabel(detector, label));
             case CUSTOM -> throw new IllegalStateException("CUSTOM estimators are not supported");
         };
     }
 
-    /** A class must be a whole number; its range is the library's to check (and count). */
-    private static int classLabel(double label) {
+    /**
+     * A class must be a whole number; its range is the library's to check (and count). A label that is not one
+     * never reaches the library (it cannot become an {@code int}), so this refusal is counted here, in the key's
+     * estimator, like the library's own: every rejected sample counts in {@code rejectedCount()}.
+     */
+    private static int classLabel(AnomalyDetector detector, double label) {
         if (!(label == Math.rint(label) && Math.abs(label) <= Integer.MAX_VALUE)) {
+            detector.estimator().countRejected();
             throw new IllegalArgumentException("class label must be a whole number: " + label);
         }
         return (int) label;

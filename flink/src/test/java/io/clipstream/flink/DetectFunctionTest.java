@@ -6,13 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.clipstream.LinearRegression;
+import io.clipstream.LogisticRegression;
 import io.clipstream.MeanEstimator;
+import io.clipstream.detect.AnomalyDetector;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.apache.flink.util.OutputTag;
@@ -20,8 +23,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The operator on Flink's operator test harness (heap keyed state, no cluster): a snapshot restored into a new
- * operator instance continues as if uninterrupted, bad samples go to the side output, exceptions from the
- * extractors fail the task, and a state TTL forgets idle keys.
+ * operator instance continues as if uninterrupted, bad samples go to the side output and count in the key's
+ * {@code rejectedCount()}, exceptions from the extractors fail the task, and a state TTL forgets idle keys.
  */
 class DetectFunctionTest {
 
@@ -37,6 +40,14 @@ class DetectFunctionTest {
             DetectorConfig config, FeatureExtractor<Sample> features, LabelExtractor<Sample> labels) throws Exception {
         return ProcessFunctionTestHarnesses.forKeyedProcessFunction(
                 new DetectFunction<>(config, features, labels, REJECTED), Sample::key, Types.LONG);
+    }
+
+    /** The detector that the operator's keyed state holds for {@code key}. */
+    private static AnomalyDetector detectorOf(KeyedOneInputStreamOperatorTestHarness<Long, Sample, ?> harness,
+                                              long key, DetectorConfig config) throws Exception {
+        AbstractStreamOperator<?> operator = (AbstractStreamOperator<?>) harness.getOperator();
+        operator.setCurrentKey(key);
+        return operator.getKeyedStateStore().getState(DetectFunction.stateDescriptor(config)).value();
     }
 
     private static List<String> reasons(KeyedOneInputStreamOperatorTestHarness<Long, Sample, ?> harness) {
@@ -120,6 +131,44 @@ class DetectFunctionTest {
                     () -> h.processElement(new Sample(1, 0, new float[] {1, 2}, 0), 0));
             assertEquals("a bug in the feature extractor", e.getMessage());
             assertEquals(List.of(), reasons(h));
+        }
+    }
+
+    /**
+     * README: "the key's state is unchanged apart from its estimator's rejectedCount()": every rejected sample
+     * counts there once, whether the library refused it while updating, while scoring first (skip update on
+     * anomaly) or the operator refused a class label that is not a whole number before the library saw it.
+     */
+    @Test
+    void everyRejectedSampleCountsInTheKeysRejectedCount() throws Exception {
+        for (boolean skip : new boolean[] {false, true}) {
+            DetectorConfig mean = DetectorConfig.builder(MeanEstimator.builder(2).build())
+                    .skipUpdateOnAnomaly(skip).build();
+            try (var h = harness(mean)) {
+                h.processElement(new Sample(1, 0, new float[] {1, 2}, 0), 0);
+                h.processElement(new Sample(1, 1, new float[] {1, Float.NaN}, 0), 1);
+                h.processElement(new Sample(1, 2, new float[] {1, 2, 3}, 0), 2);
+                h.processElement(new Sample(1, 3, null, 0), 3);
+                assertEquals(3, reasons(h).size());
+                AnomalyDetector d = detectorOf(h, 1, mean);
+                assertEquals(3, d.estimator().rejectedCount(), "mean, skipUpdateOnAnomaly " + skip);
+                assertEquals(1, d.estimator().samplesSeen());
+                assertEquals(1, d.processed());
+            }
+            DetectorConfig logistic = DetectorConfig.builder(LogisticRegression.builder(2).buildLogistic())
+                    .skipUpdateOnAnomaly(skip).build();
+            try (var h = harness(logistic, Sample::features, Sample::label)) {
+                h.processElement(new Sample(1, 0, new float[] {1, 2}, 1), 0);
+                h.processElement(new Sample(1, 1, new float[] {1, 2}, 0.5), 1);
+                h.processElement(new Sample(1, 2, new float[] {1, 2}, Double.NaN), 2);
+                h.processElement(new Sample(1, 3, new float[] {1, 2}, 2), 3);
+                h.processElement(new Sample(1, 4, new float[] {1, Float.NaN}, 0), 4);
+                assertEquals(List.of("class label must be a whole number: 0.5", "class label must be a whole number: NaN",
+                        "label must be 0 or 1: 2", "x[1] is NaN (values must be finite)"), reasons(h));
+                AnomalyDetector d = detectorOf(h, 1, logistic);
+                assertEquals(4, d.estimator().rejectedCount(), "logistic, skipUpdateOnAnomaly " + skip);
+                assertEquals(1, d.estimator().samplesSeen());
+            }
         }
     }
 

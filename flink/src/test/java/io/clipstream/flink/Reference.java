@@ -42,6 +42,7 @@ final class Reference {
                 case LINEAR -> d.process(s.features(), (float) s.label());
                 default -> {
                     if (s.label() != Math.rint(s.label())) {
+                        d.estimator().countRejected(); // as the operator counts a label it refuses itself
                         throw new IllegalArgumentException("class label must be a whole number: " + s.label());
                     }
                     yield d.process(s.features(), (int) s.label());
