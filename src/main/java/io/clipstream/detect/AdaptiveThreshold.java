@@ -235,8 +235,13 @@ public final class AdaptiveThreshold {
      * The decision for {@code score} against the current threshold: above {@link #upper()} ANOMALY; for peaks
      * over threshold after its warm-up, BENIGN otherwise; for the confidence sequence, BENIGN below
      * {@link #lower()} and ABSTAIN in between.
+     *
+     * @throws IllegalArgumentException if {@code score} is NaN or negative (as {@link #observe(double)})
      */
     public Decision decide(double score) {
+        if (!(score >= 0)) {
+            throw new IllegalArgumentException("score must be >= 0 and not NaN: " + score); // as observe
+        }
         if (score > upper) {
             return Decision.ANOMALY;
         }

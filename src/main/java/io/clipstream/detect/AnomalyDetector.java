@@ -223,11 +223,13 @@ public final class AnomalyDetector {
      * Writes at most {@code k} entries into {@code indices} and {@code contributions}; allocation-free.
      *
      * @return the number of entries written ({@code min(k, d)})
-     * @throws IllegalArgumentException if the estimator is not a mean estimator, {@code x} has the wrong length,
-     *     or the output arrays are shorter than {@code k}
+     * @throws IllegalArgumentException if the estimator is not a mean estimator, {@code x} has the wrong length or
+     *     a non-finite value, or the output arrays are shorter than {@code k}
      */
     public int attribute(float[] x, int k, int[] indices, double[] contributions) {
-        MeanEstimator m = mean();
+        if (!(estimator instanceof MeanEstimator m)) {
+            throw wrongTask("attribute(float[], int, ...)", Task.MEAN);
+        }
         checkAttribution(x, k, indices, contributions);
         m.estimate(parameters);
         double scale = 1 + m.config().l2();
@@ -251,10 +253,14 @@ public final class AnomalyDetector {
      * the evidence each feature gave against the observed label. Largest first; allocation-free.
      *
      * @return the number of entries written
-     * @throws IllegalArgumentException if the estimator is not linear or logistic, or an argument is invalid
+     * @throws IllegalArgumentException if the estimator is not linear or logistic, or an argument is invalid (a
+     *     non-finite value in {@code x} or {@code y} included)
      */
     public int attribute(float[] x, float y, int k, int[] indices, double[] contributions) {
         checkAttribution(x, k, indices, contributions);
+        if (!Float.isFinite(y)) {
+            throw new IllegalArgumentException("y is " + y + " (values must be finite)");
+        }
         estimator.estimate(parameters);
         double sign;
         switch (estimator) {
@@ -280,6 +286,11 @@ public final class AnomalyDetector {
         }
         if (k < 1 || indices == null || contributions == null || indices.length < k || contributions.length < k) {
             throw new IllegalArgumentException("k must be >= 1 and indices/contributions must hold k entries: k=" + k);
+        }
+        for (int i = 0; i < x.length; i++) {
+            if (!Float.isFinite(x[i])) {
+                throw new IllegalArgumentException("x[" + i + "] is " + x[i] + " (values must be finite)");
+            }
         }
     }
 

@@ -166,5 +166,33 @@ class AnomalyDetectorTest {
         AnomalyDetector logDet = AnomalyDetector.builder(LogisticRegression.builder(2).buildLogistic()).build();
         assertThrows(IllegalArgumentException.class, () -> logDet.attribute(new float[2], 2f, 1, idx, share));
         assertThrows(IllegalArgumentException.class, () -> det.attribute(new float[5], 1, idx, share));
+
+        // non-finite input is refused by name, as by every other entry point (it returned zero or NaN shares)
+        assertEquals("x[0] is NaN (values must be finite)", assertThrows(IllegalArgumentException.class,
+                () -> det.attribute(new float[] {Float.NaN, 1, 2, 0, 0, 0}, 2, idx, share)).getMessage());
+        assertEquals("x[1] is Infinity (values must be finite)", assertThrows(IllegalArgumentException.class,
+                () -> det.attribute(new float[] {0, Float.POSITIVE_INFINITY, 2, 0, 0, 0}, 2, idx, share)).getMessage());
+        assertEquals("y is NaN (values must be finite)", assertThrows(IllegalArgumentException.class,
+                () -> linDet.attribute(new float[] {1, 1, 1}, Float.NaN, 3, idx, share)).getMessage());
+        assertEquals("x[1] is NaN (values must be finite)", assertThrows(IllegalArgumentException.class,
+                () -> logDet.attribute(new float[] {0, Float.NaN}, 1f, 1, idx, share)).getMessage());
+        // the message names the call that was made
+        assertEquals("attribute(float[], int, ...) needs a MEAN estimator, but this detector wraps a LINEAR",
+                assertThrows(IllegalArgumentException.class,
+                        () -> linDet.attribute(new float[3], 1, idx, share)).getMessage());
+    }
+
+    @Test
+    void theThresholdRefusesToDecideANaNOrNegativeScoreAsItRefusesToObserveOne() {
+        AdaptiveThreshold th = AdaptiveThreshold.builder().warmup(32).build();
+        for (int i = 0; i < 100; i++) {
+            th.observe(i % 10);
+        }
+        assertEquals(Decision.BENIGN, th.decide(1));
+        assertEquals("score must be >= 0 and not NaN: NaN", assertThrows(IllegalArgumentException.class,
+                () -> th.decide(Double.NaN)).getMessage());
+        assertEquals("score must be >= 0 and not NaN: -1.0", assertThrows(IllegalArgumentException.class,
+                () -> th.decide(-1)).getMessage());
+        assertEquals(Decision.ANOMALY, th.decide(Double.POSITIVE_INFINITY));
     }
 }
