@@ -3,9 +3,8 @@ package io.clipstream.experiments;
 import io.clipstream.LinearRegression;
 import io.clipstream.MeanEstimator;
 import io.clipstream.StepSize;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
@@ -181,6 +180,32 @@ public final class Nab {
 
     /** Largest surprise, in decades (a tail probability of 10^-300). */
     static final double MAX_SURPRISE = 300;
+
+    /**
+     * Largest normalised feature or target, either way. Normalised by a scale that is floored at 1e-9 of the value
+     * (a flat series has a deviation near 0), a large but finite value (1e30 after a run of zeros) would be
+     * ~1e39, beyond the float range of the models' samples; clamped, it stays a huge departure, and the models'
+     * float arithmetic (sums of squares over a few dozen features, {@code 1e30} each) stays finite. No normalised
+     * value of ordinary data comes near it.
+     */
+    static final double FEATURE_LIMIT = 1e15;
+
+    /** {@code x} clamped to {@code [-FEATURE_LIMIT, FEATURE_LIMIT]}, as a float sample value. */
+    static float feature(double x) {
+        return (float) Math.max(-FEATURE_LIMIT, Math.min(FEATURE_LIMIT, x));
+    }
+
+    /**
+     * {@code x}, a value relative to the first (up to twice the float range apart), as a float sample of the
+     * location and level estimators, clamped to a quarter of the float range so that its distance to any estimate
+     * stays a finite float.
+     */
+    static float raw(double x) {
+        return (float) Math.max(-RAW_LIMIT, Math.min(RAW_LIMIT, x));
+    }
+
+    /** See {@link #raw(double)}. */
+    static final double RAW_LIMIT = Float.MAX_VALUE / 4;
 
     /** Half-life in rows of the robust location and scale that normalise the values. */
     static final double NORM_HALF_LIFE = 1000;
@@ -368,16 +393,16 @@ public final class Nab {
             if (seen >= lags) {
                 int f = 0;
                 for (int j = 1; j <= lags; j++) {
-                    nearFeatures[f++] = (float) ((lag(j) - center) / scale);
+                    nearFeatures[f++] = feature((lag(j) - center) / scale);
                 }
                 for (MeanEstimator level : levels) {
-                    nearFeatures[f++] = (float) ((corrected(level) - center) / scale);
+                    nearFeatures[f++] = feature((corrected(level) - center) / scale);
                 }
                 int g = 0;
                 if (settings.seasonal()) {
                     for (int days : SEASON_DAYS) {
                         for (int j = -SEASON_SPREAD; j <= SEASON_SPREAD; j++) {
-                            float x = (float) ((seasonalLag(days, j) - center) / scale);
+                            float x = feature((seasonalLag(days, j) - center) / scale);
                             nearFeatures[f++] = x;
                             if (far != null) {
                                 farFeatures[g++] = x;
@@ -386,7 +411,7 @@ public final class Nab {
                     }
                 }
                 nearFeatures[f] = 1;
-                float y = (float) ((v - center) / scale);
+                float y = feature((v - center) / scale);
                 double nearError = near.update(nearFeatures, y);
                 double farError = Double.NaN;
                 if (far != null) {
@@ -409,12 +434,12 @@ public final class Nab {
                 this.value.add(v);
             }
             for (MeanEstimator level : levels) {
-                point[0] = (float) v;
+                point[0] = raw(v);
                 level.update(point);
             }
-            point[0] = (float) v;
+            point[0] = raw(v);
             location.update(point);
-            point[0] = (float) Math.abs(v - center);
+            point[0] = raw(Math.abs(v - center));
             deviation.update(point);
             recent[(int) (seen % recent.length)] = v;
             this.surprise = Math.max(0, surprise - bonferroni);
@@ -829,7 +854,7 @@ public final class Nab {
      * @throws IOException if it cannot be read or is malformed (the message names the file and line)
      */
     public static Series read(Path file, Path relative) throws IOException {
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        List<String> lines = TextInput.readLines(file, relative);
         int first = 0;
         while (first < lines.size() && lines.get(first).isBlank()) {
             first++;
@@ -882,13 +907,20 @@ public final class Nab {
             String text = cells[valueColumn].strip();
             double v;
             try {
-                v = Double.parseDouble(text);
+                v = TextInput.plainNumber(text) ? Double.parseDouble(text) : Double.NaN;
             } catch (NumberFormatException e) {
+                v = Double.NaN;
+            }
+            if (Double.isNaN(v) && !text.equals("NaN")) {
                 throw new IOException(relative + ": line " + (i + 1) + ": not a number: '" + abbreviate(text) + "'");
             }
             if (!Double.isFinite(v)) {
                 throw new IOException(relative + ": line " + (i + 1) + ": value is " + text
                         + " (values must be finite)");
+            }
+            if (Math.abs(v) > Float.MAX_VALUE) {
+                throw new IOException(relative + ": line " + (i + 1) + ": column 'value': '" + abbreviate(text)
+                        + "' is outside the float range (values must be finite floats)");
             }
             timestamps.add(ts);
             valueText.add(text);
@@ -933,23 +965,21 @@ public final class Nab {
      * scorer reads the {@code anomaly_score} column).
      */
     public static void write(Path file, Series s, Scored scored) throws IOException {
+        OutputFiles.write(file, out -> write(out, s, scored));
+    }
+
+    private static void write(Writer out, Series s, Scored scored) throws IOException {
         double[] scores = scored.scores();
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            out.write("timestamp,value,anomaly_score,surprise\n");
-            for (int i = 0; i < scores.length; i++) {
-                out.write(s.timestamps().get(i));
-                out.write(',');
-                out.write(s.valueText().get(i));
-                out.write(',');
-                out.write(Double.toString(scores[i]));
-                out.write(',');
-                out.write(Double.toString(Math.round(scored.surprises()[i] * 1000) / 1000.0));
-                out.write('\n');
-            }
+        out.write("timestamp,value,anomaly_score,surprise\n");
+        for (int i = 0; i < scores.length; i++) {
+            out.write(s.timestamps().get(i));
+            out.write(',');
+            out.write(s.valueText().get(i));
+            out.write(',');
+            out.write(Double.toString(scores[i]));
+            out.write(',');
+            out.write(Double.toString(Math.round(scored.surprises()[i] * 1000) / 1000.0));
+            out.write('\n');
         }
     }
 
@@ -964,7 +994,8 @@ public final class Nab {
 
     /**
      * Reads every file under {@code data} (all of them before writing anything, so that a malformed file stops the
-     * run before any output), scores each one with its own detector and writes {@code out/<relative path>}.
+     * run before any output), scores each one with its own detector and writes {@code out/<relative path>}: all
+     * files or none ({@link OutputFiles}: an error while writing leaves the earlier outputs as they were).
      *
      * @param progress receives the number of rows scored so far
      * @throws IOException on a missing directory, a malformed file or a write error
@@ -975,11 +1006,14 @@ public final class Nab {
             all.add(read(data.resolve(p), p));
         }
         long rows = 0;
-        for (Series series : all) {
-            Scored scored = scoreWithSurprise(series.epochSeconds(), series.values(), s);
-            write(out.resolve(series.relative()), series, scored);
-            rows += scored.scores().length;
-            progress.accept(rows);
+        try (OutputFiles files = new OutputFiles()) {
+            for (Series series : all) {
+                Scored scored = scoreWithSurprise(series.epochSeconds(), series.values(), s);
+                files.add(out.resolve(series.relative()), w -> write(w, series, scored));
+                rows += scored.scores().length;
+                progress.accept(rows);
+            }
+            files.commit();
         }
         return new Result(all.size(), rows);
     }
@@ -992,9 +1026,7 @@ public final class Nab {
     public static long totalRows(Path data) throws IOException {
         long n = 0;
         for (Path p : find(data)) {
-            try (Stream<String> lines = Files.lines(data.resolve(p))) {
-                n += Math.max(0, lines.count() - 1);
-            }
+            n += Math.max(0, TextInput.countLines(data.resolve(p)) - 1);
         }
         return n;
     }

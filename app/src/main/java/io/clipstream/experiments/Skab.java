@@ -3,9 +3,8 @@ package io.clipstream.experiments;
 import io.clipstream.LinearRegression;
 import io.clipstream.MeanEstimator;
 import io.clipstream.StepSize;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
@@ -390,7 +389,7 @@ public final class Skab {
                     for (int j = 0; j < d; j++) {
                         fill(j);
                         double r = u[j] - models[j].predict(features);
-                        models[j].update(features, (float) u[j]);
+                        models[j].update(features, Nab.feature(u[j]));
                         if (calibrating) {
                             sumSquares[j] += r * r;
                             if (t > 1) {
@@ -425,7 +424,9 @@ public final class Skab {
         private void standardise(double[] row) {
             System.arraycopy(z, 0, lastZ, 0, d);
             for (int j = 0; j < d; j++) {
-                z[j] = (row[j] - loc[j]) / scale[j];
+                // a constant sensor's scale is floored at 1e-9 of its level: a large value then standardises to
+                // beyond any float; clamped (Nab.FEATURE_LIMIT), it stays a huge but finite departure
+                z[j] = Math.max(-Nab.FEATURE_LIMIT, Math.min(Nab.FEATURE_LIMIT, (row[j] - loc[j]) / scale[j]));
             }
         }
 
@@ -442,10 +443,10 @@ public final class Skab {
             int f = 0;
             for (int k = 0; k < d; k++) {
                 if (k != j) {
-                    features[f++] = (float) u[k];
+                    features[f++] = Nab.feature(u[k]);
                 }
             }
-            features[f++] = (float) lastU[j];
+            features[f++] = Nab.feature(lastU[j]);
             features[f] = 1;
         }
 
@@ -462,7 +463,7 @@ public final class Skab {
             for (int j = 0; j < d; j++) {
                 fill(j);
                 double raw = (u[j] - models[j].predict(features)) / residualScale[j];
-                residualPoint[j] = (float) raw;
+                residualPoint[j] = Nab.feature(raw);
                 double r = raw - bias[j];
                 residual[j] = r;
                 shortMean[j] += shortRate * (r - shortMean[j]);
@@ -609,7 +610,7 @@ public final class Skab {
      * @throws IOException if it cannot be read or is malformed (the message names the file and line)
      */
     public static Series read(Path file, Path relative) throws IOException {
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        List<String> lines = TextInput.readLines(file, relative);
         int first = 0;
         while (first < lines.size() && lines.get(first).isBlank()) {
             first++;
@@ -704,14 +705,21 @@ public final class Skab {
         String text = cell.strip();
         double v;
         try {
-            v = Double.parseDouble(text);
+            v = TextInput.plainNumber(text) ? Double.parseDouble(text) : Double.NaN;
         } catch (NumberFormatException e) {
+            v = Double.NaN;
+        }
+        if (Double.isNaN(v) && !text.equals("NaN")) {
             throw new IOException(relative + ": line " + line + ": column '" + column + "': not a number: '"
                     + abbreviate(text) + "'");
         }
         if (!Double.isFinite(v)) {
             throw new IOException(relative + ": line " + line + ": column '" + column + "': value is " + text
                     + " (values must be finite)");
+        }
+        if (Math.abs(v) > Float.MAX_VALUE) {
+            throw new IOException(relative + ": line " + line + ": column '" + column + "': '" + abbreviate(text)
+                    + "' is outside the float range (values must be finite floats)");
         }
         return v;
     }
@@ -762,22 +770,20 @@ public final class Skab {
 
     /** Writes {@code datetime;anomaly;changepoint;score} rows. */
     public static void write(Path file, Series s, Output o) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            out.write("datetime;anomaly;changepoint;score\n");
-            for (int i = 0; i < o.anomaly().length; i++) {
-                out.write(s.timestamps().get(i));
-                out.write(';');
-                out.write(o.anomaly()[i] == 1 ? '1' : '0');
-                out.write(';');
-                out.write(o.changePoint()[i] == 1 ? '1' : '0');
-                out.write(';');
-                out.write(String.format(Locale.ROOT, "%.6g", o.score()[i]));
-                out.write('\n');
-            }
+        OutputFiles.write(file, out -> write(out, s, o));
+    }
+
+    private static void write(Writer out, Series s, Output o) throws IOException {
+        out.write("datetime;anomaly;changepoint;score\n");
+        for (int i = 0; i < o.anomaly().length; i++) {
+            out.write(s.timestamps().get(i));
+            out.write(';');
+            out.write(o.anomaly()[i] == 1 ? '1' : '0');
+            out.write(';');
+            out.write(o.changePoint()[i] == 1 ? '1' : '0');
+            out.write(';');
+            out.write(String.format(Locale.ROOT, "%.6g", o.score()[i]));
+            out.write('\n');
         }
     }
 
@@ -794,7 +800,8 @@ public final class Skab {
 
     /**
      * Reads every CSV file under {@code data} (all of them before writing anything, so that a malformed file stops
-     * the run before any output), runs a detector over each and writes {@code out/<relative path>}.
+     * the run before any output), runs a detector over each and writes {@code out/<relative path>}: all files or
+     * none ({@link OutputFiles}: an error while writing leaves the earlier outputs as they were).
      *
      * @param progress receives the number of rows processed so far
      * @throws IOException on a missing directory, a malformed file or a write error
@@ -807,13 +814,16 @@ public final class Skab {
         long rows = 0;
         long flagged = 0;
         long changes = 0;
-        for (Series series : all) {
-            Output o = detect(series.rows(), s);
-            write(out.resolve(series.relative()), series, o);
-            rows += series.rows().length;
-            flagged += Arrays.stream(o.anomaly()).sum();
-            changes += Arrays.stream(o.changePoint()).sum();
-            progress.accept(rows);
+        try (OutputFiles files = new OutputFiles()) {
+            for (Series series : all) {
+                Output o = detect(series.rows(), s);
+                files.add(out.resolve(series.relative()), w -> write(w, series, o));
+                rows += series.rows().length;
+                flagged += Arrays.stream(o.anomaly()).sum();
+                changes += Arrays.stream(o.changePoint()).sum();
+                progress.accept(rows);
+            }
+            files.commit();
         }
         return new Result(all.size(), rows, flagged, changes);
     }
@@ -826,9 +836,7 @@ public final class Skab {
     public static long totalRows(Path data) throws IOException {
         long n = 0;
         for (Path p : find(data)) {
-            try (Stream<String> lines = Files.lines(data.resolve(p))) {
-                n += Math.max(0, lines.count() - 1);
-            }
+            n += Math.max(0, TextInput.countLines(data.resolve(p)) - 1);
         }
         return n;
     }

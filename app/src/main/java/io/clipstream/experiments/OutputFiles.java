@@ -1,0 +1,141 @@
+package io.clipstream.experiments;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Output files written whole or not at all. Each file is written to a temporary file beside it
+ * ({@code .<name>.<random>.tmp}, created as a new file, so with the usual permissions) and moved into place
+ * (an atomic rename, replacing an earlier version) only when every file of the batch has been written: an error
+ * half-way leaves the earlier files as they were, removes the temporary files and the directories the batch
+ * created, and so never leaves a half-written file or a mix of old and new files. A file that exists and is not a
+ * regular file (a device such as {@code /dev/null}, a named pipe) is written directly; a symbolic link is followed,
+ * so its target is replaced. A write error names the file.
+ */
+public final class OutputFiles implements AutoCloseable {
+
+    /** What to write into one file. */
+    @FunctionalInterface
+    public interface Content {
+        /** Writes the file's text; the writer is closed afterwards. */
+        void writeTo(Writer out) throws IOException;
+    }
+
+    private final List<Path[]> pending = new ArrayList<>(); // {temporary, target}
+    private final List<Path> createdDirectories = new ArrayList<>();
+    private boolean committed;
+
+    /** Writes one file whole or not at all (a batch of one). */
+    public static void write(Path file, Content content) throws IOException {
+        try (OutputFiles batch = new OutputFiles()) {
+            batch.add(file, content);
+            batch.commit();
+        }
+    }
+
+    /**
+     * Writes {@code file}'s content to its temporary file, creating the directories above it; it replaces
+     * {@code file} at {@link #commit()}.
+     */
+    public void add(Path file, Content content) throws IOException {
+        Path target = Files.isSymbolicLink(file) ? file.toRealPath() : file.toAbsolutePath().normalize();
+        if (Files.exists(target) && !Files.isRegularFile(target)) {
+            if (Files.isDirectory(target)) {
+                throw new IOException(file + ": is a directory");
+            }
+            try (Writer out = writer(Files.newOutputStream(target))) { // a device or a pipe: no rename possible
+                content.writeTo(out);
+            } catch (IOException e) {
+                throw named(file, e);
+            }
+            return;
+        }
+        createDirectories(target.getParent());
+        Path temporary = target.resolveSibling("." + target.getFileName() + "."
+                + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1) + ".tmp");
+        pending.add(new Path[] {temporary, target});
+        try (Writer out = writer(Files.newOutputStream(temporary, StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE))) {
+            content.writeTo(out);
+        } catch (IOException e) {
+            throw named(file, e);
+        }
+    }
+
+    /** Moves every written file into place (keeping the permissions of a file it replaces). */
+    public void commit() throws IOException {
+        for (Path[] p : pending) {
+            if (Files.isRegularFile(p[1])) {
+                PosixFileAttributeView view = Files.getFileAttributeView(p[1], PosixFileAttributeView.class);
+                if (view != null) {
+                    try {
+                        Files.setPosixFilePermissions(p[0], Files.getPosixFilePermissions(p[1]));
+                    } catch (IOException | UnsupportedOperationException e) {
+                        // keep the new file's own permissions
+                    }
+                }
+            }
+            Files.move(p[0], p[1], StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+        committed = true;
+    }
+
+    /** Unless committed: removes the temporary files and the directories this batch created (if left empty). */
+    @Override
+    public void close() {
+        if (committed) {
+            return;
+        }
+        for (Path[] p : pending) {
+            try {
+                Files.deleteIfExists(p[0]);
+            } catch (IOException e) {
+                // best effort: the next error message matters more
+            }
+        }
+        for (int i = createdDirectories.size() - 1; i >= 0; i--) {
+            try {
+                Files.deleteIfExists(createdDirectories.get(i));
+            } catch (IOException e) {
+                // not empty, or not ours to remove
+            }
+        }
+    }
+
+    private void createDirectories(Path dir) throws IOException {
+        if (dir == null || Files.isDirectory(dir)) {
+            return;
+        }
+        if (Files.exists(dir)) {
+            throw new java.nio.file.NotDirectoryException(dir.toString());
+        }
+        createDirectories(dir.getParent());
+        Files.createDirectory(dir);
+        createdDirectories.add(dir);
+    }
+
+    private static Writer writer(java.io.OutputStream out) {
+        return new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
+    }
+
+    /** A write error with the file's name (file-system errors already name it). */
+    private static IOException named(Path file, IOException e) {
+        if (e instanceof FileSystemException) {
+            return e;
+        }
+        return new IOException("cannot write " + file + ": " + (e.getMessage() == null ? e.getClass().getSimpleName()
+                : e.getMessage()), e);
+    }
+}
