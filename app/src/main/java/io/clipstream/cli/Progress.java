@@ -32,7 +32,9 @@ final class Progress {
             return;
         }
         int percent = (int) Math.min(100, done * 100 / total);
-        if (percent == lastPercent || (!terminal && percent % 10 != 0 && percent != 100)) {
+        // in place on a terminal at every new percent; elsewhere one line per 10% step reached (a step is often
+        // jumped past between two updates, a file of many rows at a time: it is printed at the first update after)
+        if (percent == lastPercent || (!terminal && percent / 10 == lastPercent / 10 && lastPercent >= 0)) {
             return;
         }
         lastPercent = percent;
