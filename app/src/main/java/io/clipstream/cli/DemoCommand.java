@@ -82,6 +82,24 @@ final class DemoCommand implements Callable<Integer> {
         if (confidence <= 0 || confidence >= 1) {
             throw Main.usage(spec, "--confidence must be in (0, 1): " + confidence);
         }
+        var parsed = spec.commandLine().getParseResult();
+        String list = seeds != null ? "--seeds" : dims != null ? "--dims" : loudDistances != null ? "--loud-distances"
+                : null;
+        for (String[] pair : new String[][] {{"--seed", "--seeds"}, {"--dim", "--dims"},
+            {"--loud-distance", "--loud-distances"}}) {
+            if (parsed.hasMatchedOption(pair[0]) && parsed.hasMatchedOption(pair[1])) {
+                throw Main.usage(spec, pair[0] + " and " + pair[1] + " do not go together (give the value in "
+                        + pair[1] + ")");
+            }
+        }
+        if (list != null && parsed.hasMatchedOption("--report")) {
+            throw Main.usage(spec, "--report and " + list
+                    + " do not go together (" + list + " prints one summary line per run and writes no report)");
+        }
+        Main.checkListItems(spec, "--seeds", "--dims", "--loud-distances");
+        if (list == null && !noReport) {
+            OutputCheck.file(spec, "--report", report);
+        }
         Demo.Settings s;
         try {
             s = d.resized(samples, dimension, seed).withThreshold(quantile, confidence);
@@ -91,7 +109,17 @@ final class DemoCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw Main.usage(spec, "demo: " + e.getMessage()); // every setting is an option value
         }
-        if (seeds != null || dims != null || loudDistances != null) {
+        if (list != null) {
+            // every combination is checked before the first run, so that a bad value does not stop the check later
+            for (double distance : loudDistances != null ? loudDistances : new double[] {s.anomalyDistance()}) {
+                for (int dim : dims != null ? dims : new int[] {s.dimension()}) {
+                    try {
+                        s.resized(samples, dim, s.seed()).withAnomalyDistance(distance);
+                    } catch (IllegalArgumentException e) {
+                        throw Main.usage(spec, "demo: " + e.getMessage());
+                    }
+                }
+            }
             return check(s, out);
         }
         out.println(Demo.describe(s));

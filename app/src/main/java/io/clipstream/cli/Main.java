@@ -114,6 +114,28 @@ public final class Main implements Callable<Integer> {
     }
 
     /**
+     * Refuses comma-separated list options with an empty item ({@code --seeds 1,,2}, {@code --seeds ,}): picocli
+     * drops empty items, which would silently run fewer values, or none, or the default.
+     */
+    static void checkListItems(CommandSpec spec, String... options) {
+        var parsed = spec.commandLine().getParseResult();
+        for (String option : options) {
+            var matched = parsed.matchedOption(option);
+            if (matched == null) {
+                continue;
+            }
+            for (String raw : matched.originalStringValues()) {
+                for (String item : raw.split(",", -1)) {
+                    if (item.isBlank()) {
+                        throw usage(spec, option + " '" + raw + "' has an empty item (expected values separated by "
+                                + "single commas)");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * The "Commands:" list with each command's first sentence, whole: picocli's default shows the first line of a
      * multi-line description, which cuts most of ours mid-sentence.
      */

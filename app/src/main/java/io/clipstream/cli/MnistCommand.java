@@ -90,6 +90,18 @@ final class MnistCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        var parsed = spec.commandLine().getParseResult();
+        Main.checkListItems(spec, "--seeds");
+        if (seeds != null) {
+            for (String option : new String[] {"--seed", "--report"}) {
+                if (parsed.hasMatchedOption(option)) {
+                    throw Main.usage(spec, option + " and --seeds do not go together (--seeds runs every seed given "
+                            + "and prints their AUCs, with no report)");
+                }
+            }
+        } else if (!noReport) {
+            OutputCheck.file(spec, "--report", report);
+        }
         for (Path p : new Path[] {images, labels}) {
             if (!Files.isRegularFile(p)) {
                 throw new Main.UserException("mnist: no such file: " + p);
@@ -114,7 +126,7 @@ final class MnistCommand implements Callable<Integer> {
             throw new Main.UserException("mnist: " + e.getMessage());
         }
         PrintWriter out = spec.commandLine().getOut();
-        if (seeds != null && seeds.length > 0) {
+        if (seeds != null) {
             return seedSummary(s, data, out);
         }
         out.println(Mnist.describe(s, data));

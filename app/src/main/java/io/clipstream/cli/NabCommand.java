@@ -91,6 +91,11 @@ final class NabCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "no progress bar on stderr")
     boolean noProgress;
 
+    /** The options that {@code --prior} and {@code --prior2} fix. */
+    private static final String[] SETTINGS = {"--lags", "--scales", "--no-seasonal", "--no-far", "--no-level",
+        "--history", "--memories", "--short-mean", "--long-mean", "--alarm", "--suppress", "--suppress-days",
+        "--no-episodes", "--margin"};
+
     @Override
     public Integer call() throws Exception {
         Nab.Settings s;
@@ -99,6 +104,14 @@ final class NabCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--prior and --prior2 are alternatives");
             }
             var parsed = spec.commandLine().getParseResult();
+            if (prior || prior2) {
+                for (String option : SETTINGS) {
+                    if (parsed.hasMatchedOption(option)) {
+                        throw new IllegalArgumentException((prior ? "--prior" : "--prior2") + " fixes every setting: "
+                                + option + " does not go with it");
+                    }
+                }
+            }
             // graded scores (--alarm 0) have no alarm-only hold-off: drop the defaults' unless asked for
             int days = alarm == 0 && !parsed.hasMatchedOption("--suppress-days") ? 0 : suppressDays;
             boolean episodes = !noEpisodes && alarm != 0;
@@ -107,6 +120,12 @@ final class NabCommand implements Callable<Integer> {
                     margin, alarm);
         } catch (IllegalArgumentException e) {
             throw Main.usage(spec, "nab: " + e.getMessage()); // every setting is an option value
+        }
+        OutputCheck.directory(spec, "--out", out);
+        try {
+            OutputCheck.outsideData(spec, data, out, Nab.find(data));
+        } catch (IOException e) {
+            throw new Main.UserException("nab: " + Main.userMessage(e));
         }
         PrintWriter stdout = spec.commandLine().getOut();
         long t0 = System.nanoTime();

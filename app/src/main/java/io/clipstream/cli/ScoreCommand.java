@@ -12,11 +12,12 @@ import io.clipstream.StepSize;
 import io.clipstream.detect.AdaptiveThreshold;
 import io.clipstream.detect.AnomalyDetector;
 import io.clipstream.detect.Outcome;
+import io.clipstream.experiments.OutputFiles;
+import io.clipstream.experiments.TextInput;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -80,8 +81,10 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--header", description = "the first line is a header")
     boolean header;
 
-    @Option(names = "--delimiter", description = "field delimiter (default: ',')", defaultValue = ",")
-    char delimiter;
+    @Option(names = "--delimiter", description = "field delimiter, one character (default: ',')", defaultValue = ",")
+    String delimiterOption;
+
+    char delimiter = ',';
 
     @Option(names = "--skip-bad", description = "skip and count bad rows instead of stopping")
     boolean skipBad;
@@ -118,6 +121,19 @@ final class ScoreCommand implements Callable<Integer> {
         if (task == TaskOption.mean && labelColumn != null) {
             throw Main.usage(spec, "--label-column is only for --task linear or logistic");
         }
+        var parsed = spec.commandLine().getParseResult();
+        if (halfLife != null && task != TaskOption.mean) {
+            throw Main.usage(spec, "--half-life is only for --task mean (the estimate's step), not with --task " + task
+                    + " (use --step)");
+        }
+        if (step != null && task == TaskOption.mean) {
+            throw Main.usage(spec, "--step is only for --task linear or logistic, not with --task mean (use "
+                    + "--half-life)");
+        }
+        if (threshold == ThresholdOption.cs && parsed.hasMatchedOption("--warmup")) {
+            throw Main.usage(spec, "--warmup is only for --threshold pot, not with --threshold cs (the confidence "
+                    + "sequence abstains until its interval is narrow enough)");
+        }
         if (labelColumn != null && labelColumn < 1) {
             throw Main.usage(spec, "--label-column is 1-based: " + labelColumn);
         }
@@ -137,6 +153,10 @@ final class ScoreCommand implements Callable<Integer> {
         if (step != null && !(step > 0 && step <= 1)) {
             throw Main.usage(spec, "--step must be in (0, 1]: " + step);
         }
+        if (delimiterOption.length() != 1) {
+            throw Main.usage(spec, "--delimiter must be exactly one character: '" + delimiterOption + "'");
+        }
+        delimiter = delimiterOption.charAt(0);
         if (delimiter == '"' || delimiter == '\r' || delimiter == '\n') {
             throw Main.usage(spec, "--delimiter cannot be a quote or a line break");
         }
@@ -151,22 +171,40 @@ final class ScoreCommand implements Callable<Integer> {
             throw Main.usage(spec, "--warmup must be in [32, 1048576]: " + warmup);
         }
         boolean stdin = file == null || file.equals("-");
-        InputStream in = stdin ? System.in : Files.newInputStream(Path.of(file));
-        // stdout is picocli's writer (flushed, never closed: closing it would close the JVM's stdout)
-        Writer out = output == null ? spec.commandLine().getOut()
-                : Files.newBufferedWriter(output, StandardCharsets.UTF_8);
-        try {
-            return run(in, out);
-        } finally {
-            out.flush();
-            if (output != null) {
-                out.close();
+        inputName = stdin ? "standard input" : file;
+        if (output != null) {
+            OutputCheck.file(spec, "-o", output);
+            if (!stdin) {
+                OutputCheck.notTheInput(spec, "-o", output, Path.of(file));
             }
+        }
+        if (!stdin && Files.isDirectory(Path.of(file))) {
+            throw new Main.UserException(file + ": is a directory (expected a CSV file)");
+        }
+        InputStream in = stdin ? System.in : Files.newInputStream(Path.of(file));
+        try {
+            if (output == null) {
+                // stdout is picocli's writer (flushed, never closed: closing it would close the JVM's stdout)
+                Writer out = spec.commandLine().getOut();
+                try {
+                    return run(in, out);
+                } finally {
+                    out.flush();
+                }
+            }
+            // the file appears whole, and only when every row was read (a bad row leaves no partial output)
+            int[] code = {0};
+            OutputFiles.write(output, out -> code[0] = run(in, out));
+            return code[0];
+        } finally {
             if (!stdin) {
                 in.close();
             }
         }
     }
+
+    /** The input's name in messages. */
+    private String inputName = "standard input";
 
     private int[] features;
     private int fieldCount = -1;
@@ -179,7 +217,7 @@ final class ScoreCommand implements Callable<Integer> {
         long skipped = 0;
         long processed = 0;
         List<String> firstErrors = new ArrayList<>();
-        Utf8Input text = new Utf8Input(in);
+        Utf8Input text = new Utf8Input(in, delimiter);
         CsvReader<CsvRecord> csv = CsvReader.builder().fieldSeparator(delimiter).quoteCharacter('"')
                 .commentStrategy(CommentStrategy.NONE).skipEmptyLines(true).allowMissingFields(true)
                 .allowExtraFields(true).ofCsvRecord(text);
@@ -195,9 +233,10 @@ final class ScoreCommand implements Callable<Integer> {
                 record = records.next();
             } catch (CsvParseException e) {
                 out.flush();
-                throw new Main.UserException("after line " + lastLine + ": malformed CSV: " + message(e));
+                throw new Main.UserException(malformed(message(e), lastLine));
             } catch (UncheckedIOException e) {
-                throw e.getCause();
+                out.flush();
+                throw new Main.UserException("cannot read " + inputName + ": " + Main.userMessage(e));
             }
             long line = record.getStartingLineNumber();
             lastLine = line + lineBreaks(record);
@@ -205,6 +244,10 @@ final class ScoreCommand implements Callable<Integer> {
                 continue;
             }
             String problem = text.invalidIn(line, lastLine);
+            long quote = text.unclosedQuoteLine();
+            if (problem == null && quote >= line && quote <= lastLine) {
+                problem = "line " + quote + ": unclosed quote (the quoted field runs to the end of the input)";
+            }
             if (first && header) {
                 first = false;
                 if (problem == null) {
@@ -244,6 +287,18 @@ final class ScoreCommand implements Callable<Integer> {
             err.flush();
         }
         return 0;
+    }
+
+    private static final java.util.regex.Pattern TOO_MANY_FIELDS = java.util.regex.Pattern.compile(
+            "Record starting at line (\\d+) has surpassed the maximum limit of (\\d+) fields");
+
+    /** A parse error of the CSV reader, by the line it names (else the line after the last record read). */
+    static String malformed(String message, long lastLine) {
+        var m = TOO_MANY_FIELDS.matcher(message);
+        if (m.find()) {
+            return "line " + m.group(1) + ": more than " + m.group(2) + " columns (the most a row may have)";
+        }
+        return "line " + (lastLine + 1) + ": malformed CSV: " + message;
     }
 
     private static String message(CsvParseException e) {
@@ -294,6 +349,9 @@ final class ScoreCommand implements Callable<Integer> {
             String f = fields.getField(columnsOfRow[i]).trim();
             float v;
             try {
+                if (!TextInput.plainNumber(f)) {
+                    throw new NumberFormatException(f);
+                }
                 v = Float.parseFloat(f);
             } catch (NumberFormatException e) {
                 return "line " + lineNumber + ", column " + (columnsOfRow[i] + 1) + ": not a number: '" + f + "'"
@@ -310,6 +368,9 @@ final class ScoreCommand implements Callable<Integer> {
         if (task != TaskOption.mean) {
             String f = fields.getField(labelColumn - 1).trim();
             try {
+                if (!TextInput.plainNumber(f)) {
+                    throw new NumberFormatException(f);
+                }
                 label = Float.parseFloat(f);
             } catch (NumberFormatException e) {
                 return "line " + lineNumber + ", column " + labelColumn + ": label is not a number: '" + f + "'";
@@ -349,8 +410,8 @@ final class ScoreCommand implements Callable<Integer> {
 
     /**
      * The feature columns for rows of {@code fields} columns, or a String describing why the options cannot use
-     * such rows. From the header (with {@code --header}) such a problem is a usage error; from a row it is a
-     * problem with that row (so {@code --skip-bad} skips it without fixing the layout).
+     * such rows. From the header (with {@code --header}) such a problem stops the run (status 1, like a bad row);
+     * from a row it is a problem with that row (so {@code --skip-bad} skips it without fixing the layout).
      */
     private Object layout(int fields, long lineNumber, boolean fromHeader) {
         String problem = null;
@@ -370,7 +431,8 @@ final class ScoreCommand implements Callable<Integer> {
             }
         }
         if (problem != null && fromHeader) {
-            throw Main.usage(spec, problem);
+            // the options do not fit this file: a data error (status 1), as for the first row without --header
+            throw new Main.UserException(problem);
         }
         return problem != null ? problem : chosen;
     }

@@ -66,21 +66,41 @@ final class SkabCommand implements Callable<Integer> {
     double exitFraction = Skab.Settings.defaults().exitFraction();
 
     @Option(names = "--prior",
-            description = "the configuration fixed before any SKAB score was computed (other options are ignored)")
+            description = "the configuration fixed before any SKAB score was computed (it fixes every setting: "
+                    + "no other setting option goes with it)")
     boolean prior;
 
     @Option(names = "--no-progress", description = "no progress bar on stderr")
     boolean noProgress;
 
+    /** The options that {@code --prior} fixes. */
+    private static final String[] SETTINGS = {"--warmup", "--short-half-life", "--long-half-life", "--risk",
+        "--drift-half-life", "--dead-band", "--no-differencing", "--exit-fraction"};
+
     @Override
     public Integer call() throws Exception {
         Skab.Settings s;
         try {
+            if (prior) {
+                var parsed = spec.commandLine().getParseResult();
+                for (String option : SETTINGS) {
+                    if (parsed.hasMatchedOption(option)) {
+                        throw new IllegalArgumentException("--prior fixes every setting: " + option
+                                + " does not go with it");
+                    }
+                }
+            }
             s = prior ? Skab.Settings.prior()
                     : new Skab.Settings(warmup, shortHalfLife, longHalfLife, risk, driftHalfLife, deadBand,
                             !noDifferencing, exitFraction);
         } catch (IllegalArgumentException e) {
             throw Main.usage(spec, "skab: " + e.getMessage()); // every setting is an option value
+        }
+        OutputCheck.directory(spec, "--out", out);
+        try {
+            OutputCheck.outsideData(spec, data, out, Skab.find(data));
+        } catch (IOException e) {
+            throw new Main.UserException("skab: " + Main.userMessage(e));
         }
         PrintWriter stdout = spec.commandLine().getOut();
         long t0 = System.nanoTime();

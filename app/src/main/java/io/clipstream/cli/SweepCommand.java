@@ -40,6 +40,7 @@ final class SweepCommand implements Callable<Integer> {
         if (threads != null && threads < 1) {
             throw Main.usage(spec, "--threads must be >= 1: " + threads);
         }
+        OutputCheck.directory(spec, "--out", out);
         int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         var err = spec.commandLine().getErr();
         String summary = Sweep.run(new Sweep.Settings(out, samples, seeds, Math.max(1, t)), line -> {

@@ -34,8 +34,33 @@ final class Utf8Input extends Reader {
     /** Lines (ascending) that held invalid bytes and not yet been asked about, with the first bad byte of each. */
     private final ArrayDeque<long[]> invalid = new ArrayDeque<>();
 
+    /** The CSV delimiter, for following quoted fields; 0: no quote tracking. */
+    private final char delimiter;
+    /** Quote state: outside a quoted field (at a field's start or not), inside one, or after a quote inside one. */
+    private boolean inQuotes;
+    private boolean quoteInQuotes;
+    private boolean fieldStart = true;
+    private boolean anyChar;
+    /** Line where the open quoted field started. */
+    private long quoteLine;
+
     Utf8Input(InputStream in) {
+        this(in, (char) 0);
+    }
+
+    /**
+     * Text that also follows RFC 4180 quoting with this delimiter (a quote opens a quoted field only at a field's
+     * start; a doubled quote inside one is a literal quote), to tell at the end of the input whether a quoted field
+     * was left open: a CSV reader then takes the rest of the input as that field.
+     */
+    Utf8Input(InputStream in, char delimiter) {
         this.in = in;
+        this.delimiter = delimiter;
+    }
+
+    /** At the end of the input: the line of a quoted field that was never closed, else -1 (also before the end). */
+    long unclosedQuoteLine() {
+        return flushed && delimiter != 0 && inQuotes ? quoteLine : -1;
     }
 
     @Override
@@ -104,6 +129,9 @@ final class Utf8Input extends Reader {
     private void count(int from, int to) {
         for (int i = from; i < to; i++) {
             char c = chars.get(i);
+            if (delimiter != 0) {
+                quotes(c);
+            }
             if (pendingCarriageReturn) {
                 pendingCarriageReturn = false;
                 if (c != '\n') {
@@ -115,6 +143,36 @@ final class Utf8Input extends Reader {
             } else if (c == '\r') {
                 pendingCarriageReturn = true;
             }
+        }
+    }
+
+    /** Follows the quoting over one character (the line count is still the character's own). */
+    private void quotes(char c) {
+        if (quoteInQuotes) {
+            quoteInQuotes = false;
+            if (c == '"') {
+                inQuotes = true; // a doubled quote: a literal quote, still inside
+                return;
+            }
+            fieldStart = false; // the quote closed the field; c follows it
+        } else if (inQuotes) {
+            if (c == '"') {
+                inQuotes = false;
+                quoteInQuotes = true;
+            }
+            return;
+        }
+        if (c == '\uFEFF' && !anyChar) {
+            anyChar = true;
+            return; // the byte-order mark, dropped
+        }
+        anyChar = true;
+        if (c == '"' && fieldStart) {
+            inQuotes = true;
+            fieldStart = false;
+            quoteLine = decodeLine + (pendingCarriageReturn ? 1 : 0);
+        } else {
+            fieldStart = c == delimiter || c == '\n' || c == '\r';
         }
     }
 

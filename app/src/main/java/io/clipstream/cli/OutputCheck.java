@@ -1,0 +1,115 @@
+package io.clipstream.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * Checks of output paths made before any computing or writing: an output must not be an input (it would be
+ * truncated, or read back by the next run), and must be something that can be written (a file where a file is
+ * expected, a directory where a directory is), so that a long run does not end in an error it could have
+ * reported at once.
+ */
+final class OutputCheck {
+    private OutputCheck() {
+    }
+
+    /**
+     * An output file: not empty, not a directory, below a directory (its nearest existing ancestor is one).
+     * Syntax problems are usage errors; what the file system holds, data or I/O errors.
+     */
+    static void file(CommandSpec spec, String option, Path file) {
+        if (file.toString().isEmpty()) {
+            throw Main.usage(spec, option + " must name a file, not ''");
+        }
+        if (Files.isDirectory(file)) {
+            throw new Main.UserException(option + " " + file + ": is a directory (expected a file)");
+        }
+        Path parent = file.toAbsolutePath().getParent();
+        checkAncestor(option, file, parent);
+    }
+
+    /** An output directory: not empty, and a directory if it exists (else below a directory). */
+    static void directory(CommandSpec spec, String option, Path dir) {
+        if (dir.toString().isEmpty()) {
+            throw Main.usage(spec, option + " must name a directory, not ''");
+        }
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new Main.UserException(option + " " + dir + ": not a directory (expected a directory to write "
+                    + "into)");
+        }
+        checkAncestor(option, dir, dir.toAbsolutePath().getParent());
+    }
+
+    private static void checkAncestor(String option, Path path, Path parent) {
+        Path p = parent;
+        while (p != null && !Files.exists(p)) {
+            p = p.getParent();
+        }
+        if (p != null && !Files.isDirectory(p)) {
+            throw new Main.UserException(option + " " + path + ": " + p + " is not a directory");
+        }
+    }
+
+    /** Refuses an output file that is the input file (the same file by any name, link or symbolic link). */
+    static void notTheInput(CommandSpec spec, String outputOption, Path output, Path input) {
+        try {
+            if (Files.exists(output) && Files.exists(input) && Files.isSameFile(output, input)) {
+                throw Main.usage(spec, outputOption + " " + output + " is the input " + input
+                        + ": writing it would destroy the input (write to another file)");
+            }
+        } catch (IOException e) {
+            // cannot tell: the read or the write reports the problem itself
+        }
+    }
+
+    /**
+     * Refuses an output directory equal to or inside the data directory (the outputs would overwrite the inputs,
+     * or be read as inputs by the next run), and any output file that is one of the inputs (by a symbolic link).
+     *
+     * @param inputs the input files, relative to {@code data}; each is written to {@code out/<relative>}
+     */
+    static void outsideData(CommandSpec spec, Path data, Path out, List<Path> inputs) throws IOException {
+        Path realData = data.toRealPath();
+        Path realOut = real(out);
+        if (realOut.startsWith(realData)) {
+            throw Main.usage(spec, "--out " + out + (realOut.equals(realData) ? " is" : " is inside") + " --data "
+                    + data + ": the outputs would overwrite the inputs or be read as inputs (write elsewhere)");
+        }
+        Set<Object> keys = new HashSet<>();
+        for (Path p : inputs) {
+            keys.add(key(data.resolve(p)));
+        }
+        for (Path p : inputs) {
+            Path target = out.resolve(p);
+            if (Files.exists(target) && keys.contains(key(target))) {
+                throw Main.usage(spec, "--out " + out + ": " + target + " is an input file under --data " + data
+                        + " (write elsewhere)");
+            }
+        }
+    }
+
+    private static Object key(Path p) throws IOException {
+        BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+        return a.fileKey() != null ? a.fileKey() : p.toRealPath();
+    }
+
+    /** The real path of {@code p}, which need not exist: its nearest existing ancestor's, plus the rest. */
+    static Path real(Path p) throws IOException {
+        Path abs = p.toAbsolutePath().normalize();
+        Path existing = abs;
+        while (existing != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return abs;
+        }
+        return existing.toRealPath().resolve(existing.relativize(abs));
+    }
+}
