@@ -33,7 +33,8 @@ public final class NabDiagnostics {
     }
 
     public static void main(String[] args) throws Exception {
-        Path nab = Path.of(args.length > 0 ? args[0] : "../shared/data/nab");
+        Path nab = ExecData.require(Path.of(args.length > 0 ? args[0] : "../shared/data/nab"), "NAB",
+                "-Dnab.data=DIR (DIR/data, DIR/labels) or -Dclipstream.data=DIR (reads DIR/nab)");
         List<NabScore.LabelledFile> files = NabScore.load(nab);
         Nab.Settings s = NabSelection.parse(Nab.Settings.defaults(), args, 1);
         System.out.println(s);

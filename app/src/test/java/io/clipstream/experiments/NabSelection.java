@@ -81,7 +81,8 @@ public final class NabSelection {
             new Object[] {"Windowed Gaussian", new double[] {12.1, 4.8, 16.0}});
 
     public static void main(String[] args) throws Exception {
-        Path nab = Path.of(args.length > 0 ? args[0] : "../shared/data/nab");
+        Path nab = ExecData.require(Path.of(args.length > 0 ? args[0] : "../shared/data/nab"), "NAB",
+                "-Dnab.data=DIR (DIR/data, DIR/labels) or -Dclipstream.data=DIR (reads DIR/nab)");
         List<NabScore.LabelledFile> files = NabScore.load(nab);
         if (args.length > 1) {
             Nab.Settings s = parse(args[1].equals("prior") ? Nab.Settings.prior()

@@ -190,7 +190,8 @@ public final class SkabSelection {
     }
 
     public static void main(String[] args) throws Exception {
-        Path data = Path.of(args.length > 0 ? args[0] : "../shared/data/skab").toAbsolutePath().normalize();
+        Path data = ExecData.require(Path.of(args.length > 0 ? args[0] : "../shared/data/skab").toAbsolutePath()
+                .normalize(), "SKAB", "-Dclipstream.data=DIR (reads DIR/skab)");
         List<File> files = load(data);
         String mode = args.length > 1 ? args[1] : "";
         if (mode.equals("grid")) {
