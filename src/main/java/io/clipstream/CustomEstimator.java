@@ -252,9 +252,7 @@ public final class CustomEstimator extends Estimator {
         private double l2;
 
         private Builder(int dimension, Loss loss) {
-            if (dimension <= 0) {
-                throw new IllegalArgumentException("dimension must be > 0: " + dimension);
-            }
+            EstimatorConfig.checkDimension(dimension);
             if (loss == null) {
                 throw new IllegalArgumentException("loss must not be null");
             }

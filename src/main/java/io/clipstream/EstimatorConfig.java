@@ -39,13 +39,43 @@ public record EstimatorConfig(Task task, int dimension, int classes, StepSize st
             throw new IllegalArgumentException("classes * dimension must be <= 2^28: " + classes + " * " + dimension);
         }
         checkL2(l2);
-        if (task == Task.MEAN && !(stepSize.eta(0) <= 1)) {
-            throw new IllegalArgumentException("the mean's step size must be in (0, 1]: " + stepSize + " starts at "
-                    + stepSize.eta(0));
+        if (task == Task.MEAN) {
+            checkMeanStep(stepSize);
         }
         if (normalizeSteps && (task == Task.MEAN || task == Task.CUSTOM)) {
             throw new IllegalArgumentException("normalizeSteps applies to linear, logistic and softmax models only");
         }
+    }
+
+    /**
+     * Validates a dimension of a one-output estimator (mean, linear, logistic, custom) when its builder is
+     * created, so that the builder refuses it at once rather than at {@code build()}.
+     *
+     * @return {@code dimension}
+     * @throws IllegalArgumentException unless {@code 0 < dimension <= MAX_PARAMETERS}
+     */
+    public static int checkDimension(int dimension) {
+        if (dimension <= 0) {
+            throw new IllegalArgumentException("dimension must be > 0: " + dimension);
+        }
+        if (dimension > MAX_PARAMETERS) {
+            throw new IllegalArgumentException("dimension must be <= 2^28: " + dimension);
+        }
+        return dimension;
+    }
+
+    /**
+     * Validates a mean estimator's step size (shared by its builder, which checks eagerly, and this record).
+     *
+     * @return {@code stepSize}
+     * @throws IllegalArgumentException unless the step starts in (0, 1]
+     */
+    public static StepSize checkMeanStep(StepSize stepSize) {
+        if (!(stepSize.eta(0) <= 1)) {
+            throw new IllegalArgumentException("the mean's step size must be in (0, 1]: " + stepSize + " starts at "
+                    + stepSize.eta(0));
+        }
+        return stepSize;
     }
 
     /**

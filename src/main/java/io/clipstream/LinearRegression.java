@@ -165,11 +165,8 @@ public final class LinearRegression extends Estimator {
         private Kernels kernels;
 
         Builder(Task task, int dimension) {
-            if (dimension <= 0) {
-                throw new IllegalArgumentException("dimension must be > 0: " + dimension);
-            }
             this.task = task;
-            this.dimension = dimension;
+            this.dimension = EstimatorConfig.checkDimension(dimension);
             this.clip = task == Task.LINEAR ? Defaults.CLIP : Defaults.CLASSIFIER_CLIP;
         }
 

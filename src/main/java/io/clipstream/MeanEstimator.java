@@ -219,15 +219,16 @@ public final class MeanEstimator extends Estimator {
         private Kernels kernels;
 
         private Builder(int dimension) {
-            if (dimension <= 0) {
-                throw new IllegalArgumentException("dimension must be > 0: " + dimension);
-            }
-            this.dimension = dimension;
+            this.dimension = EstimatorConfig.checkDimension(dimension);
         }
 
-        /** The step-size policy (default {@code StepSize.halfLife(300)}). */
+        /**
+         * The step-size policy (default {@code StepSize.halfLife(300)}).
+         *
+         * @throws IllegalArgumentException if its first step is above 1 (a mean's step is a weight in (0, 1])
+         */
         public Builder stepSize(StepSize stepSize) {
-            this.stepSize = Objects.requireNonNull(stepSize, "stepSize");
+            this.stepSize = EstimatorConfig.checkMeanStep(Objects.requireNonNull(stepSize, "stepSize"));
             return this;
         }
 

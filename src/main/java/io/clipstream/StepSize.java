@@ -27,8 +27,19 @@ package io.clipstream;
  */
 public sealed interface StepSize {
 
-    /** The step size for update number {@code t >= 0}. */
+    /**
+     * The step size for update number {@code t >= 0}.
+     *
+     * @throws IllegalArgumentException if {@code t < 0}
+     */
     double eta(long t);
+
+    /** Update numbers start at 0 (a negative one gave steps above 1, infinite or tiny, depending on the policy). */
+    private static void checkTime(long t) {
+        if (t < 0) {
+            throw new IllegalArgumentException("update number t must be >= 0: " + t);
+        }
+    }
 
     /**
      * A constant step.
@@ -100,6 +111,7 @@ public sealed interface StepSize {
 
         @Override
         public double eta(long t) {
+            checkTime(t);
             return value;
         }
     }
@@ -124,6 +136,7 @@ public sealed interface StepSize {
 
         @Override
         public double eta(long t) {
+            checkTime(t);
             return -Math.expm1(-Math.log(2) / samples);
         }
     }
@@ -150,6 +163,7 @@ public sealed interface StepSize {
 
         @Override
         public double eta(long t) {
+            checkTime(t);
             return c * Math.pow(horizon, -alpha);
         }
     }
@@ -196,6 +210,7 @@ public sealed interface StepSize {
 
         @Override
         public double eta(long t) {
+            checkTime(t);
             return c * Math.pow(epochLength(t), -alpha);
         }
     }
@@ -223,6 +238,7 @@ public sealed interface StepSize {
 
         @Override
         public double eta(long t) {
+            checkTime(t);
             return c / (t + offset);
         }
     }

@@ -136,4 +136,32 @@ class ParameterValidationTest {
     private static void assertRefused(String message, Executable call) {
         assertEquals(message, assertThrows(IllegalArgumentException.class, call).getMessage());
     }
+
+    @Test
+    void buildersRefuseAnImpossibleDimensionOrMeanStepWhenGivenNotAtBuild() {
+        int tooBig = EstimatorConfig.MAX_PARAMETERS + 1;
+        for (Executable b : List.<Executable>of(() -> MeanEstimator.builder(tooBig),
+                () -> LinearRegression.builder(tooBig), () -> LogisticRegression.builder(tooBig))) {
+            assertEquals("dimension must be <= 2^28: " + tooBig,
+                    assertThrows(IllegalArgumentException.class, b).getMessage());
+        }
+        assertEquals("dimension must be > 0: 0", assertThrows(IllegalArgumentException.class,
+                () -> MeanEstimator.builder(0)).getMessage());
+        MeanEstimator.Builder mean = MeanEstimator.builder(4);
+        String message = assertThrows(IllegalArgumentException.class,
+                () -> mean.stepSize(StepSize.constant(2))).getMessage();
+        assertTrue(message.startsWith("the mean's step size must be in (0, 1]: "), message);
+        assertEquals(StepSize.constant(1).eta(0), mean.stepSize(StepSize.constant(1)).build().config().stepSize().eta(0),
+                "a refused setter leaves the builder as it was");
+    }
+
+    @Test
+    void stepSizesRefuseANegativeUpdateNumber() {
+        for (StepSize s : List.of(StepSize.constant(0.1), StepSize.halfLife(10), StepSize.inverseTime(1, 1),
+                StepSize.doubling(1, 0.5, 10), StepSize.horizon(1, 0.5, 100))) {
+            assertEquals("update number t must be >= 0: -2",
+                    assertThrows(IllegalArgumentException.class, () -> s.eta(-2)).getMessage(), s.toString());
+            assertTrue(s.eta(0) > 0 && s.eta(5) > 0);
+        }
+    }
 }
