@@ -4,6 +4,7 @@ import io.clipstream.detect.AdaptiveThreshold;
 import io.clipstream.internal.kernel.KernelProvider;
 import io.clipstream.internal.kernel.Kernels;
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -18,7 +19,6 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -51,8 +51,11 @@ import org.agrona.concurrent.status.CountersReader;
  *
  * <h2>Threads</h2>
  * Any number of producer threads may call {@link #offer}; {@link #publisher()} gives a thread its own handle
- * (also for zero-copy claims). A key always goes to the same shard ({@code hash(key)}), so each key has a single
- * writer and its samples are processed in the order each producer offered them. Each shard's agent runs on its
+ * (also for zero-copy claims). Neither accumulates: the publisher behind {@code offer} is released when its thread
+ * ends, and one from {@code publisher()} when the application drops it, so short-lived producer threads (virtual
+ * threads, pools that replace their threads) cost nothing once gone. A key always goes to the same shard
+ * ({@code hash(key)}), so each key has a single writer and its samples are processed in the order each producer
+ * offered them. Each shard's agent runs on its
  * own daemon thread ({@code clipstream-shard-<i>}) under an Agrona {@link AgentRunner} with the configured
  * {@link IdleStrategy}; the sink is called on those threads (with several shards, concurrently, unless
  * {@link Builder#sinks} gives each shard its own).
@@ -83,8 +86,17 @@ public final class IngestPipeline implements AutoCloseable {
     final Shard[] shards;
     private final IngestMetrics metrics;
     private final CountersManager countersManager;
-    private final List<Publisher> publishers = new CopyOnWriteArrayList<>();
-    private final ThreadLocal<Publisher> threadPublisher = ThreadLocal.withInitial(this::publisher);
+    /**
+     * The publishers close() must wait for (guarded by itself). Registering is the cold path (once per publisher);
+     * entries of released publishers are removed when a registration finds the list at {@link #reapAt} entries,
+     * and the next sweep waits until the list has doubled, so registration costs O(1) amortised however many
+     * short-lived threads come and go.
+     */
+    private final ArrayList<Registration> publishers = new ArrayList<>();
+    private int reapAt = MIN_REAP_AT;
+    private static final int MIN_REAP_AT = 64;
+    private final ThreadLocal<Publisher> threadPublisher =
+            ThreadLocal.withInitial(() -> register(Thread.currentThread()));
     private final Builder config;
     volatile boolean closed;
     private boolean started;
@@ -183,15 +195,72 @@ public final class IngestPipeline implements AutoCloseable {
         return shards[shardOf(key)];
     }
 
-    /** A new publisher for the calling thread (see {@link Publisher}). */
+    /**
+     * A new publisher for the calling thread (see {@link Publisher}). The pipeline holds it weakly: once the
+     * application no longer references it, it is released (close() has nothing to wait for on a publisher nobody
+     * can call). Keep a publisher for as long as its thread publishes; drop it only with no claim open (an open
+     * claim holds its shard's ring, as it would with the publisher kept).
+     */
     public Publisher publisher() {
-        Publisher p = new Publisher(this);
-        publishers.add(p);
-        return p;
+        return register(null);
     }
 
     /**
-     * Publishes a sample through the calling thread's own publisher (created on its first call).
+     * A publisher close() will wait for. The entry is weak, so that an unreferenced publisher does not stay, and
+     * names the owner thread of {@link #offer}'s per-thread publishers: those are released as soon as their thread
+     * has ended (its {@code ThreadLocal} value goes with it, and nothing else can reach them), without waiting for
+     * a garbage collection. A released publisher cannot be inside an offer (the offer would reference it), and
+     * everything it published is in its shard's ring already: nothing is lost.
+     */
+    private static final class Registration extends WeakReference<Publisher> {
+        private final Thread owner;
+
+        Registration(Publisher p, Thread owner) {
+            super(p);
+            this.owner = owner;
+        }
+
+        boolean released() {
+            return refersTo(null) || owner != null && !owner.isAlive();
+        }
+    }
+
+    private Publisher register(Thread owner) {
+        Publisher p = new Publisher(this);
+        synchronized (publishers) {
+            if (publishers.size() >= reapAt) {
+                reap();
+            }
+            publishers.add(new Registration(p, owner));
+        }
+        return p;
+    }
+
+    /** Removes released publishers; the next sweep comes when the list has doubled. Holds the lock. */
+    private void reap() {
+        publishers.removeIf(Registration::released);
+        reapAt = Math.max(MIN_REAP_AT, 2 * publishers.size());
+    }
+
+    /** The publishers close() would wait for (tests). */
+    int registeredPublishers() {
+        synchronized (publishers) {
+            return publishers.size();
+        }
+    }
+
+    /** Releases what can be released now and returns what is left (tests). */
+    int reapPublishers() {
+        synchronized (publishers) {
+            reap();
+            return publishers.size();
+        }
+    }
+
+    /**
+     * Publishes a sample through the calling thread's own publisher (created on its first call, and released once
+     * the thread has ended: short-lived threads, virtual or pooled, leave nothing behind; a live thread's offers
+     * cost no more than through {@link #publisher()}).
      *
      * @see Publisher#offer(long, long, float[])
      */
@@ -549,7 +618,16 @@ public final class IngestPipeline implements AutoCloseable {
 
     private void closeOnce() {
         java.util.Set<Shard> stuck = new java.util.HashSet<>();
-        for (Publisher p : publishers) {
+        List<Registration> registered;
+        synchronized (publishers) {
+            // offers that enter after closed was set see it and refuse, so publishers registered later do not count
+            registered = new ArrayList<>(publishers);
+        }
+        for (Registration r : registered) {
+            Publisher p = r.get();
+            if (p == null) {
+                continue; // unreachable: no offer can be running in it
+            }
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (p.inFlight && System.nanoTime() - deadline < 0) {
                 Thread.onSpinWait();
@@ -566,7 +644,22 @@ public final class IngestPipeline implements AutoCloseable {
         }
         if (started) {
             for (Shard s : shards) {
+                long seen = -1;
+                long since = System.nanoTime();
                 while (!stuck.contains(s) && !s.drained() && !s.runner.isClosed()) {
+                    long position = s.ring.consumerPosition();
+                    if (position != seen) {
+                        seen = position;
+                        since = System.nanoTime();
+                    } else if (System.nanoTime() - since > 10_000_000_000L && s.blockedAt(position)) {
+                        // a claim that nothing can commit: its publisher was dropped with the claim open (a live
+                        // one was waited for above). As for an abandoned claim, the shard stops undrained.
+                        stuck.add(s);
+                        LOG.log(System.Logger.Level.WARNING, "clipstream ingest: shard " + s.id + "'s ring has "
+                                + "been held for 10 s by a claim whose publisher is gone (dropped with the claim "
+                                + "open); the shard is stopped without draining and its memory is not freed");
+                        break;
+                    }
                     Thread.onSpinWait();
                     Thread.yield();
                 }

@@ -15,6 +15,10 @@ import java.lang.foreign.ValueLayout;
  * </ul>
  * A claim must be committed or aborted promptly: until then the shard's agent cannot read past it, and
  * {@link IngestPipeline#close()} waits for it.
+ *
+ * <p>The pipeline holds a publisher only weakly: one the application no longer references is released (there is
+ * nothing to close; what it published is in the rings already). Dropping one with a claim open leaves that record
+ * unpublishable, holding its shard's ring until close() gives up on the shard, as for a claim held open across it.
  */
 public final class Publisher {
 

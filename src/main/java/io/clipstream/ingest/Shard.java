@@ -202,6 +202,15 @@ final class Shard implements Agent, MessageHandler {
         return processed >= ring.producerPosition();
     }
 
+    /**
+     * Whether the consumer is held at {@code position} by a record claimed but not committed (its length is still
+     * negative or zero; Agrona's reader stops there). Used by close() only.
+     */
+    boolean blockedAt(long position) {
+        return position < ring.producerPosition()
+                && buffer.getIntVolatile((int) position & (ring.capacity() - 1)) <= 0;
+    }
+
     /** The position up to which records have been processed. */
     long processedPosition() {
         return processed;

@@ -1,0 +1,118 @@
+package io.clipstream.ingest;
+
+import static io.clipstream.ingest.IngestPipelineTest.D;
+import static io.clipstream.ingest.IngestPipelineTest.sampleFor;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.ref.WeakReference;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The lifecycle defects of the ingest review: publishers of ended threads kept forever, snapshots racing close()
+ * and each other, the closer thread started from a sink, restores into more shards, factories returning null.
+ */
+class IngestLifecycleTest {
+
+    /**
+     * Every thread that called {@code offer} left its publisher in the pipeline until close(): 20,000 short-lived
+     * (virtual) threads meant 20,000 publishers and a copy-on-write list copied 20,000 times. The publishers of
+     * ended threads are now released when the next one registers, and what they published is still processed.
+     */
+    @Test
+    void publishersOfEndedThreadsAreReleasedAndWhatTheyPublishedIsProcessed() throws Exception {
+        int threads = 20_000;
+        IngestPipeline p = IngestPipeline.builder(KeyedStore.builder(D)).start();
+        try {
+            for (int i = 0; i < threads; i++) {
+                long key = i % 100;
+                long tag = i;
+                Thread.ofVirtual().start(() -> {
+                    while (!p.offer(key, tag, sampleFor(key, tag))) {
+                        Thread.onSpinWait(); // ring full: retry (nothing is dropped, so the count below is exact)
+                    }
+                }).join();
+            }
+            assertTrue(p.registeredPublishers() <= 64,
+                    "publishers of ended threads are released: " + p.registeredPublishers() + " still registered");
+        } finally {
+            p.close();
+        }
+        assertEquals(threads, p.metrics().samples(), "everything the released publishers published was processed");
+        assertEquals(0, p.metrics().dropped());
+    }
+
+    /** A publisher from {@code publisher()} that the application no longer references is released too. */
+    @Test
+    void anUnreachablePublisherIsReleased() throws Exception {
+        try (IngestPipeline p = IngestPipeline.builder(KeyedStore.builder(D)).start()) {
+            WeakReference<Publisher> last = null;
+            for (int i = 0; i < 1000; i++) {
+                Publisher pub = p.publisher();
+                assertTrue(pub.offer(i % 10, i, sampleFor(i % 10, i)));
+                last = new WeakReference<>(pub);
+            }
+            for (int i = 0; i < 50 && last.get() != null; i++) {
+                System.gc();
+                Thread.sleep(10);
+            }
+            assertTrue(last.get() == null, "the test's own reference is gone");
+            assertEquals(0, p.reapPublishers(), "unreachable publishers are released");
+            assertTrue(p.awaitProcessed(Duration.ofSeconds(10)));
+            assertEquals(1000, p.metrics().samples());
+        }
+    }
+
+    /** A live thread keeps its publisher (one for all its offers) while short-lived threads come and go. */
+    @Test
+    void aLiveThreadKeepsItsPublisher() throws Exception {
+        IngestPipeline p = IngestPipeline.builder(KeyedStore.builder(D)).start();
+        try {
+            for (int i = 0; i < 100; i++) {
+                assertTrue(p.offer(1, i, sampleFor(1, i)));
+            }
+            assertEquals(1, p.registeredPublishers(), "one publisher per thread, not per offer");
+            for (int i = 0; i < 200; i++) {
+                long tag = i;
+                Thread.ofVirtual().start(() -> assertTrue(p.offer(2, tag, sampleFor(2, tag)))).join();
+            }
+            assertEquals(1, p.reapPublishers(), "only this thread's publisher is left");
+            assertTrue(p.offer(1, 100, sampleFor(1, 100)));
+            assertEquals(1, p.reapPublishers(), "and it was not replaced");
+        } finally {
+            p.close();
+        }
+        assertEquals(301, p.metrics().samples());
+    }
+
+    /**
+     * Released publishers are not waited for by close(); one dropped with a claim open would leave a record nothing
+     * can commit, and close() must not wait for it forever (it gives up on that shard after 10 s, as for a claim
+     * held open across close()).
+     */
+    @Test
+    void closeDoesNotHangOnAClaimLeftOpenByADroppedPublisher() {
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            IngestPipeline p = IngestPipeline.builder(KeyedStore.builder(D)).start();
+            WeakReference<Publisher> dropped = claimAndDrop(p);
+            for (int i = 0; i < 50 && dropped.get() != null; i++) {
+                System.gc();
+                Thread.sleep(10);
+            }
+            assertTrue(dropped.get() == null);
+            assertEquals(0, p.reapPublishers());
+            long t0 = System.nanoTime();
+            p.close();
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            assertTrue(seconds >= 9 && seconds < 40, "close took " + seconds + " s");
+        });
+    }
+
+    private static WeakReference<Publisher> claimAndDrop(IngestPipeline p) {
+        Publisher pub = p.publisher();
+        assertTrue(pub.claim(1, 0));
+        return new WeakReference<>(pub);
+    }
+}
