@@ -332,7 +332,8 @@ public final class IngestPipeline implements AutoCloseable {
      * ring fills during the pause). One pipeline at a time may write into a directory.
      *
      * @return completes with the files when all shards are written and older generations removed, or
-     *     exceptionally with the first failure
+     *     exceptionally with the first failure (an {@link IllegalStateException} if the pipeline closes before every
+     *     shard has written its file; the future always completes)
      * @throws IOException if {@code dir} cannot be created or listed
      * @throws IllegalStateException if the pipeline is closed or a snapshot is already in progress
      */
@@ -363,15 +364,28 @@ public final class IngestPipeline implements AutoCloseable {
             parts.add(request.done());
         }
         long written = generation;
-        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).handle((v, failure) -> {
-            if (failure != null) {
-                removeGenerations(dir, g -> g == written); // what this call wrote; older generations stay
-                throw failure instanceof CompletionException ? (CompletionException) failure
-                        : new CompletionException(failure);
+        CompletableFuture<List<Path>> all = CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
+                .handle((v, failure) -> {
+                    if (failure != null) {
+                        removeGenerations(dir, g -> g == written); // what this call wrote; older generations stay
+                        throw failure instanceof CompletionException ? (CompletionException) failure
+                                : new CompletionException(failure);
+                    }
+                    removeGenerations(dir, g -> g < written);
+                    return parts.stream().map(CompletableFuture::join).toList();
+                });
+        if (closed) {
+            // close() may have stopped some agents while this call listed the directory: their onClose found no
+            // request to fail, and none will ever take one. Every request is completed by exactly one of its
+            // agent (written, or failed by onClose) and this withdrawal, whichever takes it out of the slot.
+            for (int i = 0; i < placed.size(); i++) {
+                if (shards[i].snapshot.compareAndSet(placed.get(i), null)) {
+                    placed.get(i).done().completeExceptionally(new IllegalStateException("the pipeline closed "
+                            + "before shard " + i + " wrote its snapshot"));
+                }
             }
-            removeGenerations(dir, g -> g < written);
-            return parts.stream().map(CompletableFuture::join).toList();
-        });
+        }
+        return all;
     }
 
     static String snapshotFileName(long generation, int shard, int shards) {

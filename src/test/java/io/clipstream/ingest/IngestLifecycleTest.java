@@ -3,12 +3,24 @@ package io.clipstream.ingest;
 import static io.clipstream.ingest.IngestPipelineTest.D;
 import static io.clipstream.ingest.IngestPipelineTest.sampleFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.ref.WeakReference;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The lifecycle defects of the ingest review: publishers of ended threads kept forever, snapshots racing close()
@@ -114,5 +126,47 @@ class IngestLifecycleTest {
         Publisher pub = p.publisher();
         assertTrue(pub.claim(1, 0));
         return new WeakReference<>(pub);
+    }
+
+    /**
+     * snapshot() checked {@code closed}, listed the directory, then placed its requests: a close() that finished in
+     * between had already run the agents' onClose, so nothing ever completed the future. Made deterministic here:
+     * close() runs while snapshot() is inside a listing made slow by many unrelated files.
+     */
+    @Test
+    void aSnapshotRacingCloseAlwaysCompletes(@TempDir Path dir) throws Exception {
+        for (int i = 0; i < 30_000; i++) {
+            Files.createFile(dir.resolve("other-" + i + "-shard-x-of-y.ckeys.txt")); // listed, then skipped
+        }
+        IngestPipeline p = IngestPipeline.builder(KeyedStore.builder(D)).shards(2).start();
+        assertTrue(p.offer(1, 0, sampleFor(1, 0)));
+        AtomicReference<Object> outcome = new AtomicReference<>();
+        Thread snapshotter = Thread.ofPlatform().start(() -> {
+            try {
+                outcome.set(p.snapshot(dir));
+            } catch (Throwable t) {
+                outcome.set(t);
+            }
+        });
+        boolean listing = false;
+        while (!listing && snapshotter.isAlive()) {
+            listing = Arrays.stream(snapshotter.getStackTrace())
+                    .anyMatch(f -> f.getMethodName().equals("snapshotFiles"));
+        }
+        assertTrue(listing, "the snapshot was still listing the directory when the pipeline closed");
+        p.close();
+        snapshotter.join();
+        if (outcome.get() instanceof CompletableFuture<?> f) {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS),
+                    "the future completes, and not with a snapshot of a closed pipeline");
+            assertInstanceOf(IllegalStateException.class, e.getCause());
+            assertTrue(e.getCause().getMessage().contains("closed"), e.getCause().getMessage());
+        } else {
+            assertInstanceOf(IllegalStateException.class, outcome.get());
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(List.of(), files.filter(f -> f.getFileName().toString().startsWith("gen-")).toList(),
+                    "nothing left of the failed generation");
+        }
     }
 }
