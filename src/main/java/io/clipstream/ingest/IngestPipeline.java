@@ -570,8 +570,9 @@ public final class IngestPipeline implements AutoCloseable {
      *
      * <p>Called on an agent thread (from a sink or a snapshot's completion callback), close cannot wait: that
      * agent is inside the call and could never drain. It then stops new offers at once and returns; a thread named
-     * {@code clipstream-close} finishes the close (drain, stop, free) after the callback returns. Any other thread
-     * that calls close meanwhile waits for that to finish.
+     * {@code clipstream-close} finishes the close (drain, stop, free) after the callback returns. That thread is not
+     * a daemon, so the JVM does not exit before everything accepted is drained. Any other thread that calls close
+     * meanwhile waits for that to finish.
      */
     @Override
     public void close() {
@@ -584,6 +585,9 @@ public final class IngestPipeline implements AutoCloseable {
         if (first) {
             if (onAgent) {
                 Thread closer = new Thread(this::finishClose, "clipstream-close");
+                // not a daemon (a new thread inherits the agent's daemon status): the JVM must not exit before the
+                // drain that close() promises, even if main returns meanwhile
+                closer.setDaemon(false);
                 closer.start();
                 return;
             }

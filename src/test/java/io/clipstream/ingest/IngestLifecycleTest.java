@@ -9,12 +9,15 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.ref.WeakReference;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -168,5 +171,45 @@ class IngestLifecycleTest {
             assertEquals(List.of(), files.filter(f -> f.getFileName().toString().startsWith("gen-")).toList(),
                     "nothing left of the failed generation");
         }
+    }
+
+    /**
+     * close() from a sink hands the drain to a {@code clipstream-close} thread, which inherited the agent's daemon
+     * status: once main returned, the JVM exited with accepted samples unprocessed.
+     */
+    @Test
+    void theThreadThatFinishesACloseFromASinkKeepsTheJvmAlive() throws Exception {
+        AtomicReference<IngestPipeline> self = new AtomicReference<>();
+        AtomicReference<List<Boolean>> closerDaemon = new AtomicReference<>();
+        CountDownLatch closedBySink = new CountDownLatch(1);
+        IngestPipeline p = IngestPipeline.builder(KeyedStore.builder(D)).sink((key, tag, s, l, d) -> {
+            if (tag == 0) {
+                self.get().close();
+                // the closer cannot finish while this sink runs (it waits for this agent to drain)
+                closerDaemon.set(Thread.getAllStackTraces().keySet().stream()
+                        .filter(t -> t.getName().equals("clipstream-close")).map(Thread::isDaemon).toList());
+                closedBySink.countDown();
+            }
+        }).start();
+        self.set(p);
+        assertTrue(p.offer(1, 0, sampleFor(1, 0)));
+        assertTrue(closedBySink.await(10, TimeUnit.SECONDS)); // the sink's close() is the first
+        p.close(); // waits for the closer
+        assertEquals(List.of(false), closerDaemon.get(), "one clipstream-close thread, not a daemon");
+    }
+
+    /** The same end to end: a JVM whose main returns right after a sink closed the pipeline drains it first. */
+    @Test
+    void aCloseFromASinkDrainsEverythingBeforeTheJvmExits() throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString()));
+        command.addAll(List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), CloseFromSinkChild.class.getName()));
+        Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(child.waitFor(60, TimeUnit.SECONDS), out);
+        assertEquals(0, child.exitValue(), out);
+        assertTrue(out.contains("RESULTS " + CloseFromSinkChild.SAMPLES + " OF " + CloseFromSinkChild.SAMPLES), out);
     }
 }
