@@ -474,73 +474,73 @@ public final class IngestPipeline implements AutoCloseable {
     /**
      * Starts a pipeline from a snapshot directory written by {@link #snapshot}: the newest complete generation in
      * it (see there; generations are never combined). The store configuration must match the snapshot's
-     * (dimension, step, clip, l2, p, a, warmup); {@code maxKeys} may differ if the keys fit, and so may the number
-     * of shards: keys are redistributed by hash. With the same number of shards the thresholds and counters
+     * (dimension, step, clip, l2, p, a, warmup); {@code maxKeys} may differ if the snapshot's keys number at most
+     * {@code maxKeys}, and so may the number of shards: keys are redistributed by hash. Each shard gets
+     * {@code maxKeys / shards} slots (rounded up), or as many as the keys it receives if that is more (hashing
+     * never splits keys evenly: a full store restored into more shards needs a few more slots in some; the files
+     * are read twice, once to count them). With the same number of shards the thresholds and counters
      * continue exactly; with another, each shard's threshold starts afresh and the restored counters are credited
      * to shard 0. A threshold state of another method than the store's (snapshots written while the confidence
      * sequence was the default) is validated and then also started afresh; the keys' models never are. Idle times
      * carry over (as ages). On any error nothing is started and all memory is freed.
      *
      * @throws IOException if the directory holds no complete snapshot generation, a file is corrupt, truncated or
-     *     holds another generation than its name says, a generation mixes shard counts, or the configuration does
-     *     not match (the message names the file and the problem)
+     *     holds another generation than its name says, a generation mixes shard counts, the configuration does
+     *     not match, or the snapshot holds more keys than {@code maxKeys} (the message names the file and the
+     *     problem, or the {@code maxKeys} that would do)
      */
     public static IngestPipeline restore(Builder b, Path dir) throws IOException {
         List<SnapshotFile> generation = newestCompleteGeneration(dir);
         int oldShards = generation.get(0).shards();
         List<Path> files = generation.stream().map(SnapshotFile::path).toList();
         long generationId = generation.get(0).generation();
+        KeyedSnapshot.Header expected = KeyedSnapshot.Header.of(b.store, generationId);
+        // First pass: validate every file and count the keys each new shard receives. Hashing never splits keys
+        // evenly, so a shard sized maxKeys / shards could not take its share of a store that was full.
+        long[] keys = new long[b.shards];
+        readGeneration(files, oldShards, generationId, expected, (key, samples, age, tracker, anomalies, params,
+                off) -> keys[shardOf(key, keys.length)]++);
+        long total = 0;
+        for (long k : keys) {
+            total += k;
+        }
+        if (total > b.store.maxKeys) {
+            throw new IOException(dir + ": generation " + generationId + " holds " + total + " keys: more keys than "
+                    + "the store's capacity of " + b.store.maxKeys + " (maxKeys); restore with maxKeys(" + total
+                    + ") or more");
+        }
         KeyedStore[] stores = new KeyedStore[b.shards];
         try {
-            KeyedStore.Builder storeConfig = b.shardConfig();
             for (int s = 0; s < stores.length; s++) {
-                stores[s] = storeConfig.build();
+                stores[s] = b.shardConfig(keys[s]).build();
             }
-            KeyedSnapshot.Header expected = KeyedSnapshot.Header.of(stores[0], 0, stores.length, generationId);
             long now = b.clock.nanoTime();
-            long[] totals = new long[6];
-            List<byte[]> thresholds = new ArrayList<>();
-            List<long[]> counters = new ArrayList<>();
-            for (int i = 0; i < files.size(); i++) {
-                Path f = files.get(i);
-                KeyedSnapshot.Contents c;
-                try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
-                    c = KeyedSnapshot.read(ch, f.toString(), expected, (key, samples, age, tracker, anomalies, params,
-                            off) -> {
+            List<KeyedSnapshot.Contents> contents = readGeneration(files, oldShards, generationId, expected,
+                    (key, samples, age, tracker, anomalies, params, off) -> {
                         KeyedStore target = stores[shardOf(key, stores.length)];
                         // ages beyond 2^62 ns (146 years) are all "long idle"; the clamp keeps now - age from wrapping
                         target.putRecord(key, samples, now - Math.min(age, 1L << 62), tracker, anomalies, params, off);
                     });
-                } catch (IllegalStateException e) {
-                    throw new IOException(f + ": " + e.getMessage(), e);
-                }
-                if (c.header().generation() != generationId) {
-                    throw new IOException(f + ": holds generation " + c.header().generation()
-                            + ", but its name says generation " + generationId + " (renamed or copied?)");
-                }
-                if (c.header().shard() != i || c.header().shards() != oldShards) {
-                    throw new IOException(f + ": holds shard " + c.header().shard() + " of " + c.header().shards()
-                            + ", but its name says shard " + i + " of " + oldShards);
-                }
+            long[] totals = new long[6];
+            for (KeyedSnapshot.Contents c : contents) {
                 for (int k = 0; k < 6; k++) {
                     totals[k] += c.counters()[k];
                 }
-                thresholds.add(c.threshold());
-                counters.add(c.counters());
             }
             if (oldShards == stores.length) {
                 for (int s = 0; s < stores.length; s++) {
+                    byte[] threshold = contents.get(s).threshold();
                     try {
                         // A state of the other method (a confidence sequence, the default before peaks over
                         // threshold) cannot continue in this store's threshold: it starts afresh, as after a change
                         // of shard count, and the keys' models and counters are kept.
-                        if (AdaptiveThreshold.restore(thresholds.get(s)).method() == stores[s].threshold.method()) {
-                            stores[s].threshold.restoreState(thresholds.get(s));
+                        if (AdaptiveThreshold.restore(threshold).method() == stores[s].threshold.method()) {
+                            stores[s].threshold.restoreState(threshold);
                         }
                     } catch (IllegalArgumentException e) {
                         throw new IOException(files.get(s) + ": " + e.getMessage(), e);
                     }
-                    long[] k = counters.get(s);
+                    long[] k = contents.get(s).counters();
                     stores[s].restoreCounters(k[0], k[1], k[2], k[3], k[4], k[5]);
                 }
             } else {
@@ -557,6 +557,34 @@ public final class IngestPipeline implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * Reads the files of one generation, shard by shard, handing each verified record to {@code records}; refuses a
+     * file whose configuration, generation or place differs from what its name and the builder say.
+     */
+    private static List<KeyedSnapshot.Contents> readGeneration(List<Path> files, int shards, long generation,
+            KeyedSnapshot.Header expected, KeyedSnapshot.RecordSink records) throws IOException {
+        List<KeyedSnapshot.Contents> contents = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            Path f = files.get(i);
+            KeyedSnapshot.Contents c;
+            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+                c = KeyedSnapshot.read(ch, f.toString(), expected, records);
+            } catch (IllegalStateException e) {
+                throw new IOException(f + ": " + e.getMessage(), e);
+            }
+            if (c.header().generation() != generation) {
+                throw new IOException(f + ": holds generation " + c.header().generation()
+                        + ", but its name says generation " + generation + " (renamed or copied?)");
+            }
+            if (c.header().shard() != i || c.header().shards() != shards) {
+                throw new IOException(f + ": holds shard " + c.header().shard() + " of " + c.header().shards()
+                        + ", but its name says shard " + i + " of " + shards);
+            }
+            contents.add(c);
+        }
+        return contents;
     }
 
     static int shardOf(long key, int shards) {
@@ -713,8 +741,8 @@ public final class IngestPipeline implements AutoCloseable {
         }
 
         /**
-         * Shards (agents, each with its own thread, ring and store of {@code maxKeys / shards} keys, rounded up).
-         * Default 1.
+         * Shards (agents, each with its own thread, ring and store of {@code maxKeys / shards} keys, rounded up;
+         * after {@link #restore}, more in a shard that receives more of the snapshot's keys). Default 1.
          */
         public Builder shards(int n) {
             if (n < 1 || n > 256) {
@@ -787,8 +815,16 @@ public final class IngestPipeline implements AutoCloseable {
         }
 
         KeyedStore.Builder shardConfig() {
-            int perShard = (int) Math.min(1 << 30, (store.maxKeys + (long) shards - 1) / shards);
-            return store.copy().maxKeys(perShard);
+            return shardConfig(0);
+        }
+
+        /**
+         * One shard's store: {@code maxKeys / shards} keys, rounded up, or {@code keys} if more (a restored shard
+         * that receives more than its share of the snapshot's keys).
+         */
+        KeyedStore.Builder shardConfig(long keys) {
+            long share = (store.maxKeys + (long) shards - 1) / shards;
+            return store.copy().maxKeys((int) Math.min(1 << 30, Math.max(share, keys)));
         }
 
         /** Allocates the shards and starts the agents. */

@@ -47,14 +47,26 @@ final class KeyedSnapshot {
                   double confidence, int warmup, int maxKeys, long generation) {
 
         static Header of(KeyedStore s, int shard, int shards, long generation) {
-            int stepKind = s.stepSize instanceof StepSize.HalfLife ? 1 : 0;
-            double stepValue = s.stepSize instanceof StepSize.HalfLife h ? h.samples()
-                    : ((StepSize.Constant) s.stepSize).value();
+            return of(s.dimension, s.stepSize, s.clip, s.l2, s.quantile, s.confidence, s.warmup, s.maxKeys, s.size(),
+                    shard, shards, generation);
+        }
+
+        /** The configuration a restore expects, before any store is allocated (no keys, shard 0 of 1). */
+        static Header of(KeyedStore.Builder b, long generation) {
+            return of(b.dimension, b.stepSize, b.clip, b.l2, b.quantile, b.confidence, b.warmup, b.maxKeys, 0, 0, 1,
+                    generation);
+        }
+
+        private static Header of(int dimension, StepSize step, ClipPolicy clip, double l2, double quantile,
+                                 double confidence, int warmup, int maxKeys, long keys, int shard, int shards,
+                                 long generation) {
+            int stepKind = step instanceof StepSize.HalfLife ? 1 : 0;
+            double stepValue = step instanceof StepSize.HalfLife h ? h.samples() : ((StepSize.Constant) step).value();
             int clipKind;
             double clipValue;
             double q = ClipPolicy.DEFAULT_QUANTILE;
             double r = ClipPolicy.DEFAULT_RATE;
-            switch (s.clip) {
+            switch (clip) {
                 case ClipPolicy.Adaptive a -> {
                     clipKind = 2;
                     clipValue = a.multiplier();
@@ -70,8 +82,8 @@ final class KeyedSnapshot {
                     clipValue = Double.POSITIVE_INFINITY;
                 }
             }
-            return new Header(s.dimension, shard, shards, s.size(), stepKind, stepValue, clipKind, clipValue, q, r,
-                    s.l2, s.quantile, s.confidence, s.warmup, s.maxKeys, generation);
+            return new Header(dimension, shard, shards, keys, stepKind, stepValue, clipKind, clipValue, q, r, l2,
+                    quantile, confidence, warmup, maxKeys, generation);
         }
 
         /** Differences in the estimator parameters (not dimension-independent things like maxKeys or shards). */

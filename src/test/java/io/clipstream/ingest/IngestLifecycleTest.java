@@ -2,12 +2,14 @@ package io.clipstream.ingest;
 
 import static io.clipstream.ingest.IngestPipelineTest.D;
 import static io.clipstream.ingest.IngestPipelineTest.sampleFor;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,6 +23,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -211,5 +214,49 @@ class IngestLifecycleTest {
         assertTrue(child.waitFor(60, TimeUnit.SECONDS), out);
         assertEquals(0, child.exitValue(), out);
         assertTrue(out.contains("RESULTS " + CloseFromSinkChild.SAMPLES + " OF " + CloseFromSinkChild.SAMPLES), out);
+    }
+
+    /**
+     * Restore gave each of n shards {@code ceil(maxKeys / n)} slots, and hashing never splits keys evenly: a full
+     * 1-shard store of 1000 keys did not restore into 2 shards with the same maxKeys ("more keys than the store's
+     * capacity of 500"), although the README says a snapshot restores into any number of shards if the keys fit.
+     */
+    @Test
+    void aFullStoreRestoresIntoMoreShardsWithTheSameMaxKeys(@TempDir Path dir) throws Exception {
+        int maxKeys = 1000;
+        long first = 1000; // keys 1000..1999: 506 of them hash to shard 0 of 2
+        try (IngestPipeline p = IngestPipeline.builder(KeyedStore.builder(D).maxKeys(maxKeys)).start()) {
+            for (long key = first; key < first + maxKeys; key++) {
+                assertTrue(p.offer(key, 0, sampleFor(key, 0)));
+            }
+            assertTrue(p.awaitProcessed(Duration.ofSeconds(10)));
+            assertEquals(maxKeys, p.metrics().keys());
+            assertEquals(0, p.metrics().evictions());
+            p.snapshot(dir).get(10, TimeUnit.SECONDS);
+        }
+        long toShard0 = LongStream.range(first, first + maxKeys).filter(k -> IngestPipeline.shardOf(k, 2) == 0).count();
+        assertTrue(toShard0 > maxKeys / 2, "the keys do not split evenly (" + toShard0 + " to shard 0)");
+        for (int shards : new int[] {2, 3, 7}) {
+            try (IngestPipeline q = IngestPipeline.restore(IngestPipeline.builder(KeyedStore.builder(D)
+                    .maxKeys(maxKeys)).shards(shards), dir)) {
+                assertEquals(maxKeys, q.metrics().keys(), shards + " shards");
+                float[] e = new float[D];
+                for (long key = first; key < first + maxKeys; key++) {
+                    assertTrue(q.shardFor(key).store.estimate(key, e), "key " + key);
+                    assertArrayEquals(sampleFor(key, 0), e, "key " + key + "'s first sample is its estimate");
+                }
+                long slots = Arrays.stream(q.shards).mapToLong(s -> s.store.maxKeys()).sum();
+                assertTrue(slots <= maxKeys + shards * (maxKeys / 10), "about maxKeys slots in all: " + slots);
+                for (long key = 0; key < 100; key++) { // new keys are still admitted
+                    assertTrue(q.offer(key, 0, sampleFor(key, 0)));
+                }
+                assertTrue(q.awaitProcessed(Duration.ofSeconds(10)));
+                assertEquals(maxKeys + 100, q.metrics().samples(), "the restored count and the new samples");
+            }
+        }
+        IOException tooMany = assertThrows(IOException.class, () -> IngestPipeline.restore(
+                IngestPipeline.builder(KeyedStore.builder(D).maxKeys(maxKeys - 1)).shards(2), dir).close());
+        assertTrue(tooMany.getMessage().contains("1000 keys") && tooMany.getMessage().contains("maxKeys(1000)"),
+                tooMany.getMessage());
     }
 }
