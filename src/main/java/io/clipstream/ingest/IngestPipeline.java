@@ -99,6 +99,9 @@ public final class IngestPipeline implements AutoCloseable {
             ThreadLocal.withInitial(() -> register(Thread.currentThread()));
     private final Builder config;
     volatile boolean closed;
+    /** From a snapshot() call until the future it returned completes (one snapshot at a time). */
+    private final java.util.concurrent.atomic.AtomicBoolean snapshotting =
+            new java.util.concurrent.atomic.AtomicBoolean();
     private boolean started;
 
     private IngestPipeline(Builder b, KeyedStore[] stores) {
@@ -335,44 +338,52 @@ public final class IngestPipeline implements AutoCloseable {
      *     exceptionally with the first failure (an {@link IllegalStateException} if the pipeline closes before every
      *     shard has written its file; the future always completes)
      * @throws IOException if {@code dir} cannot be created or listed
-     * @throws IllegalStateException if the pipeline is closed or a snapshot is already in progress
+     * @throws IllegalStateException if the pipeline is closed or a snapshot is already in progress (from its
+     *     {@code snapshot} call until the future it returned completes, whether or not its files are written yet)
      */
     public CompletableFuture<List<Path>> snapshot(Path dir) throws IOException {
         if (closed) {
             throw new IllegalStateException("the pipeline is closed");
         }
-        Files.createDirectories(dir);
+        if (!snapshotting.compareAndSet(false, true)) {
+            throw new IllegalStateException("a snapshot is already in progress (until the future it returned "
+                    + "completes)");
+        }
         long generation = 1;
-        for (SnapshotFile f : snapshotFiles(dir)) {
-            generation = Math.max(generation, f.generation() + 1);
+        try {
+            Files.createDirectories(dir);
+            for (SnapshotFile f : snapshotFiles(dir)) {
+                generation = Math.max(generation, f.generation() + 1);
+            }
+        } catch (IOException | RuntimeException e) {
+            snapshotting.set(false);
+            throw e;
         }
         List<CompletableFuture<Path>> parts = new ArrayList<>();
         List<Shard.SnapshotRequest> placed = new ArrayList<>();
         for (Shard s : shards) {
             Path file = dir.resolve(snapshotFileName(generation, s.id, shards.length));
             Shard.SnapshotRequest request = new Shard.SnapshotRequest(file, generation, new CompletableFuture<>());
-            if (!s.snapshot.compareAndSet(null, request)) {
-                // another snapshot is in progress: withdraw what this call placed (unless an agent took it)
-                for (int i = 0; i < placed.size(); i++) {
-                    if (shards[i].snapshot.compareAndSet(placed.get(i), null)) {
-                        placed.get(i).done().cancel(false);
-                    }
-                }
-                throw new IllegalStateException("a snapshot is already in progress");
-            }
+            // the slot is empty: the previous snapshot's requests were all taken out before its future completed
+            s.snapshot.set(request);
             placed.add(request);
             parts.add(request.done());
         }
         long written = generation;
         CompletableFuture<List<Path>> all = CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
                 .handle((v, failure) -> {
-                    if (failure != null) {
-                        removeGenerations(dir, g -> g == written); // what this call wrote; older generations stay
-                        throw failure instanceof CompletionException ? (CompletionException) failure
-                                : new CompletionException(failure);
+                    try {
+                        if (failure != null) {
+                            removeGenerations(dir, g -> g == written); // what this call wrote; older ones stay
+                            throw failure instanceof CompletionException ? (CompletionException) failure
+                                    : new CompletionException(failure);
+                        }
+                        removeGenerations(dir, g -> g < written);
+                        return parts.stream().map(CompletableFuture::join).toList();
+                    } finally {
+                        // before the returned future completes: whoever sees it done may take the next snapshot
+                        snapshotting.set(false);
                     }
-                    removeGenerations(dir, g -> g < written);
-                    return parts.stream().map(CompletableFuture::join).toList();
                 });
         if (closed) {
             // close() may have stopped some agents while this call listed the directory: their onClose found no

@@ -22,9 +22,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
+import org.agrona.concurrent.NanoClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -258,5 +260,49 @@ class IngestLifecycleTest {
                 IngestPipeline.builder(KeyedStore.builder(D).maxKeys(maxKeys - 1)).shards(2), dir).close());
         assertTrue(tooMany.getMessage().contains("1000 keys") && tooMany.getMessage().contains("maxKeys(1000)"),
                 tooMany.getMessage());
+    }
+
+    /**
+     * snapshot() refused a second snapshot only while a shard had not yet taken the first one's request: once the
+     * agents were writing, a second one was accepted (the javadoc says: refused while a snapshot is in progress).
+     * Here the agent is held inside its write (the clock it reads there blocks) while the second one is asked for.
+     */
+    @Test
+    void aSnapshotIsInProgressUntilItsFutureCompletes(@TempDir Path dir) throws Exception {
+        AtomicBoolean hold = new AtomicBoolean();
+        CountDownLatch writing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        NanoClock clock = () -> {
+            if (Thread.currentThread().getName().startsWith("clipstream-shard") && hold.getAndSet(false)) {
+                writing.countDown(); // an idle agent reads the clock only to stamp a snapshot's ages
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return System.nanoTime();
+        };
+        try (IngestPipeline p = IngestPipeline.builder(KeyedStore.builder(D)).clock(clock).start()) {
+            for (int i = 0; i < 100; i++) {
+                assertTrue(p.offer(i, i, sampleFor(i, i)));
+            }
+            assertTrue(p.awaitProcessed(Duration.ofSeconds(10)));
+            hold.set(true);
+            CompletableFuture<List<Path>> first = p.snapshot(dir);
+            assertTrue(writing.await(10, TimeUnit.SECONDS), "the agent took the request and is writing");
+            IllegalStateException second = assertThrows(IllegalStateException.class, () -> p.snapshot(dir));
+            assertTrue(second.getMessage().contains("in progress"), second.getMessage());
+            release.countDown();
+            assertEquals(List.of(dir.resolve("gen-1-shard-000-of-001.ckeys")), first.get(10, TimeUnit.SECONDS));
+            assertEquals(List.of(dir.resolve("gen-2-shard-000-of-001.ckeys")),
+                    p.snapshot(dir).get(10, TimeUnit.SECONDS), "accepted again once the first has completed");
+            Path notADirectory = Files.createFile(dir.resolve("not-a-directory"));
+            assertThrows(IOException.class, () -> p.snapshot(notADirectory));
+            assertEquals(List.of(dir.resolve("gen-3-shard-000-of-001.ckeys")),
+                    p.snapshot(dir).get(10, TimeUnit.SECONDS), "and after one that failed at once");
+        } finally {
+            release.countDown();
+        }
     }
 }
