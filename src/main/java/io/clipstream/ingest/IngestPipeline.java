@@ -132,8 +132,13 @@ public final class IngestPipeline implements AutoCloseable {
                 : e -> LOG.log(System.Logger.Level.WARNING, "clipstream ingest: " + e, e);
         try {
             for (int s = 0; s < n; s++) {
-                shards[s] = new Shard(s, n, stores[s], ringCapacity, b.batch, counters[s], b.sinks.apply(s), errors,
-                        b.clock);
+                ResultSink sink = b.sinks.apply(s);
+                if (sink == null) {
+                    // refused here: accepted, every result would fail in the agent (counted as a sink error)
+                    throw new NullPointerException("sinks returned null for shard " + s + " (of " + n + "); return "
+                            + "ResultSink.NONE to discard its results");
+                }
+                shards[s] = new Shard(s, n, stores[s], ringCapacity, b.batch, counters[s], sink, errors, b.clock);
                 counters[s][IngestMetrics.KEYS].set(stores[s].size());
                 counters[s][IngestMetrics.SAMPLES].set(stores[s].samples());
                 counters[s][IngestMetrics.ANOMALIES].set(stores[s].anomalies());
@@ -174,13 +179,33 @@ public final class IngestPipeline implements AutoCloseable {
         return new Builder(store);
     }
 
+    /**
+     * Starts the agents once every shard's runner exists: a bad idle strategy is refused before any agent runs
+     * (the caller then frees the stores, which a running agent would still be using), and the rings are freed.
+     */
     private void startAgents() {
-        for (Shard s : shards) {
-            AgentRunner runner = new AgentRunner(config.idleStrategy.get(), config.errorHandler != null
-                    ? config.errorHandler : e -> LOG.log(System.Logger.Level.WARNING, "clipstream ingest: " + e, e),
-                    null, s);
-            s.runner = runner;
-            AgentRunner.startOnThread(runner, r -> {
+        ErrorHandler errors = config.errorHandler != null ? config.errorHandler
+                : e -> LOG.log(System.Logger.Level.WARNING, "clipstream ingest: " + e, e);
+        AgentRunner[] runners = new AgentRunner[shards.length];
+        try {
+            for (int i = 0; i < shards.length; i++) {
+                IdleStrategy idle = config.idleStrategy.get();
+                if (idle == null) {
+                    throw new NullPointerException("idleStrategy returned null for shard " + i + " (of "
+                            + shards.length + ")");
+                }
+                runners[i] = new AgentRunner(idle, errors, null, shards[i]);
+            }
+        } catch (RuntimeException e) {
+            for (Shard s : shards) {
+                s.arena.close();
+            }
+            throw e;
+        }
+        for (int i = 0; i < shards.length; i++) {
+            Shard s = shards[i];
+            s.runner = runners[i];
+            AgentRunner.startOnThread(runners[i], r -> {
                 Thread t = new Thread(r, s.roleName());
                 t.setDaemon(true);
                 return t;
@@ -787,7 +812,7 @@ public final class IngestPipeline implements AutoCloseable {
         /**
          * The agents' idle strategy, one instance per shard (default {@code BackoffIdleStrategy}: spin, yield,
          * then park 1-100 microseconds). {@code BusySpinIdleStrategy} gives the lowest latency at the cost of a
-         * core per shard.
+         * core per shard. {@link #start} refuses a null one, naming the shard, before any agent runs.
          */
         public Builder idleStrategy(Supplier<IdleStrategy> s) {
             this.idleStrategy = Objects.requireNonNull(s, "idleStrategy");
@@ -807,7 +832,10 @@ public final class IngestPipeline implements AutoCloseable {
             return this;
         }
 
-        /** A sink per shard, created once at start. */
+        /**
+         * A sink per shard, created once at start ({@link #start} refuses a null one, naming the shard; return
+         * {@link ResultSink#NONE} for a shard whose results are not wanted).
+         */
         public Builder sinks(IntFunction<ResultSink> perShard) {
             this.sinks = Objects.requireNonNull(perShard, "sinks");
             return this;

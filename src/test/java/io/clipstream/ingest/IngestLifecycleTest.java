@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
+import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.NanoClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -304,5 +305,31 @@ class IngestLifecycleTest {
         } finally {
             release.countDown();
         }
+    }
+
+    /**
+     * {@code sinks(i -> null)} was accepted, and every result then failed in the agent (counted as a sink error);
+     * a supplier of idle strategies returning null failed in Agrona after the earlier shards' agents had started.
+     * Both are refused at start, naming the shard, with nothing left running.
+     */
+    @Test
+    void aFactoryThatReturnsNullIsRefusedAtStart() {
+        IngestPipeline.Builder sinks = IngestPipeline.builder(KeyedStore.builder(D)).shards(3)
+                .sinks(i -> i == 1 ? null : ResultSink.NONE);
+        NullPointerException noSink = assertThrows(NullPointerException.class, sinks::start);
+        assertEquals("sinks returned null for shard 1 (of 3); return ResultSink.NONE to discard its results",
+                noSink.getMessage());
+        long agentsBefore = agentThreads();
+        int[] calls = {0};
+        IngestPipeline.Builder idle = IngestPipeline.builder(KeyedStore.builder(D)).shards(3)
+                .idleStrategy(() -> calls[0]++ == 2 ? null : new BusySpinIdleStrategy());
+        NullPointerException noIdle = assertThrows(NullPointerException.class, idle::start);
+        assertEquals("idleStrategy returned null for shard 2 (of 3)", noIdle.getMessage());
+        assertTrue(agentThreads() <= agentsBefore, "no agent of the refused pipeline left running");
+    }
+
+    private static long agentThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("clipstream-shard-")).count();
     }
 }
