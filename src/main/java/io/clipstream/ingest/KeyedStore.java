@@ -67,7 +67,8 @@ import java.util.Objects;
  * moves), and {@link #rejected()} counts it.
  *
  * <p><b>Not thread-safe</b>: one thread owns a store (the ingest pipeline gives each shard's agent its own).
- * {@link #close()} frees the memory; any use after that fails.
+ * {@link #close()} frees the memory (a second call does nothing); after it, every call that needs the memory throws
+ * an {@link IllegalStateException} saying that the store is closed (the counters stay readable).
  */
 public final class KeyedStore implements AutoCloseable {
 
@@ -95,6 +96,8 @@ public final class KeyedStore implements AutoCloseable {
     private final KeyModel model;
 
     private long rejected;
+    /** Set by {@link #close()}: names the cause when the freed memory refuses an access. */
+    private boolean closed;
 
     private KeyedStore(Builder b, AdaptiveThreshold threshold) {
         this.dimension = b.dimension;
@@ -174,7 +177,12 @@ public final class KeyedStore implements AutoCloseable {
      */
     public long prefetch(long[] keys, int from, int n) {
         java.util.Objects.checkFromIndexSize(from, n, keys.length);
-        long t = index.prefetch(keys, from, n);
+        long t;
+        try {
+            t = index.prefetch(keys, from, n);
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        }
         prefetched = t;
         return t;
     }
@@ -198,11 +206,16 @@ public final class KeyedStore implements AutoCloseable {
      */
     public Decision process(long key, float[] x, long now) {
         if (x == null || x.length != dimension) {
+            ensureOpen();
             rejected = KeyModel.increment(rejected);
             throw new IllegalArgumentException(x == null ? "x must not be null"
                     : "x has length " + x.length + ", expected " + dimension);
         }
-        MemorySegment.copy(x, 0, staging, ValueLayout.JAVA_FLOAT, 0, dimension);
+        try {
+            MemorySegment.copy(x, 0, staging, ValueLayout.JAVA_FLOAT, 0, dimension);
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        }
         return process(key, staging, 0, now);
     }
 
@@ -212,11 +225,18 @@ public final class KeyedStore implements AutoCloseable {
      */
     public Decision process(long key, MemorySegment x, long xIndex, long now) {
         if (x == null || xIndex < 0 || x.byteSize() / 4 - xIndex < dimension) {
+            ensureOpen();
             rejected = KeyModel.increment(rejected);
             throw new IllegalArgumentException(x == null ? "x must not be null" : "x must hold " + dimension
                     + " floats from element " + xIndex + " but has " + x.byteSize() + " bytes");
         }
-        long found = index.find(key);
+        long found;
+        try {
+            // the first access to the store's memory: the arena refuses it once closed (no extra check per sample)
+            found = index.find(key);
+        } catch (IllegalStateException e) {
+            throw closedOr(e);
+        }
         if (found < 0) {
             if (kernels.firstNonFinite(x, xIndex, dimension) >= 0) {
                 throw nonFinite(x, xIndex); // before the key exists: nothing changes
@@ -230,6 +250,17 @@ public final class KeyedStore implements AutoCloseable {
         }
         index.touch(base, now);
         return d;
+    }
+
+    /** Cold: the memory refused an access; if this store was closed, says so instead of the arena's bare words. */
+    private IllegalStateException closedOr(IllegalStateException e) {
+        return closed ? new IllegalStateException("KeyedStore is closed", e) : e;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("KeyedStore is closed");
+        }
     }
 
     /** Cold: counts the refusal and names the first non-finite value. */
@@ -247,6 +278,7 @@ public final class KeyedStore implements AutoCloseable {
      * @return the number of keys evicted
      */
     public int evictIdle(long now, int maxExamined) {
+        ensureOpen();
         return idleNanos <= 0 ? 0 : index.evictIdle(now, idleNanos, maxExamined);
     }
 
@@ -254,6 +286,7 @@ public final class KeyedStore implements AutoCloseable {
 
     /** Whether {@code key} is in the store. */
     public boolean contains(long key) {
+        ensureOpen();
         return index.find(key) >= 0;
     }
 
@@ -262,6 +295,7 @@ public final class KeyedStore implements AutoCloseable {
         if (dst == null || dst.length < dimension) {
             throw new IllegalArgumentException("dst must hold " + dimension + " floats");
         }
+        ensureOpen();
         long p = index.find(key);
         if (p < 0) {
             return false;
@@ -272,18 +306,21 @@ public final class KeyedStore implements AutoCloseable {
 
     /** Samples applied for {@code key}, or 0 if absent. */
     public long samples(long key) {
+        ensureOpen();
         long p = index.find(key);
         return p < 0 ? 0 : index.slots.get(ValueLayout.JAVA_LONG, index.slotAt(p) + KeyModel.SAMPLES);
     }
 
     /** Anomalies decided for {@code key}, or 0 if absent. */
     public long anomalies(long key) {
+        ensureOpen();
         long p = index.find(key);
         return p < 0 ? 0 : index.slots.get(ValueLayout.JAVA_LONG, index.slotAt(p) + KeyModel.ANOMALIES);
     }
 
     /** Removes {@code key}; returns whether it was present (not counted as an eviction). */
     public boolean remove(long key) {
+        ensureOpen();
         return index.remove(key);
     }
 
@@ -357,10 +394,13 @@ public final class KeyedStore implements AutoCloseable {
         return memoryBytes(dimension, maxKeys);
     }
 
-    /** Frees the memory. */
+    /** Frees the memory; idempotent (a store may be closed by its pipeline and by a try-with-resources). */
     @Override
     public void close() {
-        arena.close();
+        if (!closed) {
+            closed = true;
+            arena.close();
+        }
     }
 
     // ------------------------------------------------------------------ snapshot support
@@ -512,15 +552,24 @@ public final class KeyedStore implements AutoCloseable {
             return this;
         }
 
-        /** Evict keys not seen for this long (default: never; capacity eviction still applies). */
+        /**
+         * Evict keys not seen for this long, at most {@code 2^63 - 1} ns (about 292 years; idle times are kept in
+         * nanoseconds). Default: never; capacity eviction still applies.
+         */
         public Builder evictIdleAfter(Duration idle) {
             Objects.requireNonNull(idle, "idle");
             if (idle.isNegative() || idle.isZero()) {
                 throw new IllegalArgumentException("idle time must be > 0: " + idle);
             }
+            if (idle.compareTo(MAX_IDLE) > 0) {
+                throw new IllegalArgumentException("evictIdleAfter must be at most " + MAX_IDLE + " (2^63 - 1 ns, "
+                        + "about 292 years; to never evict idle keys, do not set it): " + idle);
+            }
             this.idleNanos = idle.toNanos();
             return this;
         }
+
+        private static final Duration MAX_IDLE = Duration.ofNanos(Long.MAX_VALUE);
 
         Builder copy() {
             Builder b = new Builder(dimension);

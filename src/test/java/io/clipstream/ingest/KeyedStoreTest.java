@@ -318,6 +318,43 @@ class KeyedStoreTest {
     }
 
     /**
+     * A second close() threw the Arena's bare "Already closed", and so did any use after close, without saying
+     * what was closed. close() is now idempotent, and every call that needs the memory names the store.
+     */
+    @Test
+    void closeIsIdempotentAndUseAfterCloseNamesTheStore() {
+        KeyedStore store = KeyedStore.builder(4).maxKeys(8).build();
+        float[] x = {1, 2, 3, 4};
+        store.process(1, x, 0);
+        store.close();
+        store.close(); // idempotent
+        List<org.junit.jupiter.api.function.Executable> uses = List.of(
+                () -> store.process(1, x, 1),
+                () -> store.process(2, MemorySegment.ofArray(x), 0, 1),
+                () -> store.estimate(1, new float[4]),
+                () -> store.contains(1),
+                () -> store.samples(1),
+                () -> store.anomalies(1),
+                () -> store.remove(1),
+                () -> store.evictIdle(1, 10),
+                () -> store.prefetch(new long[] {1}, 0, 1));
+        for (var use : uses) {
+            assertEquals("KeyedStore is closed", assertThrows(IllegalStateException.class, use).getMessage());
+        }
+    }
+
+    /** evictIdleAfter(Duration.ofSeconds(Long.MAX_VALUE)) escaped as an ArithmeticException from toNanos. */
+    @Test
+    void anIdleTimeBeyondNanosecondRangeIsRefusedByName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> KeyedStore.builder(4).evictIdleAfter(Duration.ofSeconds(Long.MAX_VALUE)));
+        assertTrue(e.getMessage().startsWith("evictIdleAfter must be at most"), e.getMessage());
+        Duration longest = Duration.ofNanos(Long.MAX_VALUE);
+        assertEquals(Long.MAX_VALUE, KeyedStore.builder(4).evictIdleAfter(longest).idleNanos);
+        assertThrows(IllegalArgumentException.class, () -> KeyedStore.builder(4).evictIdleAfter(longest.plusNanos(1)));
+    }
+
+    /**
      * The pooled threshold's method is the builder's: peaks over threshold by default, the confidence sequence on
      * request with the store's quantile and confidence; a null method is refused by name. Both decide: after their
      * warm-up a key's 12-sigma sample is an ANOMALY (the confidence sequence at p = 0.9, a = 0.2, whose warm-up is a
