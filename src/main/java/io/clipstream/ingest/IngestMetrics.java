@@ -85,8 +85,15 @@ public final class IngestMetrics {
         return total(ERRORS);
     }
 
-    /** One shard's value of a metric named as in the class comment. */
+    /**
+     * One shard's value of a metric named as in the class comment.
+     *
+     * @throws IllegalArgumentException for a shard outside {@code [0, shards)} or an unknown metric name
+     */
     public long shard(int shard, String metric) {
+        if (shard < 0 || shard >= counters.length) {
+            throw new IllegalArgumentException("no shard " + shard + ": shards are 0 to " + (counters.length - 1));
+        }
         for (int m = 0; m < NAMES.length; m++) {
             if (NAMES[m].equals(metric)) {
                 return counters[shard][m].get();

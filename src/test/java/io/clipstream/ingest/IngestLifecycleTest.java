@@ -328,6 +328,19 @@ class IngestLifecycleTest {
         assertTrue(agentThreads() <= agentsBefore, "no agent of the refused pipeline left running");
     }
 
+    /** metrics().shard(5, ...) on a 1-shard pipeline threw ArrayIndexOutOfBoundsException. */
+    @Test
+    void aShardOutsideThePipelineIsRefusedByName() {
+        try (IngestPipeline p = IngestPipeline.builder(KeyedStore.builder(D)).shards(2).start()) {
+            for (int shard : new int[] {-1, 2, 5}) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> p.metrics().shard(shard, "samples"));
+                assertEquals("no shard " + shard + ": shards are 0 to 1", e.getMessage());
+            }
+            assertEquals(0, p.metrics().shard(1, "samples"));
+        }
+    }
+
     private static long agentThreads() {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.isAlive() && t.getName().startsWith("clipstream-shard-")).count();
