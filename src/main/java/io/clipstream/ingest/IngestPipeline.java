@@ -540,10 +540,13 @@ public final class IngestPipeline implements AutoCloseable {
         for (long k : keys) {
             total += k;
         }
-        if (total > b.store.maxKeys) {
+        // a running pipeline holds up to shards * ceil(maxKeys / shards) keys (each shard's own capacity), which
+        // is more than maxKeys when shards does not divide it: a full pipeline must restore with its own builder
+        long capacity = b.shards * (((long) b.store.maxKeys + b.shards - 1) / b.shards);
+        if (total > capacity) {
             throw new IOException(dir + ": generation " + generationId + " holds " + total + " keys: more keys than "
-                    + "the store's capacity of " + b.store.maxKeys + " (maxKeys); restore with maxKeys(" + total
-                    + ") or more");
+                    + "the pipeline's capacity of " + capacity + " (maxKeys " + b.store.maxKeys + " over "
+                    + b.shards + " shards); restore with maxKeys(" + total + ") or more");
         }
         KeyedStore[] stores = new KeyedStore[b.shards];
         try {

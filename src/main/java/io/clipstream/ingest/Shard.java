@@ -104,8 +104,9 @@ final class Shard implements Agent, MessageHandler {
     @Override
     public int doWork() {
         int work = 0;
-        if (snapshot.get() != null) {
-            writeSnapshot(snapshot.getAndSet(null));
+        SnapshotRequest request = snapshot.get() != null ? snapshot.getAndSet(null) : null;
+        if (request != null) { // a request withdrawn by a racing close() between the two reads is not written
+            writeSnapshot(request);
             work++;
         }
         count = 0;

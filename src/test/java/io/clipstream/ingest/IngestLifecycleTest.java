@@ -220,6 +220,29 @@ class IngestLifecycleTest {
     }
 
     /**
+     * A pipeline of n shards holds up to n ceil(maxKeys / n) keys (each shard's capacity), more than maxKeys when n
+     * does not divide it: full at capacity (the steady state under eviction), it must restore with its own builder.
+     * The check against maxKeys alone refused it ("holds 12 keys: more keys than the store's capacity of 10").
+     */
+    @Test
+    void aFullPipelineRestoresWithItsOwnBuilder(@TempDir Path dir) throws Exception {
+        IngestPipeline.Builder builder = IngestPipeline.builder(KeyedStore.builder(D).maxKeys(10)).shards(3);
+        long held;
+        try (IngestPipeline p = builder.start()) {
+            for (long key = 0; key < 1000; key++) {
+                assertTrue(p.offer(key, 0, sampleFor(key, 0)));
+            }
+            assertTrue(p.awaitProcessed(Duration.ofSeconds(10)));
+            held = p.metrics().keys();
+            p.snapshot(dir).get(10, TimeUnit.SECONDS);
+        }
+        assertEquals(12, held, "3 shards of ceil(10 / 3) = 4 keys each, full");
+        try (IngestPipeline q = IngestPipeline.restore(builder, dir)) {
+            assertEquals(held, q.metrics().keys());
+        }
+    }
+
+    /**
      * Restore gave each of n shards {@code ceil(maxKeys / n)} slots, and hashing never splits keys evenly: a full
      * 1-shard store of 1000 keys did not restore into 2 shards with the same maxKeys ("more keys than the store's
      * capacity of 500"), although the README says a snapshot restores into any number of shards if the keys fit.
@@ -258,7 +281,7 @@ class IngestLifecycleTest {
             }
         }
         IOException tooMany = assertThrows(IOException.class, () -> IngestPipeline.restore(
-                IngestPipeline.builder(KeyedStore.builder(D).maxKeys(maxKeys - 1)).shards(2), dir).close());
+                IngestPipeline.builder(KeyedStore.builder(D).maxKeys(maxKeys - 2)).shards(2), dir).close());
         assertTrue(tooMany.getMessage().contains("1000 keys") && tooMany.getMessage().contains("maxKeys(1000)"),
                 tooMany.getMessage());
     }

@@ -254,7 +254,7 @@ class IngestPipelineTest {
                 step.getMessage());
         IOException small = assertThrows(IOException.class,
                 () -> IngestPipeline.restore(IngestPipeline.builder(KeyedStore.builder(D).maxKeys(20)), dir));
-        assertTrue(small.getMessage().contains("more keys than the store's capacity"), small.getMessage());
+        assertTrue(small.getMessage().contains("more keys than the pipeline's capacity of 20"), small.getMessage());
 
         Path file = dir.resolve("gen-1-shard-001-of-002.ckeys");
         byte[] original = Files.readAllBytes(file);
