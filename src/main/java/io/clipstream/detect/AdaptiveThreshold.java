@@ -793,6 +793,7 @@ public final class AdaptiveThreshold {
         private int warmup = DEFAULT_WARMUP;
         private double levelRate = DEFAULT_LEVEL_RATE;
         private int maxPeaks = DEFAULT_MAX_PEAKS;
+        private boolean acceptEarlierPeaksQuantile;
 
         private Builder() {
         }
@@ -863,13 +864,26 @@ public final class AdaptiveThreshold {
         }
 
         /**
+         * For configurations saved by a version without the {@link #MIN_PEAKS_QUANTILE} check (default false):
+         * when true, {@link #build()} accepts peaks over threshold below that quantile, as those versions did, so
+         * that a stored configuration (a Flink serializer snapshot, a saved job setting) is rebuilt exactly as it
+         * was. Such a threshold flags far fewer than {@code 1 - p} of ordinary scores, or abstains (measured in
+         * {@link #MIN_PEAKS_QUANTILE}'s comment); never set it for a new configuration.
+         */
+        public Builder acceptEarlierPeaksQuantile(boolean accept) {
+            this.acceptEarlierPeaksQuantile = accept;
+            return this;
+        }
+
+        /**
          * Builds the threshold.
          *
          * @throws IllegalArgumentException for peaks over threshold with a quantile below
-         *     {@link #MIN_PEAKS_QUANTILE} (the confidence sequence takes any quantile in (0, 1))
+         *     {@link #MIN_PEAKS_QUANTILE} (the confidence sequence takes any quantile in (0, 1)), unless
+         *     {@link #acceptEarlierPeaksQuantile(boolean)} is set
          */
         public AdaptiveThreshold build() {
-            if (method == Method.PEAKS_OVER_THRESHOLD && quantile < MIN_PEAKS_QUANTILE) {
+            if (method == Method.PEAKS_OVER_THRESHOLD && quantile < MIN_PEAKS_QUANTILE && !acceptEarlierPeaksQuantile) {
                 throw new IllegalArgumentException("peaks over threshold needs quantile p >= " + MIN_PEAKS_QUANTILE
                         + " (it models the upper tail of the scores), not " + quantile
                         + "; the confidence sequence (method CONFIDENCE_SEQUENCE) takes any p in (0, 1)");

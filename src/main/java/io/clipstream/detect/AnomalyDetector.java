@@ -562,6 +562,16 @@ public final class AnomalyDetector {
             return this;
         }
 
+        /**
+         * Rebuild a configuration saved by a version without the {@code p >= 0.75} check for peaks over threshold
+         * exactly as it was (default false); see {@link AdaptiveThreshold.Builder#acceptEarlierPeaksQuantile}.
+         * Never set it for a new configuration.
+         */
+        public Builder acceptEarlierPeaksQuantile(boolean accept) {
+            threshold.acceptEarlierPeaksQuantile(accept);
+            return this;
+        }
+
         /** Builds the detector. */
         public AnomalyDetector build() {
             Objects.requireNonNull(estimator);

@@ -114,7 +114,8 @@ public final class KeyedStore implements AutoCloseable {
         // peaks over threshold (the library's default): the first ANOMALY after 500 levels, not ~300,000; built
         // before the memory is allocated, so that a refused configuration leaks no arena
         this.threshold = threshold != null ? threshold
-                : AdaptiveThreshold.builder().method(b.method).quantile(quantile).confidence(confidence).build();
+                : AdaptiveThreshold.builder().method(b.method).quantile(quantile).confidence(confidence)
+                        .acceptEarlierPeaksQuantile(b.acceptEarlierPeaksQuantile).build();
         this.arena = Arena.ofShared();
         MemorySegment slots;
         MemorySegment table;
@@ -454,6 +455,7 @@ public final class KeyedStore implements AutoCloseable {
         int warmup = 16;
         long idleNanos;
         Kernels kernels;
+        boolean acceptEarlierPeaksQuantile;
 
         private Builder(int dimension) {
             if (dimension <= 0) {
@@ -583,7 +585,18 @@ public final class KeyedStore implements AutoCloseable {
             b.warmup = warmup;
             b.idleNanos = idleNanos;
             b.kernels = kernels;
+            b.acceptEarlierPeaksQuantile = acceptEarlierPeaksQuantile;
             return b;
+        }
+
+        /**
+         * Rebuild a store configuration saved by a version without the {@code p >= 0.75} check for peaks over
+         * threshold exactly as it was (default false), so that its snapshots restore with their threshold's state
+         * (see {@link AdaptiveThreshold.Builder#acceptEarlierPeaksQuantile}). Never set it for a new configuration.
+         */
+        public Builder acceptEarlierPeaksQuantile(boolean accept) {
+            this.acceptEarlierPeaksQuantile = accept;
+            return this;
         }
 
         Builder kernels(Kernels k) {

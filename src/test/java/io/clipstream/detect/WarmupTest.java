@@ -161,6 +161,13 @@ class WarmupTest {
                 () -> io.clipstream.ingest.KeyedStore.builder(2).quantile(0.3).build()).getMessage());
         AdaptiveThreshold.builder().quantile(0.3).method(AdaptiveThreshold.Method.CONFIDENCE_SEQUENCE).build();
         AdaptiveThreshold.builder().quantile(AdaptiveThreshold.MIN_PEAKS_QUANTILE).build();
+        // a configuration saved before the check is rebuilt as written only when asked for by name
+        assertEquals(0.3, AdaptiveThreshold.builder().quantile(0.3).acceptEarlierPeaksQuantile(true).build()
+                .quantile());
+        assertEquals(0.6, AnomalyDetector.builder(MeanEstimator.builder(2).build()).quantile(0.6)
+                .acceptEarlierPeaksQuantile(true).build().threshold().quantile());
+        assertEquals(low, assertThrows(IllegalArgumentException.class, () -> AdaptiveThreshold.builder().quantile(0.3)
+                .acceptEarlierPeaksQuantile(true).acceptEarlierPeaksQuantile(false).build()).getMessage());
         assertEquals("quantile p must be in (0, 1): NaN", assertThrows(IllegalArgumentException.class,
                 () -> AnomalyDetector.builder(MeanEstimator.builder(2).build()).quantile(Double.NaN)).getMessage());
         assertEquals("warmup must be in [32, 1048576] scores: 0", assertThrows(IllegalArgumentException.class,

@@ -243,6 +243,34 @@ class IngestLifecycleTest {
     }
 
     /**
+     * A store configured by a version that accepted peaks over threshold below p = 0.75 (builders now refuse it)
+     * is rebuilt as written when asked for by name, and its snapshot restores with the threshold's state, not
+     * afresh.
+     */
+    @Test
+    void aStoreOfAnEarlierPeaksQuantileRestoresWithItsThreshold(@TempDir Path dir) throws Exception {
+        assertThrows(IllegalArgumentException.class, () -> KeyedStore.builder(D).quantile(0.6).build());
+        IngestPipeline.Builder builder = IngestPipeline.builder(KeyedStore.builder(D).maxKeys(100).quantile(0.6)
+                .acceptEarlierPeaksQuantile(true));
+        byte[] threshold;
+        try (IngestPipeline p = builder.start()) {
+            for (int t = 0; t < 20; t++) {
+                for (long key = 0; key < 50; key++) {
+                    assertTrue(p.offer(key, t, sampleFor(key, t)));
+                }
+            }
+            assertTrue(p.awaitProcessed(Duration.ofSeconds(10)));
+            threshold = p.shards[0].store.threshold.state();
+            assertEquals(0.6, p.shards[0].store.threshold.quantile());
+            p.snapshot(dir).get(10, TimeUnit.SECONDS);
+        }
+        try (IngestPipeline q = IngestPipeline.restore(builder, dir)) {
+            assertEquals(50, q.metrics().keys());
+            assertArrayEquals(threshold, q.shards[0].store.threshold.state(), "the threshold continues exactly");
+        }
+    }
+
+    /**
      * Restore gave each of n shards {@code ceil(maxKeys / n)} slots, and hashing never splits keys evenly: a full
      * 1-shard store of 1000 keys did not restore into 2 shards with the same maxKeys ("more keys than the store's
      * capacity of 500"), although the README says a snapshot restores into any number of shards if the keys fit.

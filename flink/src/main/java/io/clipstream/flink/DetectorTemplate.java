@@ -55,9 +55,15 @@ final class DetectorTemplate implements Serializable {
     private final Task task;
     private final int dimension;
     private final int classes;
+    /**
+     * Whether the template came from a serializer snapshot, which may hold a setting an earlier version accepted
+     * and the builders now refuse (peaks over threshold below {@link AdaptiveThreshold#MIN_PEAKS_QUANTILE}): such a
+     * template is rebuilt exactly as it was written, so the checkpoint restores. Not part of equality.
+     */
+    private final boolean saved;
 
     /**
-     * Validates every part by building a detector from it once.
+     * Validates every part by building a detector from it once, with the builders' checks for a new configuration.
      *
      * @throws IllegalArgumentException if the estimator bytes are not a valid non-custom snapshot or a threshold
      *     setting is out of range (the library's message)
@@ -65,6 +71,14 @@ final class DetectorTemplate implements Serializable {
     DetectorTemplate(byte[] estimator, AdaptiveThreshold.Method method, int warmup, double levelRate, int maxPeaks,
                      double quantile, double confidence, boolean skipUpdateOnAnomaly, boolean detectChanges,
                      double changeQuantile, int blockLength) {
+        this(estimator, method, warmup, levelRate, maxPeaks, quantile, confidence, skipUpdateOnAnomaly, detectChanges,
+                changeQuantile, blockLength, false);
+    }
+
+    private DetectorTemplate(byte[] estimator, AdaptiveThreshold.Method method, int warmup, double levelRate,
+                             int maxPeaks, double quantile, double confidence, boolean skipUpdateOnAnomaly,
+                             boolean detectChanges, double changeQuantile, int blockLength, boolean saved) {
+        this.saved = saved;
         this.estimator = estimator.clone();
         this.method = method;
         this.warmup = warmup;
@@ -96,6 +110,7 @@ final class DetectorTemplate implements Serializable {
                 .detectChanges(detectChanges)
                 .changeQuantile(changeQuantile)
                 .blockLength(blockLength)
+                .acceptEarlierPeaksQuantile(saved)
                 .build();
     }
 
@@ -189,7 +204,9 @@ final class DetectorTemplate implements Serializable {
 
     /**
      * Reads and validates a template written by {@link #write} ({@code version} 2), or by version 1, which had no
-     * method settings (never released; it built the detector's defaults, which is what it reads as).
+     * method settings (never released; it built the detector's defaults, which is what it reads as). Settings an
+     * earlier version accepted and the builders now refuse (peaks over threshold below p = 0.75) are read as
+     * written, so that the checkpoint restores; a job's new configuration still goes through the builders' checks.
      *
      * @throws IOException if the bytes are truncated or do not describe a valid detector
      */
@@ -217,7 +234,8 @@ final class DetectorTemplate implements Serializable {
             maxPeaks = in.readInt();
         }
         try {
-            return new DetectorTemplate(bytes, method, warmup, levelRate, maxPeaks, q, a, skip, changes, cq, block);
+            return new DetectorTemplate(bytes, method, warmup, levelRate, maxPeaks, q, a, skip, changes, cq, block,
+                    true);
         } catch (IllegalArgumentException e) {
             throw new IOException("clipstream serializer snapshot holds an invalid detector template: "
                     + e.getMessage(), e);

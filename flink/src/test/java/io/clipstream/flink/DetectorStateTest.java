@@ -307,6 +307,48 @@ class DetectorStateTest {
                 "the method is part of the template");
     }
 
+    /**
+     * A checkpoint written by a version that accepted peaks over threshold below p = 0.75 (which builders now
+     * refuse) restores: its template is read as written, its keys' states restore, and a new configuration at an
+     * accepted p is compatible as is. The old snapshot is made by writing one at p = 0.8 and setting the quantile
+     * field (it follows the prototype estimator's bytes) to 0.6, which is what the earlier version wrote.
+     */
+    @Test
+    void checkpointsOfEarlierPeaksQuantilesBelowTheMinimumRestore() throws IOException {
+        DataOutputSerializer out = new DataOutputSerializer(256);
+        new AnomalyDetectorSerializer(MEAN_8).snapshotConfiguration().writeSnapshot(out);
+        byte[] bytes = out.getCopyOfBuffer();
+        DataInputDeserializer in = new DataInputDeserializer(bytes);
+        in.readInt();
+        int quantileAt = 8 + in.readInt();
+        assertEquals(0.8, new DataInputDeserializer(bytes, quantileAt, 8).readDouble(), "layout as assumed");
+        DataOutputSerializer patch = new DataOutputSerializer(8);
+        patch.writeDouble(0.6);
+        System.arraycopy(patch.getCopyOfBuffer(), 0, bytes, quantileAt, 8);
+
+        AnomalyDetectorSerializerSnapshot old = new AnomalyDetectorSerializerSnapshot();
+        old.readSnapshot(2, new DataInputDeserializer(bytes), getClass().getClassLoader());
+        AnomalyDetectorSerializer restoredSerializer = (AnomalyDetectorSerializer) old.restoreSerializer();
+        assertEquals(0.6, restoredSerializer.template().quantile());
+        assertEquals(AdaptiveThreshold.Method.PEAKS_OVER_THRESHOLD, restoredSerializer.template().method());
+        assertEquals(0.6, restoredSerializer.createInstance().threshold().quantile(), "rebuilt as written");
+
+        // a key's state of that configuration restores through the old and the new serializer alike
+        AnomalyDetector key = AnomalyDetector.builder(MeanEstimator.builder(8).build()).quantile(0.6)
+                .confidence(0.1).blockLength(128).acceptEarlierPeaksQuantile(true).build();
+        Detectors.feedMean(key, 8, 600, 5);
+        byte[] state = serialize(new AnomalyDetectorSerializer(MEAN_8), key);
+        assertArrayEquals(key.snapshot(), restoredSerializer.deserialize(new DataInputDeserializer(state)).snapshot());
+        assertArrayEquals(key.snapshot(),
+                new AnomalyDetectorSerializer(MEAN_8).deserialize(new DataInputDeserializer(state)).snapshot());
+        assertTrue(compatibility(MEAN_8, old).isCompatibleAsIs(), "the job's new p = 0.8 applies to new keys");
+
+        // a new configuration still goes through the builders' check
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DetectorConfig.builder(MeanEstimator.builder(8).build()).quantile(0.6).build());
+        assertTrue(e.getMessage().contains("p >= 0.75"), e.getMessage());
+    }
+
     @Test
     void serializersAreEqualExactlyWhenTheirTemplatesAre() {
         assertEquals(new AnomalyDetectorSerializer(Detectors.meanConfig(8)), new AnomalyDetectorSerializer(MEAN_8));
