@@ -6,9 +6,6 @@ import io.clipstream.synthetic.SyntheticStream;
 import io.clipstream.synthetic.SyntheticStream.Corruption;
 import io.clipstream.synthetic.SyntheticStream.Tail;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,15 +82,20 @@ public final class Sweep {
     public static String run(Settings settings, java.util.function.Consumer<String> log)
             throws IOException, InterruptedException {
         List<Row> rows = grid(settings, log);
-        Files.createDirectories(settings.out());
-        try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(settings.out().resolve("sweep.csv"),
-                StandardCharsets.UTF_8))) {
-            w.println("method,task,dim,corruption,tail,drift,seed,error,excess_heldout_loss,ns_per_sample");
-            rows.forEach(r -> w.println(r.csv()));
-        }
-        Files.writeString(settings.out().resolve("sweep.svg"), plot(rows), StandardCharsets.UTF_8);
         String summary = summary(rows, settings);
-        Files.writeString(settings.out().resolve("sweep.md"), summary, StandardCharsets.UTF_8);
+        // the three files are written whole and moved into place together, or not at all
+        try (OutputFiles batch = new OutputFiles()) {
+            batch.add(settings.out().resolve("sweep.csv"), out -> {
+                out.write("method,task,dim,corruption,tail,drift,seed,error,excess_heldout_loss,ns_per_sample\n");
+                for (Row r : rows) {
+                    out.write(r.csv());
+                    out.write('\n');
+                }
+            });
+            batch.add(settings.out().resolve("sweep.svg"), out -> out.write(plot(rows)));
+            batch.add(settings.out().resolve("sweep.md"), out -> out.write(summary));
+            batch.commit();
+        }
         log.accept("wrote " + settings.out().resolve("sweep.csv") + ", sweep.svg and sweep.md");
         return summary;
     }

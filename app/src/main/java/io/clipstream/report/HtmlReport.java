@@ -1,8 +1,6 @@
 package io.clipstream.report;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -73,12 +71,12 @@ public final class HtmlReport {
                 + SvgChart.escape(title) + "</h1>\n" + body + "</body></html>\n";
     }
 
-    /** Writes the document. */
+    /**
+     * Writes the document whole or not at all (a temporary file moved into place, see
+     * {@link io.clipstream.experiments.OutputFiles}): an error never leaves half a report or destroys an earlier one.
+     */
     public void write(Path file) throws IOException {
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        Files.writeString(file, render(), StandardCharsets.UTF_8);
+        String html = render();
+        io.clipstream.experiments.OutputFiles.write(file, out -> out.write(html));
     }
 }

@@ -27,4 +27,22 @@ class SweepTest {
         assertTrue(summary.contains("| 40% |"), summary);
         assertEquals(summary, Files.readString(dir.resolve("sweep.md")));
     }
+
+    /**
+     * The three files are written together or not at all: with sweep.svg's place taken by a directory the run
+     * failed after writing sweep.csv, leaving a new table beside an old plot and summary.
+     */
+    @Test
+    void aFailedWriteLeavesTheEarlierFilesAsTheyWere(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("sweep.csv"), "earlier");
+        Files.createDirectory(dir.resolve("sweep.svg"));
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> Sweep.run(new Sweep.Settings(dir, 400, 1, 2), line -> { }));
+        assertTrue(e.getMessage().contains("sweep.svg"), e.getMessage());
+        assertEquals("earlier", Files.readString(dir.resolve("sweep.csv")));
+        assertTrue(Files.notExists(dir.resolve("sweep.md")));
+        try (var files = Files.list(dir)) {
+            assertEquals(2, files.count(), "no temporary file left");
+        }
+    }
 }
