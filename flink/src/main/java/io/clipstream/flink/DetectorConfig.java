@@ -37,7 +37,8 @@ public final class DetectorConfig implements Serializable {
 
     private DetectorConfig(Builder b) {
         this.template = new DetectorTemplate(b.estimator, b.method, b.warmup, b.levelRate, b.maxPeaks, b.quantile,
-                b.confidence, b.skipUpdateOnAnomaly, b.detectChanges, b.changeQuantile, b.blockLength);
+                b.confidence, b.skipUpdateOnAnomaly, b.detectChanges, b.changeQuantile, b.blockLength,
+                b.acceptEarlierPeaksQuantile);
         this.emitEstimates = b.emitEstimates;
         this.stateTtl = b.stateTtl;
     }
@@ -155,6 +156,7 @@ public final class DetectorConfig implements Serializable {
         private int blockLength = 1024;
         private boolean emitEstimates;
         private Duration stateTtl;
+        private boolean acceptEarlierPeaksQuantile;
 
         private Builder(Estimator prototype) {
             if (prototype == null) {
@@ -266,6 +268,16 @@ public final class DetectorConfig implements Serializable {
                 throw new IllegalArgumentException("state TTL must be a positive duration: " + ttl);
             }
             this.stateTtl = ttl;
+            return this;
+        }
+
+        /**
+         * Keep a job configured by a version without the {@code p >= 0.75} check for peaks over threshold exactly
+         * as it was (default false); see {@code AdaptiveThreshold.Builder.acceptEarlierPeaksQuantile}. Its
+         * checkpoints restore either way; never set it for a new configuration.
+         */
+        public Builder acceptEarlierPeaksQuantile(boolean accept) {
+            this.acceptEarlierPeaksQuantile = accept;
             return this;
         }
 

@@ -56,29 +56,22 @@ final class DetectorTemplate implements Serializable {
     private final int dimension;
     private final int classes;
     /**
-     * Whether the template came from a serializer snapshot, which may hold a setting an earlier version accepted
-     * and the builders now refuse (peaks over threshold below {@link AdaptiveThreshold#MIN_PEAKS_QUANTILE}): such a
-     * template is rebuilt exactly as it was written, so the checkpoint restores. Not part of equality.
+     * Whether peaks over threshold below {@link AdaptiveThreshold#MIN_PEAKS_QUANTILE} is accepted, as earlier
+     * versions did: true for a template read from a serializer snapshot (so a checkpoint of such a job restores)
+     * and for a configuration that asks for it by name. Not part of equality.
      */
-    private final boolean saved;
+    private final boolean acceptEarlierPeaksQuantile;
 
     /**
-     * Validates every part by building a detector from it once, with the builders' checks for a new configuration.
+     * Validates every part by building a detector from it once.
      *
      * @throws IllegalArgumentException if the estimator bytes are not a valid non-custom snapshot or a threshold
      *     setting is out of range (the library's message)
      */
     DetectorTemplate(byte[] estimator, AdaptiveThreshold.Method method, int warmup, double levelRate, int maxPeaks,
                      double quantile, double confidence, boolean skipUpdateOnAnomaly, boolean detectChanges,
-                     double changeQuantile, int blockLength) {
-        this(estimator, method, warmup, levelRate, maxPeaks, quantile, confidence, skipUpdateOnAnomaly, detectChanges,
-                changeQuantile, blockLength, false);
-    }
-
-    private DetectorTemplate(byte[] estimator, AdaptiveThreshold.Method method, int warmup, double levelRate,
-                             int maxPeaks, double quantile, double confidence, boolean skipUpdateOnAnomaly,
-                             boolean detectChanges, double changeQuantile, int blockLength, boolean saved) {
-        this.saved = saved;
+                     double changeQuantile, int blockLength, boolean acceptEarlierPeaksQuantile) {
+        this.acceptEarlierPeaksQuantile = acceptEarlierPeaksQuantile;
         this.estimator = estimator.clone();
         this.method = method;
         this.warmup = warmup;
@@ -110,7 +103,7 @@ final class DetectorTemplate implements Serializable {
                 .detectChanges(detectChanges)
                 .changeQuantile(changeQuantile)
                 .blockLength(blockLength)
-                .acceptEarlierPeaksQuantile(saved)
+                .acceptEarlierPeaksQuantile(acceptEarlierPeaksQuantile)
                 .build();
     }
 

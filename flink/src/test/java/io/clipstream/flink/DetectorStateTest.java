@@ -347,6 +347,11 @@ class DetectorStateTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> DetectorConfig.builder(MeanEstimator.builder(8).build()).quantile(0.6).build());
         assertTrue(e.getMessage().contains("p >= 0.75"), e.getMessage());
+        // unless the job asks to keep its earlier setting by name
+        DetectorConfig kept = DetectorConfig.builder(MeanEstimator.builder(8).build()).quantile(0.6)
+                .acceptEarlierPeaksQuantile(true).build();
+        assertEquals(0.6, kept.newDetector().threshold().quantile());
+        assertEquals(restoredSerializer.template().quantile(), kept.template().quantile());
     }
 
     @Test
