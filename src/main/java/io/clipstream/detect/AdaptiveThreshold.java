@@ -754,16 +754,21 @@ public final class AdaptiveThreshold {
             if (h.getTotalCount() < 0) {
                 throw invalid("histogram with a negative count");
             }
-            if (h.getTotalCount() > 0
-                    && !(h.getMinValue() >= 0 && h.getMaxValue() <= CEILING * 1.05 && h.getMaxValue() >= 0)) {
-                throw invalid("histogram values [" + h.getMinValue() + ", " + h.getMaxValue() + "]");
-            }
+            // the recorded values' range, from the values themselves: a histogram that holds only zeros has not
+            // auto-ranged, and its getMaxValue() is meaningless (5e238), though every value in it is 0
             long sum = 0;
+            double min = Double.POSITIVE_INFINITY;
+            double max = Double.NEGATIVE_INFINITY;
             for (var v : h.recordedValues()) {
                 sum += v.getCountAtValueIteratedTo();
                 if (v.getCountAtValueIteratedTo() < 0 || sum < 0) {
                     throw invalid("histogram counts overflow");
                 }
+                min = Math.min(min, v.getValueIteratedTo());
+                max = Math.max(max, v.getValueIteratedTo());
+            }
+            if (sum > 0 && !(min >= 0 && max <= CEILING * 1.05)) {
+                throw invalid("histogram values [" + min + ", " + max + "]");
             }
             if (sum != h.getTotalCount()) {
                 throw invalid("histogram counts do not add up");

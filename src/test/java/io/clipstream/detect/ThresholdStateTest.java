@@ -274,6 +274,34 @@ class ThresholdStateTest {
     }
 
     /**
+     * A threshold that has seen only zero scores (a detector fed all-zero samples: an idle host's metrics) wrote a
+     * state its own restore refused ("histogram values [0.0, 5.2e238]": an HdrHistogram holding only zeros reports
+     * no meaningful maximum). Found by running the README's quick start with a zero sample. Both methods, in and
+     * after the warm-up, then with ordinary scores: the copy continues exactly.
+     */
+    @Test
+    void aThresholdThatHasSeenOnlyZerosRestores() {
+        for (AdaptiveThreshold.Method m : AdaptiveThreshold.Method.values()) {
+            for (int zeros : new int[] {1, 100, 700}) {
+                AdaptiveThreshold th = AdaptiveThreshold.builder().method(m).build();
+                for (int i = 0; i < zeros; i++) {
+                    th.observe(0);
+                }
+                byte[] state = th.state();
+                AdaptiveThreshold copy = AdaptiveThreshold.restore(state);
+                assertArrayEquals(state, copy.state(), m + " after " + zeros + " zeros");
+                assertEquals(fingerprint(th, 4), fingerprint(copy, 4), m + " after " + zeros + " zeros");
+            }
+        }
+        AnomalyDetector d = AnomalyDetector.builder(io.clipstream.MeanEstimator.builder(16).build()).build();
+        float[] zero = new float[16];
+        for (int i = 0; i < 50; i++) {
+            d.process(zero);
+        }
+        assertArrayEquals(d.snapshot(), AnomalyDetector.restore(d.snapshot()).snapshot());
+    }
+
+    /**
      * Seeded fuzz of threshold states of both methods: bit flips, truncations, extensions and checksum-valid field
      * edits. Only IllegalArgumentException escapes; whatever restores is usable (takes scores of any magnitude)
      * and continues exactly as a second restore of its own state.
