@@ -43,8 +43,8 @@ import java.util.function.LongConsumer;
  * <p>Metrics: AUC of each model's scores against the ground truth over the whole stream; precision, recall and F1
  * of ANOMALY decisions and the abstention rate, over the stream after its first 30% (where the static threshold
  * exists); per switch, the delay until the detector's change test fires and the recovery delay, the number of
- * samples until the mean score of ordinary samples (over the last 200) is back within 1.5x its level before the
- * switch.
+ * samples until the mean score of ordinary samples (over the last 200) is within 1.5x of the level the model
+ * settles at on the new digit (see {@code recovery}).
  */
 public final class Mnist {
 
