@@ -698,8 +698,9 @@ public final class AdaptiveThreshold {
                         + "non-zero scores");
             }
         } else {
-            if (!(d.minRecorded >= FLOOR && d.maxRecorded <= CEILING && d.minRecorded <= d.maxRecorded
-                    && d.maxRecorded <= d.minRecorded * SPAN * 1.0001)) {
+            // after a change the range is the block histogram's, rounded to its ~1% buckets: allow that much
+            if (!(d.minRecorded >= FLOOR / 1.05 && d.maxRecorded <= CEILING * 1.05 && d.minRecorded <= d.maxRecorded
+                    && d.maxRecorded <= d.minRecorded * SPAN * 1.05)) {
                 throw invalid("recorded range [" + d.minRecorded + ", " + d.maxRecorded + "]");
             }
             // every recorded value lies in the recorded range, up to the histograms' 1% rounding

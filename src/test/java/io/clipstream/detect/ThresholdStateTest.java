@@ -302,6 +302,36 @@ class ThresholdStateTest {
     }
 
     /**
+     * When the change test fires, the recorded range is taken from the block's histogram, whose values are rounded
+     * to its ~1% buckets: a block whose scores span the full ten decades (or touch the floor or the ceiling) gave a
+     * range the restore refused ("recorded range [1.0, 1.0066e10]"), so a service could not restore its own
+     * checkpoint (found by an adversarial review: keys waking from all-zero runs gave infinite levels, recorded at
+     * the span). Both methods; the copy continues exactly.
+     */
+    @Test
+    void aRangeTakenFromARoundedBlockAfterAChangeRestores() {
+        double[][] cases = { // {history score, block's high score, block's low score}
+            {1e10, 1e10, 1.0}, {1e190, 1e200, 1e195}, {1e-190, 1e-195, 1e-200}, {1, 1e300, 1e295}};
+        for (AdaptiveThreshold.Method m : AdaptiveThreshold.Method.values()) {
+            for (double[] c : cases) {
+                AdaptiveThreshold t = AdaptiveThreshold.builder().method(m).build();
+                for (int i = 0; i < 3000; i++) {
+                    t.observe(c[0]);
+                }
+                boolean changed = false;
+                for (int i = 0; i < 20_000 && !changed; i++) {
+                    changed = t.observe(i % 10 == 0 ? c[1] : c[2]);
+                }
+                assertTrue(changed, m + " " + Arrays.toString(c) + ": the change test fires");
+                byte[] state = t.state();
+                AdaptiveThreshold copy = AdaptiveThreshold.restore(state);
+                assertArrayEquals(state, copy.state(), m + " " + Arrays.toString(c));
+                assertEquals(fingerprint(t, 6), fingerprint(copy, 6), m + " " + Arrays.toString(c));
+            }
+        }
+    }
+
+    /**
      * Seeded fuzz of threshold states of both methods: bit flips, truncations, extensions and checksum-valid field
      * edits. Only IllegalArgumentException escapes; whatever restores is usable (takes scores of any magnitude)
      * and continues exactly as a second restore of its own state.
