@@ -120,6 +120,10 @@ public final class IngestPipeline implements AutoCloseable {
                 counters[s][m] = countersManager.newCounter("clipstream shard " + s + " " + IngestMetrics.NAMES[m]);
             }
         }
+        for (int s = 0; s < n; s++) {
+            // a restored store carries the pipeline's rejected count (samples refused at offer included): continue it
+            counters[s][IngestMetrics.REJECTED].set(stores[s].rejected());
+        }
         this.metrics = new IngestMetrics(counters, countersManager);
         int ringCapacity = b.ringCapacity > 0 ? b.ringCapacity : defaultRingCapacity(dimension);
         int minimum = minimumRingCapacity(dimension);

@@ -123,9 +123,12 @@ final class KeyedSnapshot {
         return 40 + 4 * d;
     }
 
-    /** Writes the whole store; the caller owns the store's thread. */
-    static void write(KeyedStore store, int shard, int shards, long generation, long now, WritableByteChannel out)
-            throws IOException {
+    /**
+     * Writes the whole store; the caller owns the store's thread. {@code rejected} is the count written as the
+     * store's rejected samples: the pipeline's, which also counts the samples refused before they reach the store.
+     */
+    static void write(KeyedStore store, long rejected, int shard, int shards, long generation, long now,
+                      WritableByteChannel out) throws IOException {
         Header h = Header.of(store, shard, shards, generation);
         ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         header.put(MAGIC_BYTES).putInt(VERSION).putInt(h.dimension()).putInt(shard).putInt(shards).putLong(h.keys())
@@ -179,7 +182,7 @@ final class KeyedSnapshot {
         }
         byte[] threshold = store.threshold.state();
         ByteBuffer trailer = ByteBuffer.allocate(4 + 8 + 6 * 8 + 4 + threshold.length + 4).order(ByteOrder.LITTLE_ENDIAN);
-        trailer.putInt(0).putLong(written[0]).putLong(store.samples()).putLong(store.rejected())
+        trailer.putInt(0).putLong(written[0]).putLong(store.samples()).putLong(rejected)
                 .putLong(store.anomalies()).putLong(store.clipped()).putLong(store.evictions())
                 .putLong(store.idleEvictions()).putInt(threshold.length).put(threshold);
         crc.reset();

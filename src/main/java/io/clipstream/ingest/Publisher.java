@@ -86,7 +86,11 @@ public final class Publisher {
         }
     }
 
-    /** As {@link #offer(long, long, float[])} with the sample at element {@code index} of {@code x}. */
+    /**
+     * As {@link #offer(long, long, float[])} with the sample at element {@code index} of {@code x}; a segment
+     * whose arena is closed, or that is confined to another thread, is a bad sample (rejected, or an
+     * {@link IllegalArgumentException} under {@link BadSamplePolicy#THROW}).
+     */
     public boolean offer(long key, long tag, MemorySegment x, long index) {
         Shard s = pipeline.shardFor(key);
         enter(s);
@@ -94,6 +98,10 @@ public final class Publisher {
             if (x == null || index < 0 || x.byteSize() / 4 - index < dimension) {
                 return bad(s, key, x == null ? "sample is null" : "sample segment must hold " + dimension
                         + " floats from element " + index + " but has " + x.byteSize() + " bytes");
+            }
+            if (!x.scope().isAlive() || !x.isAccessibleBy(Thread.currentThread())) {
+                return bad(s, key, x.scope().isAlive() ? "sample segment is confined to another thread"
+                        : "sample segment's arena is closed");
             }
             int at = s.ring.tryClaim(Shard.MSG_TYPE, s.messageLength);
             if (at < 0) {

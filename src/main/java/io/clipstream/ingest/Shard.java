@@ -183,7 +183,8 @@ final class Shard implements Agent, MessageHandler {
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
-                KeyedSnapshot.write(store, id, shards, r.generation(), clock.nanoTime(), ch);
+                KeyedSnapshot.write(store, counters[IngestMetrics.REJECTED].get(), id, shards, r.generation(),
+                        clock.nanoTime(), ch);
                 ch.force(true);
             }
             Files.move(tmp, r.file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

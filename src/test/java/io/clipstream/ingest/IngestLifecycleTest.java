@@ -243,6 +243,49 @@ class IngestLifecycleTest {
     }
 
     /**
+     * Found by adversarial review: an offer from a segment whose arena was closed threw "Already closed" and was
+     * counted nowhere (README: every offer ends processed, rejected or dropped); and the rejected count restarted
+     * at 0 after a restore while samples and anomalies continued (the snapshot wrote the store's count, which
+     * never sees samples refused at offer). Now the dead segment is a rejected sample, as the policy says, and the
+     * pipeline's count is written and continued, with the same or another number of shards.
+     */
+    @Test
+    void deadSegmentsAreRejectedAndTheRejectedCountSurvivesARestore(@TempDir Path dir) throws Exception {
+        IngestPipeline.Builder builder = IngestPipeline.builder(KeyedStore.builder(D)).shards(2)
+                .badSamples(BadSamplePolicy.COUNT);
+        try (IngestPipeline p = builder.start()) {
+            assertTrue(p.offer(1, 0, sampleFor(1, 0)));
+            float[] nan = sampleFor(2, 0);
+            nan[0] = Float.NaN;
+            assertTrue(!p.offer(2, 0, nan));
+            java.lang.foreign.MemorySegment dead;
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                dead = arena.allocate(4L * D);
+            }
+            assertTrue(!p.offer(3, 0, dead, 0), "a closed arena's segment is a bad sample");
+            assertTrue(p.awaitProcessed(Duration.ofSeconds(10)));
+            assertEquals(1, p.metrics().samples());
+            assertEquals(2, p.metrics().rejected());
+            p.snapshot(dir).get(10, TimeUnit.SECONDS);
+        }
+        IllegalArgumentException thrown;
+        try (IngestPipeline strict = IngestPipeline.builder(KeyedStore.builder(D)).start()) {
+            java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined();
+            java.lang.foreign.MemorySegment dead = arena.allocate(4L * D);
+            arena.close();
+            thrown = assertThrows(IllegalArgumentException.class, () -> strict.offer(3, 0, dead, 0));
+            assertEquals(1, strict.metrics().rejected());
+        }
+        assertTrue(thrown.getMessage().contains("arena is closed"), thrown.getMessage());
+        for (int shards : new int[] {2, 3}) {
+            try (IngestPipeline q = IngestPipeline.restore(builder.shards(shards), dir)) {
+                assertEquals(1, q.metrics().samples(), shards + " shards");
+                assertEquals(2, q.metrics().rejected(), shards + " shards: the rejected count continues");
+            }
+        }
+    }
+
+    /**
      * A store configured by a version that accepted peaks over threshold below p = 0.75 (builders now refuse it)
      * is rebuilt as written when asked for by name, and its snapshot restores with the threshold's state, not
      * afresh.

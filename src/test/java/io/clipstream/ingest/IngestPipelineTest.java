@@ -385,7 +385,10 @@ class IngestPipelineTest {
             java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
             java.lang.foreign.MemorySegment gone = arena.allocate(4L * D);
             arena.close();
-            assertThrows(IllegalStateException.class, () -> p.offer(3, 0, gone, 0));
+            // a bad sample (IllegalArgumentException under the default policy, counted as rejected), not the
+            // IllegalStateException the README reserves for a closed pipeline
+            assertThrows(IllegalArgumentException.class, () -> p.offer(3, 0, gone, 0));
+            assertEquals(1, p.metrics().rejected());
             for (int i = 0; i < 100; i++) {
                 assertTrue(p.offer(3, i, sampleFor(3, i)));
             }

@@ -83,7 +83,7 @@ class KeyedGoldenSnapshotTest {
 
     static byte[] write(KeyedStore store) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        KeyedSnapshot.write(store, 0, 1, 7, NOW, Channels.newChannel(out));
+        KeyedSnapshot.write(store, store.rejected(), 0, 1, 7, NOW, Channels.newChannel(out));
         return out.toByteArray();
     }
 

@@ -474,7 +474,7 @@ class KeyedStoreTest {
                 a.process(r.nextInt(4000), sample(r, d, 1), i);
             }
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            KeyedSnapshot.write(a, 0, 1, 1, 60_000, Channels.newChannel(bytes));
+            KeyedSnapshot.write(a, a.rejected(), 0, 1, 1, 60_000, Channels.newChannel(bytes));
             byte[] snap = bytes.toByteArray();
             try (KeyedStore b = KeyedStore.builder(d).maxKeys(5000).build()) {
                 KeyedSnapshot.Contents c = KeyedSnapshot.read(Channels.newChannel(new ByteArrayInputStream(snap)),
