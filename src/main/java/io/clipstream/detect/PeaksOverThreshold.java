@@ -484,6 +484,12 @@ final class PeaksOverThreshold {
     /** Bytes of the fixed part of the state. */
     static final int STATE_FIXED = 112;
     private static final double LIMIT = 2 * CEILING;
+    /**
+     * Largest scale a fit writes: {@code sigma = a0 (1 - gamma)} with the mean excess {@code a0 <= LIMIT} and
+     * {@code gamma >= GAMMA_MIN} (scores at the ceiling, or +Infinity recorded there, reach it; a bound of
+     * {@code LIMIT} refused such states).
+     */
+    private static final double SIGMA_LIMIT = (1 - GAMMA_MIN) * LIMIT;
 
     /**
      * The model's state, little-endian: warmup, max peaks, level rate; calibrated count, ready flag; level, level
@@ -554,7 +560,7 @@ final class PeaksOverThreshold {
                     + ")");
         }
         if (ready) {
-            if (!(Math.abs(t) <= LIMIT) || !(sigma >= 0 && sigma <= LIMIT) || !(z >= t) || Double.isNaN(z)
+            if (!(Math.abs(t) <= LIMIT) || !(sigma >= 0 && sigma <= SIGMA_LIMIT) || !(z >= t) || Double.isNaN(z)
                     || !(gamma >= GAMMA_MIN && gamma <= GAMMA_MAX)) {
                 throw new IllegalArgumentException("tail model t=" + t + " gamma=" + gamma + " sigma=" + sigma + " z="
                         + z);

@@ -332,6 +332,31 @@ class ThresholdStateTest {
     }
 
     /**
+     * Scores at the ceiling or infinite (recorded as the largest value) give a tail fit whose scale reaches
+     * {@code 2 x} the largest excess ({@code gamma} at its floor of -1): the state reader capped the scale at the
+     * largest excess and refused it ("tail model ... sigma=2.0000000000000006E200"; found by adversarial review).
+     */
+    @Test
+    void aTailFitToScoresAtTheCeilingRestores() {
+        double[] huge = {Double.POSITIVE_INFINITY, Double.MAX_VALUE, 1e200};
+        for (double h : huge) {
+            for (double rate : new double[] {0, 0.01}) {
+                AdaptiveThreshold t = AdaptiveThreshold.builder().levelRate(rate).warmup(rate == 0 ? 500 : 32)
+                        .build();
+                for (int i = 0; i < 600; i++) {
+                    double s = rate == 0 ? (i % 20 == 0 ? h : 0) : h;
+                    t.decide(s);
+                    t.observe(s);
+                }
+                byte[] state = t.state();
+                AdaptiveThreshold copy = AdaptiveThreshold.restore(state);
+                assertArrayEquals(state, copy.state(), h + " at level rate " + rate);
+                assertEquals(fingerprint(t, 8), fingerprint(copy, 8), h + " at level rate " + rate);
+            }
+        }
+    }
+
+    /**
      * Seeded fuzz of threshold states of both methods: bit flips, truncations, extensions and checksum-valid field
      * edits. Only IllegalArgumentException escapes; whatever restores is usable (takes scores of any magnitude)
      * and continues exactly as a second restore of its own state.
