@@ -195,7 +195,9 @@ public final class BenchMain {
         DOT("DotBenchmark\\.dot", Map.of("dim", DIMS, "impl", List.of("SCALAR", "SIMD", "BLAS"))),
         LINEAR("LinearStepBenchmark\\.clippedLinearStep",
                 Map.of("dim", DIMS, "impl", List.of("SCALAR", "SIMD", "BLAS"))),
-        ROOFLINE("RooflineBenchmark\\.loadOnly", Map.of("dim", DIMS)),
+        /** The load-only kernel and the step it bounds in one JMH run, so that their ratio is a same-run ratio. */
+        ROOFLINE("RooflineBenchmark\\.loadOnly|ClippedMeanStepBenchmark\\.clippedMeanStep",
+                Map.of("dim", DIMS, "impl", List.of("SCALAR", "SIMD"), "memory", List.of("NATIVE"))),
         STREAM("RooflineBenchmark\\.stream(LoadOnly|ClippedMeanStep)",
                 Map.of("dim", STREAM_DIMS, "impl", List.of("SCALAR", "SIMD"))),
         /**

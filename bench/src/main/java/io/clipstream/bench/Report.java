@@ -77,6 +77,8 @@ final class Report {
             return;
         }
         title("(ii) Clipped mean step with -XX:MaxVectorSize=32 (AVX2-width vectors), ns/op", Part.MEAN256);
+        note("SCALAR and SIMD-256 are one JMH run; the SIMD-512 column is table (i)'s, another run of the same suite "
+                + "invocation (the 256-bit flag needs its own forks), so the last ratio is across runs.");
         row("dim", "SCALAR", "SIMD-256", "speed-up vs SCALAR", "SIMD-512 (table i)", "512-bit vs 256-bit speed-up");
         separator(6);
         for (String dim : BenchMain.DIMS_256_BIT) {
@@ -105,13 +107,14 @@ final class Report {
         }
         title("(iv) Cache-resident roofline: load-only kernel vs clipped mean step", Part.ROOFLINE);
         note("loadOnly loads what one step loads (theta and x, each twice: 16 * dim bytes) and only adds; "
-                + "share = loadOnly time / step time (1.0 = the step runs at the speed of its loads).");
+                + "share = loadOnly time / step time (1.0 = the step runs at the speed of its loads); both measured in "
+                + "this part's one JMH run.");
         row("dim", "loadOnly ns", "load GB/s", "SIMD step ns", "SIMD share", "SCALAR step ns", "SCALAR share");
         separator(7);
         for (String dim : BenchMain.DIMS) {
             RunResult load = find(Part.ROOFLINE, "loadOnly", "dim", dim);
-            RunResult simd = find(Part.MEAN, "clippedMeanStep", "dim", dim, "impl", "SIMD");
-            RunResult scalar = find(Part.MEAN, "clippedMeanStep", "dim", dim, "impl", "SCALAR");
+            RunResult simd = find(Part.ROOFLINE, "clippedMeanStep", "dim", dim, "impl", "SIMD");
+            RunResult scalar = find(Part.ROOFLINE, "clippedMeanStep", "dim", dim, "impl", "SCALAR");
             dataRow(1, dim, score(load), bandwidth(load, 16.0 * Integer.parseInt(dim)), score(simd), share(load, simd),
                     score(scalar), share(load, scalar));
         }
@@ -181,18 +184,23 @@ final class Report {
                 Part.DETECTOR);
         note("Stationary stream (Student-t(3) noise, 5% anomalies, no drift or change points: a change event "
                 + "allocates ~160 B), samples copied into one reused `float[]` per call (in both times); detector "
-                + "built with the builders' defaults and `quantile(0.9).confidence(0.05)`, warmed up with "
+                + "built with the builders' defaults (POT: peaks over threshold, p = 0.99) or with the confidence "
+                + "sequence at `quantile(0.9).confidence(0.05)` (CS), warmed up with "
                 + DetectorProcessBenchmark.WARMUP_SAMPLES + " samples. threshold ns = detector - update; "
                 + "B/op: gc.alloc.rate.norm (target: < 1 B/op).");
-        row("task", "dim", "detectorProcess ns", "estimatorUpdate ns", "threshold ns", "detector / update",
-                "detector B/op", "update B/op");
-        separator(8);
-        for (String task : BenchMain.DETECTOR_TASKS) {
-            for (String dim : BenchMain.DETECTOR_DIMS) {
-                RunResult process = find(Part.DETECTOR, "detectorProcess", "dim", dim, "task", task);
-                RunResult update = find(Part.DETECTOR, "estimatorUpdate", "dim", dim, "task", task);
-                dataRow(2, task, dim, score(process), score(update), difference(process, update),
-                        share(process, update), allocation(process), allocation(update));
+        row("threshold", "task", "dim", "detectorProcess ns", "estimatorUpdate ns", "threshold ns",
+                "detector / update", "detector B/op", "update B/op");
+        separator(9);
+        for (String threshold : List.of("POT", "CS")) {
+            for (String task : BenchMain.DETECTOR_TASKS) {
+                for (String dim : BenchMain.DETECTOR_DIMS) {
+                    RunResult process = find(Part.DETECTOR, "detectorProcess", "dim", dim, "task", task,
+                            "threshold", threshold);
+                    RunResult update = find(Part.DETECTOR, "estimatorUpdate", "dim", dim, "task", task,
+                            "threshold", threshold);
+                    dataRow(3, threshold, task, dim, score(process), score(update), difference(process, update),
+                            share(process, update), allocation(process), allocation(update));
+                }
             }
         }
         out.append('\n');
@@ -205,7 +213,7 @@ final class Report {
         title("(x) Detector vs AWS Random Cut Forest 4.4.0 (defaults: 50 trees x 256 samples, shingle 1), per sample",
                 Part.RCF);
         note("The demo's stream (" + RcfPeerBenchmark.SAMPLES + " samples, 5% anomalies, drift, two jumps), read in "
-                + "order. clipstream: `AnomalyDetector.process` (p = 0.9, a = 0.05); RCF: `getAnomalyScore` + "
+                + "order. clipstream: `AnomalyDetector.process` (defaults: peaks over threshold, p = 0.99); RCF: `getAnomalyScore` + "
                 + "`update`; TRCF: `ThresholdedRandomCutForest.process` (B/op includes the fresh `double[d]` input, "
                 + "8 d + 16 B). samples/s = 1e9 / ns; RCF / clipstream = time ratio from the same run.");
         row("dim", "clipstream ns", "RCF ns", "TRCF ns", "clipstream samples/s", "RCF samples/s", "TRCF samples/s",
