@@ -417,10 +417,9 @@ public final class AnomalyDetector {
         if (estimator.task() == Task.CUSTOM) {
             throw invalid("a detector cannot wrap a CUSTOM estimator");
         }
-        if (threshold.scoresSinceReset() > processed || threshold.changes() > processed) {
-            throw invalid("threshold history of " + threshold.scoresSinceReset() + " scores and "
-                    + threshold.changes() + " changes after " + processed + " samples");
-        }
+        // No cross-check of the threshold's history against the samples processed: threshold() is public, and a
+        // threshold warmed with historical scores (or restored from another's state) holds more scores than the
+        // detector has processed; such a detector must restore from its own snapshot.
         AnomalyDetector d = new AnomalyDetector(estimator, threshold, (flags & 1) != 0);
         d.processed = processed;
         d.anomalies = anomalies;
@@ -445,7 +444,11 @@ public final class AnomalyDetector {
         return estimator;
     }
 
-    /** The threshold state. */
+    /**
+     * The threshold state. It may be fed directly (for example warmed with historical scores through
+     * {@link AdaptiveThreshold#observe}, or restored with {@link AdaptiveThreshold#restoreState}); the detector's
+     * snapshot then holds it as it is, and its counters count only the samples the detector itself processed.
+     */
     public AdaptiveThreshold threshold() {
         return threshold;
     }

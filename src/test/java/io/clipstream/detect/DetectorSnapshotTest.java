@@ -105,6 +105,32 @@ class DetectorSnapshotTest {
                 AnomalyDetector.builder(MeanEstimator.builder(D).build()).build().snapshot()), 3, 500));
     }
 
+    /**
+     * {@link AnomalyDetector#threshold()} is public: a threshold warmed with historical scores, or given another's
+     * state, holds more scores than the detector processed, and the detector still restores from its own snapshot
+     * (the restore once refused it as "threshold history of 601 scores ... after 1 samples").
+     */
+    @Test
+    void aDetectorWhoseThresholdWasFedDirectlyRestores() {
+        for (AdaptiveThreshold.Method method : AdaptiveThreshold.Method.values()) {
+            AnomalyDetector warmed = AnomalyDetector.builder(MeanEstimator.builder(D).build()).method(method).build();
+            SplittableRandom r = new SplittableRandom(11);
+            for (int i = 0; i < 600; i++) {
+                warmed.threshold().observe(-Math.log(1 - r.nextDouble()));
+            }
+            feed(warmed, r, 0);
+            AnomalyDetector restored = AnomalyDetector.restore(warmed.snapshot());
+            assertArrayEquals(warmed.snapshot(), restored.snapshot(), method.name());
+            assertEquals(trace(warmed, 12, 2000), trace(restored, 12, 2000), method.name());
+
+            AnomalyDetector given = AnomalyDetector.builder(MeanEstimator.builder(D).build()).method(method).build();
+            given.threshold().restoreState(run(() -> AnomalyDetector.builder(MeanEstimator.builder(D).build())
+                    .method(method).build(), 13, 1500).threshold().state());
+            AnomalyDetector restoredGiven = AnomalyDetector.restore(given.snapshot());
+            assertEquals(trace(given, 14, 2000), trace(restoredGiven, 14, 2000), method.name());
+        }
+    }
+
     @Test
     void damagedSnapshotsAreRefused() {
         byte[] s = run(() -> AnomalyDetector.builder(MeanEstimator.builder(D).build()).quantile(0.9).build(), 4, 3000)
