@@ -25,7 +25,8 @@ import org.HdrHistogram.DoubleHistogram;
  *   <li>{@link Method#CONFIDENCE_SEQUENCE}: <b>with probability {@code >= 1 - 2a} no ANOMALY below, and no BENIGN
  *       above, the true {@code p}-quantile on a stationary stream; every other score abstains</b>, including
  *       anomalies inside the interval and every score during the long warm-up of
- *       {@link QuantileConfidence#scoresUntilFinite} scores (315,571 for {@code p = 0.99, a = 0.05}). The quantile
+ *       {@link QuantileConfidence#scoresUntilFinite} scores (315,571 for {@code p = 0.99, a = 0.05}; for
+ *       {@code p < 1/2} ANOMALY is possible sooner, after {@link QuantileConfidence#scoresUntilUpperFinite}). The quantile
  *       confidence sequence ({@link QuantileConfidence}, Sun et al. 2024) for the {@code p}-quantile of all scores
  *       since the last reset gives an interval {@code [lower, upper]}: above it ANOMALY, below it BENIGN, inside
  *       ABSTAIN; at most {@code 7 sqrt(T ln(1612 ln(e T) / a^2))} abstentions on a stationary stream.</li>
@@ -416,11 +417,12 @@ public final class AdaptiveThreshold {
 
     /**
      * The scores after construction or a reset (or a detected change) before an ANOMALY is possible: the
-     * calibration length for peaks over threshold, {@link QuantileConfidence#scoresUntilFinite} for the
-     * confidence sequence (at least that many: its interval is refreshed every {@code min(128, t/16)} scores).
+     * calibration length for peaks over threshold, {@link QuantileConfidence#scoresUntilUpperFinite} for the
+     * confidence sequence (the upper end is what an ANOMALY needs; that is {@link QuantileConfidence#scoresUntilFinite}
+     * for {@code p >= 1/2}; at least that many: its interval is refreshed every {@code min(128, t/16)} scores).
      */
     public long warmup() {
-        return pot != null ? pot.warmup : QuantileConfidence.scoresUntilFinite(p, a);
+        return pot != null ? pot.warmup : QuantileConfidence.scoresUntilUpperFinite(p, a);
     }
 
     /** Scores still needed before an ANOMALY is possible (0 once the threshold is finite). */

@@ -60,13 +60,33 @@ public final class QuantileConfidence {
      * @throws IllegalArgumentException unless {@code 0 < p < 1} and {@code 0 < a < 1}
      */
     public static long scoresUntilFinite(double p, double a) {
+        check(p, a);
+        return firstBelow(Math.min(p, 1 - p) / 2, a);
+    }
+
+    /**
+     * The number of scores after which the interval's upper end {@code Q(p + 2u)} is finite (what an ANOMALY
+     * needs), i.e. the first {@code t} with {@code 2 u_t(a) < 1 - p}: {@link #scoresUntilFinite} for
+     * {@code p >= 1/2}, fewer below it, where the lower end is the later one.
+     *
+     * @throws IllegalArgumentException unless {@code 0 < p < 1} and {@code 0 < a < 1}
+     */
+    public static long scoresUntilUpperFinite(double p, double a) {
+        check(p, a);
+        return firstBelow((1 - p) / 2, a);
+    }
+
+    private static void check(double p, double a) {
         if (!(p > 0 && p < 1)) {
             throw new IllegalArgumentException("p must be in (0, 1): " + p);
         }
         if (!(a > 0 && a < 1)) {
             throw new IllegalArgumentException("a must be in (0, 1): " + a);
         }
-        double gap = Math.min(p, 1 - p) / 2;
+    }
+
+    /** The first {@code t} with {@code u_t(a) < gap}, or {@code Long.MAX_VALUE}. */
+    private static long firstBelow(double gap, double a) {
         if (radius(Long.MAX_VALUE, a) >= gap) {
             return Long.MAX_VALUE; // the search below would overflow t (it once looped forever)
         }

@@ -49,6 +49,39 @@ class WarmupTest {
         assertEquals(315_571, QuantileConfidence.scoresUntilFinite(0.99, 0.05));
     }
 
+    /**
+     * The confidence sequence's {@code warmup()} is when its upper end (what an ANOMALY needs) becomes finite, also
+     * below p = 1/2, where the lower end is the later one (it reported 3,036 at p = 0.1 while ANOMALY came after ~40).
+     */
+    @Test
+    void theConfidenceSequencesWarmupIsWhenTheUpperEndBecomesFinite() {
+        for (double p : new double[] {0.1, 0.3, 0.5, 0.9}) {
+            AdaptiveThreshold th = AdaptiveThreshold.builder().method(AdaptiveThreshold.Method.CONFIDENCE_SEQUENCE)
+                    .quantile(p).detectChanges(false).build();
+            long warmup = th.warmup();
+            assertEquals(QuantileConfidence.scoresUntilUpperFinite(p, 0.05), warmup);
+            assertTrue(warmup <= QuantileConfidence.scoresUntilFinite(p, 0.05));
+            SplittableRandom r = new SplittableRandom(3);
+            long finiteAt = -1;
+            for (long t = 1; t <= 4 * warmup + 200 && finiteAt < 0; t++) {
+                th.observe(-Math.log1p(-r.nextDouble()));
+                if (Double.isFinite(th.upper())) {
+                    finiteAt = t;
+                    assertEquals(0, th.warmupRemaining());
+                } else {
+                    assertTrue(th.warmupRemaining() >= 1 && th.warmupRemaining() <= Math.max(1, warmup - t),
+                            "p " + p + " t " + t + ": " + th.warmupRemaining());
+                }
+            }
+            // finite at the first refresh (every min(128, t / 16) scores) at or after the warm-up
+            assertTrue(finiteAt >= warmup && finiteAt <= warmup + Math.max(1, Math.min(128, finiteAt / 16)),
+                    "p " + p + ": warm-up " + warmup + ", upper finite after " + finiteAt);
+            assertEquals(Decision.ANOMALY, th.decide(1e6), "p " + p);
+        }
+        assertEquals(QuantileConfidence.scoresUntilFinite(0.99, 0.05),
+                QuantileConfidence.scoresUntilUpperFinite(0.99, 0.05), "the same above 1/2");
+    }
+
     @Test
     void finiteAgainWithinTheWarmupAfterAResetAndAfterAChange() {
         AdaptiveThreshold th = AdaptiveThreshold.builder().build();
