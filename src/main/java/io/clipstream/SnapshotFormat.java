@@ -215,7 +215,7 @@ final class SnapshotFormat {
     /**
      * Writes {@code count} parameters at {@code at}, then the checksum of {@code [o, at + 4 count)} with the
      * caller's reusable {@link CRC32C}: when {@code array} is the heap array behind {@code dst} nothing is allocated;
-     * a native {@code dst} needs one {@link java.nio.ByteBuffer} view. Returns the bytes written from {@code o}.
+     * other segments go through {@link #update}. Returns the bytes written from {@code o}.
      */
     static long writeParametersAndChecksum(MemorySegment dst, long o, long at, MemorySegment params, int count,
                                            byte[] array, CRC32C crc) {
@@ -226,7 +226,7 @@ final class SnapshotFormat {
         if (array != null) {
             crc.update(array, (int) o, (int) (at - o));
         } else {
-            crc.update(dst.asSlice(o, at - o).asByteBuffer());
+            update(crc, dst.asSlice(o, at - o));
         }
         dst.set(INT, at, (int) crc.getValue());
         return at + 4 - o;
@@ -250,8 +250,27 @@ final class SnapshotFormat {
 
     private static int crc(MemorySegment s, long length) {
         CRC32C crc = new CRC32C();
-        crc.update(s.asSlice(0, length).asByteBuffer());
+        update(crc, s.asSlice(0, length));
         return (int) crc.getValue();
+    }
+
+    /**
+     * Adds the bytes of {@code s} to {@code crc}: through a {@link java.nio.ByteBuffer} view where the segment has
+     * one (native memory, or a heap {@code byte[]}), else copied through a small buffer (a heap segment over a
+     * {@code long[]}, {@code float[]} and so on has no byte-buffer view; it once failed there after the snapshot's
+     * fields were written).
+     */
+    static void update(CRC32C crc, MemorySegment s) {
+        if (s.isNative() || s.heapBase().orElse(null) instanceof byte[]) {
+            crc.update(s.asByteBuffer());
+            return;
+        }
+        byte[] chunk = new byte[(int) Math.min(s.byteSize(), 4096)];
+        for (long at = 0; at < s.byteSize(); at += chunk.length) {
+            int n = (int) Math.min(chunk.length, s.byteSize() - at);
+            MemorySegment.copy(s, ValueLayout.JAVA_BYTE, at, chunk, 0, n);
+            crc.update(chunk, 0, n);
+        }
     }
 
     /**

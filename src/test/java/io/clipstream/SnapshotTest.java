@@ -233,6 +233,28 @@ class SnapshotTest {
         same.update(new float[] {3, 3});
     }
 
+    /**
+     * Heap segments over arrays other than {@code byte[]} have no byte-buffer view: writing a snapshot into one (or
+     * restoring from one, at an offset too) once threw UnsupportedOperationException after the fields were written.
+     */
+    @ParameterizedTest
+    @MethodSource("estimators")
+    void snapshotsWriteToAndRestoreFromSegmentsOverAnyHeapArray(Supplier<Estimator> factory) {
+        Estimator e = factory.get();
+        feed(e, 300, 17);
+        byte[] expected = e.snapshot();
+        int n = expected.length;
+        for (MemorySegment dst : List.of(MemorySegment.ofArray(new long[n / 8 + 2]),
+                MemorySegment.ofArray(new float[n / 4 + 3]), MemorySegment.ofArray(new int[n / 4 + 3]),
+                MemorySegment.ofArray(new short[n / 2 + 6]))) {
+            assertEquals(n, e.writeSnapshot(dst, 4), dst.toString());
+            byte[] written = dst.asSlice(4, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+            assertArrayEquals(expected, written, dst.toString());
+            assertArrayEquals(expected, Estimator.restore(dst.asSlice(4, n)).snapshot(), dst.toString());
+            assertArrayEquals(expected, Estimator.restore(dst.asSlice(4, n).asReadOnly()).snapshot(), "read-only");
+        }
+    }
+
     private static void assertMessage(String expected, byte[] bytes) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Estimator.restore(bytes));
         assertEquals(expected, e.getMessage());
