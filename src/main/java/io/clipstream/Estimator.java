@@ -540,6 +540,7 @@ public abstract sealed class Estimator
     final MemorySegment accept(MemorySegment x, long index) {
         try {
             checkSegment(x, index, dimension, "x");
+            checkUsable(x, "x", false);
         } catch (IllegalArgumentException e) {
             countRejected(1);
             throw e;
@@ -564,6 +565,7 @@ public abstract sealed class Estimator
     /** Score path: {@code x} itself if native, else a staged copy; validates, uncounted. */
     final MemorySegment view(MemorySegment x, long index) {
         checkSegment(x, index, dimension, "x");
+        checkUsable(x, "x", false);
         return x.isNative() ? x : stage(x, index);
     }
 
@@ -773,7 +775,9 @@ public abstract sealed class Estimator
     /**
      * A batch's segment can be read (and, for {@code writable}, written) by this thread for the whole batch:
      * without this check the first bad access would come from the JDK after row 0 was applied (a closed,
-     * read-only or other thread's {@code scores} segment half-applied a batch). Once per batch, not per row.
+     * read-only or other thread's {@code scores} segment half-applied a batch). Once per batch, not per row; once
+     * per call for single samples, so that a closed or another thread's sample is refused (and counted) as a bad
+     * argument like any other, not with the JDK's IllegalStateException or WrongThreadException.
      */
     static void checkUsable(MemorySegment s, String name, boolean writable) {
         if (!s.scope().isAlive()) {

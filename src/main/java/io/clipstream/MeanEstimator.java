@@ -192,6 +192,8 @@ public final class MeanEstimator extends Estimator {
         if (scoresIndex < 0 || scores.byteSize() / 8 - scoresIndex < n) {
             throw shortSegment("scores", n, "doubles", scoresIndex, scores.byteSize());
         }
+        checkUsable(xs, "xs", false);
+        checkUsable(scores, "scores", true);
         checkScoreRows(xs, index, n);
         if (xs.isNative()) {
             kernels.distances(1f + mu, params, 0, xs, index, dimension, n, dimension, scores, scoresIndex);
