@@ -650,7 +650,7 @@ public abstract sealed class Estimator
         try {
             checkRowCount(n);
             if (arrayForm) {
-                checkArray(xsArray, (int) index, (int) Math.min(Integer.MAX_VALUE, (long) n * dimension));
+                checkRows(xsArray, (int) index, n);
             } else {
                 checkSegment(xs, index, (long) n * dimension, "xs");
                 checkUsable(xs, "xs", false);
@@ -759,6 +759,17 @@ public abstract sealed class Estimator
         if (offset < 0 || offset > x.length || x.length - offset < length) {
             throw offset == 0 && length == dimension ? wrongLength(x.length)
                     : shortArray("x", length, "floats", offset, x.length);
+        }
+    }
+
+    /** Validates a batch's rows: {@code n * d} floats of {@code xs} from {@code offset} (named "xs", counted exactly). */
+    final void checkRows(float[] xs, int offset, int n) {
+        if (xs == null) {
+            throw nullArgument("xs");
+        }
+        long length = (long) n * dimension;
+        if (offset < 0 || offset > xs.length || xs.length - offset < length) {
+            throw shortArray("xs", length, "floats", offset, xs.length);
         }
     }
 

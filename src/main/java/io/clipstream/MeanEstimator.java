@@ -171,7 +171,7 @@ public final class MeanEstimator extends Estimator {
      */
     public void scoreBatch(float[] xs, int offset, int n, double[] scores, int scoresOffset) {
         checkRowCount(n);
-        checkArray(xs, offset, (int) Math.min(Integer.MAX_VALUE, (long) n * dimension));
+        checkRows(xs, offset, n);
         if (scores == null) {
             throw nullArgument("scores");
         }

@@ -300,8 +300,12 @@ class EstimatorApiTest {
         MeanEstimator m = MeanEstimator.builder(D).build();
         assertMessage("batch row count must be >= 0: -1", () -> m.updateBatch(new float[D], 0, -1, null, 0,
                 BadRowPolicy.SKIP_AND_COUNT));
-        assertMessage("x must hold 74 floats from offset 0 but has length 37", () -> m.updateBatch(new float[D], 0, 2,
+        assertMessage("xs must hold 74 floats from offset 0 but has length 37", () -> m.updateBatch(new float[D], 0, 2,
                 null, 0, BadRowPolicy.SKIP_AND_COUNT));
+        assertMessage("xs must not be null", () -> m.updateBatch((float[]) null, 0, 2, null, 0,
+                BadRowPolicy.REJECT_BATCH));
+        assertMessage("xs must hold " + (long) Integer.MAX_VALUE * D + " floats from offset 0 but has length " + D,
+                () -> m.updateBatch(new float[D], 0, Integer.MAX_VALUE, null, 0, BadRowPolicy.REJECT_BATCH));
         assertMessage("scores must hold 2 values from offset 1 but has length 2", () -> m.updateBatch(new float[2 * D],
                 0, 2, new double[2], 1, BadRowPolicy.SKIP_AND_COUNT));
         assertMessage("ys must hold 2 labels from offset 0 but has length 1", () -> LinearRegression.builder(D).build()
