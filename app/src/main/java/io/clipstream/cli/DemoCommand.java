@@ -92,6 +92,9 @@ final class DemoCommand implements Callable<Integer> {
                         + pair[1] + ")");
             }
         }
+        if (noReport && parsed.hasMatchedOption("--report")) {
+            throw Main.usage(spec, "--report and --no-report do not go together");
+        }
         if (list != null && parsed.hasMatchedOption("--report")) {
             throw Main.usage(spec, "--report and " + list
                     + " do not go together (" + list + " prints one summary line per run and writes no report)");

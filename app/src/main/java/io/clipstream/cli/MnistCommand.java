@@ -92,6 +92,9 @@ final class MnistCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         var parsed = spec.commandLine().getParseResult();
         Main.checkListItems(spec, "--seeds");
+        if (noReport && parsed.hasMatchedOption("--report")) {
+            throw Main.usage(spec, "--report and --no-report do not go together");
+        }
         if (seeds != null) {
             for (String option : new String[] {"--seed", "--report"}) {
                 if (parsed.hasMatchedOption(option)) {

@@ -59,9 +59,15 @@ final class OutputCheck {
 
     /** Refuses an output file that is the input file (the same file by any name, link or symbolic link). */
     static void notTheInput(CommandSpec spec, String outputOption, Path output, Path input) {
+        notTheInput(spec, outputOption, output, input, input.toString());
+    }
+
+    /** As {@link #notTheInput(CommandSpec, String, Path, Path)}, naming the input {@code inputName}. */
+    static void notTheInput(CommandSpec spec, String outputOption, Path output, Path input, String inputName) {
         try {
-            if (Files.exists(output) && Files.exists(input) && Files.isSameFile(output, input)) {
-                throw Main.usage(spec, outputOption + " " + output + " is the input " + input
+            if (Files.exists(output) && Files.exists(input) && Files.isRegularFile(output)
+                    && Files.isSameFile(output, input)) {
+                throw Main.usage(spec, outputOption + " " + output + " is the input " + inputName
                         + ": writing it would destroy the input (write to another file)");
             }
         } catch (IOException e) {

@@ -176,6 +176,9 @@ final class ScoreCommand implements Callable<Integer> {
             OutputCheck.file(spec, "-o", output);
             if (!stdin) {
                 OutputCheck.notTheInput(spec, "-o", output, Path.of(file));
+            } else {
+                // standard input redirected from the output file (score -o in.csv < in.csv)
+                OutputCheck.notTheInput(spec, "-o", output, Path.of("/dev/stdin"), "standard input");
             }
         }
         if (!stdin && Files.isDirectory(Path.of(file))) {
@@ -219,7 +222,7 @@ final class ScoreCommand implements Callable<Integer> {
         List<String> firstErrors = new ArrayList<>();
         Utf8Input text = new Utf8Input(in, delimiter);
         CsvReader<CsvRecord> csv = CsvReader.builder().fieldSeparator(delimiter).quoteCharacter('"')
-                .commentStrategy(CommentStrategy.NONE).skipEmptyLines(true).allowMissingFields(true)
+                .commentStrategy(CommentStrategy.NONE).skipEmptyLines(false).allowMissingFields(true)
                 .allowExtraFields(true).ofCsvRecord(text);
         Iterator<CsvRecord> records = csv.iterator();
         boolean first = true;
@@ -233,7 +236,10 @@ final class ScoreCommand implements Callable<Integer> {
                 record = records.next();
             } catch (CsvParseException e) {
                 out.flush();
-                throw new Main.UserException(malformed(message(e), lastLine));
+                // FastCSV cannot read past such a record, so even --skip-bad stops here
+                throw new Main.UserException(malformed(message(e).equals(e.getMessage()) ? message(e)
+                        : e.getMessage() + ": " + message(e), lastLine)
+                        + (skipBad ? " (--skip-bad cannot skip a record the CSV parser cannot read)" : ""));
             } catch (UncheckedIOException e) {
                 out.flush();
                 throw new Main.UserException("cannot read " + inputName + ": " + Main.userMessage(e));
@@ -250,7 +256,11 @@ final class ScoreCommand implements Callable<Integer> {
             }
             if (first && header) {
                 first = false;
-                if (problem == null) {
+                if (problem == null || skipBad) {
+                    // a header's bytes are not data: under --skip-bad a bad one is reported, not a SKIPPED row
+                    if (problem != null && firstErrors.size() < 3) {
+                        firstErrors.add(problem + " (in the header; its column count is used)");
+                    }
                     int[] chosen = (int[]) layout(record.getFieldCount(), line, true);
                     commit(record.getFieldCount(), chosen, new float[chosen.length]);
                     continue;
@@ -291,12 +301,21 @@ final class ScoreCommand implements Callable<Integer> {
 
     private static final java.util.regex.Pattern TOO_MANY_FIELDS = java.util.regex.Pattern.compile(
             "Record starting at line (\\d+) has surpassed the maximum limit of (\\d+) fields");
+    private static final java.util.regex.Pattern STARTED_IN_LINE = java.util.regex.Pattern.compile(
+            "^Exception when reading record that started in line (\\d+): ");
 
-    /** A parse error of the CSV reader, by the line it names (else the line after the last record read). */
+    /**
+     * A parse error of the CSV reader, by the line it names (the record's first line; else the line after the last
+     * record read).
+     */
     static String malformed(String message, long lastLine) {
         var m = TOO_MANY_FIELDS.matcher(message);
         if (m.find()) {
             return "line " + m.group(1) + ": more than " + m.group(2) + " columns (the most a row may have)";
+        }
+        var started = STARTED_IN_LINE.matcher(message);
+        if (started.find()) {
+            return "line " + started.group(1) + ": malformed CSV: " + message.substring(started.end());
         }
         return "line " + (lastLine + 1) + ": malformed CSV: " + message;
     }
@@ -324,6 +343,51 @@ final class ScoreCommand implements Callable<Integer> {
         return n;
     }
 
+    /**
+     * The field without the blanks around it: spaces, tabs and (inside a quoted field) line breaks. ({@link String#trim}
+     * also removed NUL and every other control character, so {@code 1\0} or a UTF-16 file read as UTF-8 passed as
+     * numbers.)
+     */
+    static String trimBlanks(String f) {
+        int from = 0;
+        int to = f.length();
+        while (from < to && blank(f.charAt(from))) {
+            from++;
+        }
+        while (to > from && blank(f.charAt(to - 1))) {
+            to--;
+        }
+        return f.substring(from, to);
+    }
+
+    private static boolean blank(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    }
+
+    /** Longest field text quoted in a message. */
+    private static final int SHOWN = 60;
+
+    /**
+     * A field as a one-line message shows it: control characters (line breaks, escape sequences) as a backslash,
+     * u and four hex digits,
+     * cut after {@value #SHOWN} characters with the full length given.
+     */
+    static String shown(String f) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < f.length() && i < SHOWN; i++) {
+            char c = f.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                b.append(String.format(Locale.ROOT, "\\u%04X", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        if (f.length() > SHOWN) {
+            b.append("... (").append(String.format(Locale.ROOT, "%,d", f.length())).append(" characters)");
+        }
+        return b.toString();
+    }
+
     private static boolean blank(CsvRecord record) {
         return record.getFieldCount() == 1 && record.getField(0).isBlank();
     }
@@ -346,7 +410,7 @@ final class ScoreCommand implements Callable<Integer> {
             return "line " + lineNumber + ": expected " + fieldCount + " columns but found " + fields.getFieldCount();
         }
         for (int i = 0; i < columnsOfRow.length; i++) {
-            String f = fields.getField(columnsOfRow[i]).trim();
+            String f = trimBlanks(fields.getField(columnsOfRow[i]));
             float v;
             try {
                 if (!TextInput.plainNumber(f)) {
@@ -354,33 +418,33 @@ final class ScoreCommand implements Callable<Integer> {
                 }
                 v = Float.parseFloat(f);
             } catch (NumberFormatException e) {
-                return "line " + lineNumber + ", column " + (columnsOfRow[i] + 1) + ": not a number: '" + f + "'"
+                return "line " + lineNumber + ", column " + (columnsOfRow[i] + 1) + ": not a number: '" + shown(f) + "'"
                         + (first && !header ? " (use --header if the first line is a header)" : "");
             }
             if (!Float.isFinite(v)) {
                 return "line " + lineNumber + ", column " + (columnsOfRow[i] + 1) + ": "
                         + (Float.isNaN(v) || f.toLowerCase(Locale.ROOT).contains("inf") ? "value is " + v
-                        : "value '" + f + "' is outside the float range") + " (values must be finite)";
+                        : "value '" + shown(f) + "' is outside the float range") + " (values must be finite)";
             }
             values[i] = v;
         }
         float label = 0;
         if (task != TaskOption.mean) {
-            String f = fields.getField(labelColumn - 1).trim();
+            String f = trimBlanks(fields.getField(labelColumn - 1));
             try {
                 if (!TextInput.plainNumber(f)) {
                     throw new NumberFormatException(f);
                 }
                 label = Float.parseFloat(f);
             } catch (NumberFormatException e) {
-                return "line " + lineNumber + ", column " + labelColumn + ": label is not a number: '" + f + "'";
+                return "line " + lineNumber + ", column " + labelColumn + ": label is not a number: '" + shown(f) + "'";
             }
             if (task == TaskOption.linear && !Float.isFinite(label)) {
-                return "line " + lineNumber + ", column " + labelColumn + ": label '" + f + "' is "
+                return "line " + lineNumber + ", column " + labelColumn + ": label '" + shown(f) + "' is "
                         + (Float.isNaN(label) ? "NaN" : "outside the float range") + " (labels must be finite)";
             }
             if (task == TaskOption.logistic && label != 0 && label != 1) {
-                return "line " + lineNumber + ", column " + labelColumn + ": label must be 0 or 1: " + f;
+                return "line " + lineNumber + ", column " + labelColumn + ": label must be 0 or 1: " + shown(f);
             }
         }
         if (fieldCount < 0) {

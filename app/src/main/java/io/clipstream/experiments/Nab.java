@@ -950,9 +950,11 @@ public final class Nab {
             throw new NotDirectoryException(dir.toString());
         }
         List<Path> files;
-        try (Stream<Path> s = Files.walk(dir, 2)) {
+        try (Stream<Path> s = Files.walk(dir, 2, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
             files = s.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().endsWith(".csv"))
                     .map(dir::relativize).sorted().toList();
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause(); // e.g. a symbolic link that loops (directories are followed through links)
         }
         if (files.isEmpty()) {
             throw new IOException(dir + ": no CSV files (expected " + dir + "/<category>/<file>.csv)");

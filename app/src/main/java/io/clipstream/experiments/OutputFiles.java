@@ -50,7 +50,19 @@ public final class OutputFiles implements AutoCloseable {
      * {@code file} at {@link #commit()}.
      */
     public void add(Path file, Content content) throws IOException {
-        Path target = Files.isSymbolicLink(file) ? file.toRealPath() : file.toAbsolutePath().normalize();
+        Path absolute = file.toAbsolutePath().normalize();
+        if (absolute.startsWith("/dev") || absolute.startsWith("/proc")) {
+            // /dev/stdout, /dev/null, /proc/self/fd/N: written through as they are, appended to (a shell's
+            // '>>' file behind /dev/stdout keeps its earlier lines; a pipe behind it has no real path)
+            try (Writer out = writer(Files.newOutputStream(absolute, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND))) {
+                content.writeTo(out);
+            } catch (IOException e) {
+                throw named(file, e);
+            }
+            return;
+        }
+        Path target = linkTarget(absolute);
         if (Files.exists(target) && !Files.isRegularFile(target)) {
             if (Files.isDirectory(target)) {
                 throw new IOException(file + ": is a directory");
@@ -63,15 +75,62 @@ public final class OutputFiles implements AutoCloseable {
             return;
         }
         createDirectories(target.getParent());
-        Path temporary = target.resolveSibling("." + target.getFileName() + "."
+        String name = target.getFileName().toString();
+        Path temporary = target.resolveSibling("." + (name.length() > MAX_TEMPORARY_STEM
+                ? name.substring(0, MAX_TEMPORARY_STEM) : name) + "."
                 + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1) + ".tmp");
         pending.add(new Path[] {temporary, target});
+        UNFINISHED.add(temporary);
+        ensureCleanupAtExit();
         try (Writer out = writer(Files.newOutputStream(temporary, StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.WRITE))) {
             content.writeTo(out);
         } catch (IOException e) {
-            throw named(file, e);
+            throw named(file, temporary, e);
         }
+    }
+
+    /**
+     * Characters of the file's name kept in its temporary file's name ({@code .<name>.<16 hex>.tmp} must stay under
+     * the usual 255-byte limit for a name that is itself near it).
+     */
+    private static final int MAX_TEMPORARY_STEM = 200;
+
+    /** Temporary files not yet moved into place or removed: removed at exit (SIGTERM, Ctrl-C) too. */
+    private static final java.util.Set<Path> UNFINISHED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final java.util.concurrent.atomic.AtomicBoolean HOOKED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private static void ensureCleanupAtExit() {
+        if (HOOKED.compareAndSet(false, true)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                for (Path p : UNFINISHED) {
+                    try {
+                        Files.deleteIfExists(p);
+                    } catch (IOException e) {
+                        // best effort at exit
+                    }
+                }
+            }, "clipstream-output-cleanup"));
+        }
+    }
+
+    /**
+     * Where writing {@code path} ends up: symbolic links followed, also one that points to a file not there yet (a
+     * dangling link is written through, creating its target, as a shell's redirection would).
+     */
+    private static Path linkTarget(Path path) throws IOException {
+        Path p = path;
+        for (int hops = 0; Files.isSymbolicLink(p); hops++) {
+            if (hops == 40) {
+                throw new java.nio.file.FileSystemException(path.toString(), null, "too many levels of symbolic "
+                        + "links");
+            }
+            Path parent = p.getParent();
+            Path link = Files.readSymbolicLink(p);
+            p = (parent == null ? link : parent.resolve(link)).toAbsolutePath().normalize();
+        }
+        Path parent = p.getParent();
+        return parent != null && Files.isDirectory(parent) ? parent.toRealPath().resolve(p.getFileName()) : p;
     }
 
     /** Moves every written file into place (keeping the permissions of a file it replaces). */
@@ -88,6 +147,7 @@ public final class OutputFiles implements AutoCloseable {
                 }
             }
             Files.move(p[0], p[1], StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            UNFINISHED.remove(p[0]);
         }
         committed = true;
     }
@@ -101,8 +161,9 @@ public final class OutputFiles implements AutoCloseable {
         for (Path[] p : pending) {
             try {
                 Files.deleteIfExists(p[0]);
+                UNFINISHED.remove(p[0]);
             } catch (IOException e) {
-                // best effort: the next error message matters more
+                // best effort: the next error message matters more (the exit hook tries again)
             }
         }
         for (int i = createdDirectories.size() - 1; i >= 0; i--) {
@@ -128,6 +189,23 @@ public final class OutputFiles implements AutoCloseable {
 
     private static Writer writer(java.io.OutputStream out) {
         return new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
+    }
+
+    /**
+     * A write error of {@code file}'s temporary file, by {@code file}'s name (the user never named the temporary
+     * file: "permission denied: out.csv", not ".out.csv.1f2e....tmp").
+     */
+    private static IOException named(Path file, Path temporary, IOException e) {
+        if (e instanceof FileSystemException f && temporary.toString().equals(f.getFile())) {
+            if (e instanceof java.nio.file.AccessDeniedException) {
+                return new java.nio.file.AccessDeniedException(file.toString());
+            }
+            if (e instanceof java.nio.file.NoSuchFileException) {
+                return new java.nio.file.NoSuchFileException(file.toString());
+            }
+            return new FileSystemException(file.toString(), null, f.getReason());
+        }
+        return named(file, e);
     }
 
     /** A write error with the file's name (file-system errors already name it). */

@@ -758,9 +758,11 @@ public final class Skab {
             throw new NotDirectoryException(dir.toString());
         }
         List<Path> files;
-        try (Stream<Path> s = Files.walk(dir)) {
+        try (Stream<Path> s = Files.walk(dir, Integer.MAX_VALUE, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
             files = s.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().endsWith(".csv"))
                     .map(dir::relativize).sorted().toList();
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause(); // e.g. a symbolic link that loops (directories are followed through links)
         }
         if (files.isEmpty()) {
             throw new IOException(dir + ": no CSV files (expected SKAB files such as " + dir + "/valve1/0.csv)");

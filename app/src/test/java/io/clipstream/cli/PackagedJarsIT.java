@@ -103,4 +103,70 @@ class PackagedJarsIT {
         assertEquals(0, p.exitValue(), out);
         assertTrue(out.contains("clipstream " + VERSION), "version line missing: " + out);
     }
+
+    private static String finish(Process p) throws Exception {
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "did not finish");
+        return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    /** {@code score -o in.csv < in.csv} once replaced the input with the scores (exit 0). */
+    @Test
+    void anOutputThatIsTheRedirectedStandardInputIsRefused(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Path in = dir.resolve("in.csv");
+        Files.writeString(in, "1,2\n3,4\n");
+        Process p = clipstream("score", "-o", in.toString()).redirectInput(in.toFile()).start();
+        String err = finish(p);
+        assertEquals(2, p.exitValue(), err);
+        assertTrue(err.contains("is the input standard input"), err);
+        assertEquals("1,2\n3,4\n", Files.readString(in), "the input is untouched");
+    }
+
+    /**
+     * {@code -o /dev/stdout} writes through to whatever stdout is: a pipe (it once failed, "no such file") or a
+     * file opened for appending (it once replaced the file by a rename, losing its earlier lines).
+     */
+    @Test
+    void devStdoutIsWrittenThrough(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(Files.exists(Path.of("/dev/stdout")), "no /dev/stdout on this system");
+        Path in = dir.resolve("in.csv");
+        Files.writeString(in, "1,2\n3,4\n");
+        Process piped = clipstream("score", "-o", "/dev/stdout", in.toString()).start();
+        String out = new String(piped.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = finish(piped);
+        assertEquals(0, piped.exitValue(), err);
+        assertEquals(3, out.lines().count(), out);
+        Path log = dir.resolve("log.txt");
+        Files.writeString(log, "PRE\n");
+        Process appended = clipstream("score", "-o", "/dev/stdout", in.toString())
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        err = finish(appended);
+        assertEquals(0, appended.exitValue(), err);
+        List<String> lines = Files.readAllLines(log);
+        assertEquals("PRE", lines.get(0), "earlier lines kept");
+        assertEquals(4, lines.size(), lines.toString());
+    }
+
+    /** A run stopped by SIGTERM half-way leaves no temporary file beside its output. */
+    @Test
+    void aTerminatedRunLeavesNoTemporaryFile(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path out = dir.resolve("out.csv");
+        Process p = clipstream("score", "-o", out.toString()).start(); // stdin stays open: the run waits for rows
+        p.getOutputStream().write("1,2\n3,4\n".getBytes(StandardCharsets.US_ASCII));
+        p.getOutputStream().flush();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (listed(dir).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(1, listed(dir).size(), "the temporary file exists while the run is going: " + listed(dir));
+        p.destroy(); // SIGTERM
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "did not stop");
+        assertEquals(List.of(), listed(dir), "nothing left behind");
+    }
+
+    private static List<String> listed(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.map(q -> q.getFileName().toString()).toList();
+        }
+    }
 }

@@ -86,7 +86,8 @@ class ScoreInputTest {
         Files.writeString(in, "1,\"a\nb\"\n2,x\n");
         Run r = run("score", "--columns", "1-2", in.toString());
         assertEquals(1, r.code());
-        assertEquals("clipstream: error: line 1, column 2: not a number: 'a\nb' (use --header if the first line is a "
+        assertEquals("clipstream: error: line 1, column 2: not a number: 'a\\u000Ab' (use --header if the first line "
+                + "is a "
                 + "header)\n", r.err().replace("\r", ""));
         Files.writeString(in, "1,2\n3,\"4\n\"\n5,x\n");
         Run later = run("score", in.toString());
@@ -179,6 +180,112 @@ class ScoreInputTest {
             at += p.length;
         }
         return out;
+    }
+
+    /** Review findings (stop 20): each of these ran differently before. */
+    @Test
+    void malformedRecordsAreReportedAtTheirOwnLineAfterBlankLines(@TempDir Path dir) throws IOException {
+        Path in = dir.resolve("in.csv");
+        Files.writeString(in, "1,2\n\n\n\n\"3\"x,4\n");
+        Run r = run("score", in.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("line 5: malformed CSV: Unexpected character after closing quote"), r.err());
+        Files.writeString(in, "\n\n\"3\"x,4\n");
+        assertTrue(run("score", in.toString()).err().contains("line 3: malformed CSV"), "was line 1");
+        // the parser cannot read past such a record: --skip-bad says so instead of skipping
+        Files.writeString(in, "1,2\n\"3\"x,4\n5,6\n");
+        Run skip = run("score", "--skip-bad", in.toString());
+        assertEquals(1, skip.code());
+        assertTrue(skip.err().contains("line 2: malformed CSV") && skip.err().contains("--skip-bad cannot skip"),
+                skip.err());
+        // rows after blank lines still carry their own line numbers
+        Files.writeString(in, "1,2\n\n\nx,4\n");
+        assertTrue(run("score", in.toString()).err().contains("line 4, column 1: not a number: 'x'"));
+    }
+
+    @Test
+    void aHeaderWithBadBytesUnderSkipBadAddsNoOutputRow(@TempDir Path dir) throws IOException {
+        Path in = dir.resolve("in.csv");
+        Files.write(in, concat("temp".getBytes(StandardCharsets.US_ASCII), new byte[] {(byte) 0xB0},
+                "C,b\n1,2\n3,4\n".getBytes(StandardCharsets.US_ASCII)));
+        Path out = dir.resolve("out.csv");
+        Run r = run("score", "--header", "--skip-bad", "-o", out.toString(), in.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(List.of("ABSTAIN", "ABSTAIN"), decisions(out), "one output row per data row");
+        assertTrue(r.err().contains("2 rows scored") && !r.err().contains("bad rows skipped"), r.err());
+        assertTrue(r.err().contains("in the header"), r.err());
+        assertEquals(1, run("score", "--header", "-o", out.toString(), in.toString()).code(), "stops without it");
+    }
+
+    @Test
+    void controlCharactersAroundAFieldAreNotTrimmedAway(@TempDir Path dir) throws IOException {
+        Path in = dir.resolve("in.csv");
+        for (String row : List.of("1\u0000,2\n", "\u001b3,4\n", "3,4\u0001\n")) {
+            Files.writeString(in, row);
+            Run r = run("score", in.toString());
+            assertEquals(1, r.code(), row);
+            assertTrue(r.err().contains("not a number: '"), r.err());
+            assertTrue(r.err().contains("\\u00"), "shown escaped: " + r.err());
+        }
+        Files.writeString(in, " 1 ,\t2\t\n");
+        assertEquals(0, run("score", in.toString()).code(), "spaces and tabs are still trimmed");
+    }
+
+    @Test
+    void fieldsInMessagesAreOneLineAndShort(@TempDir Path dir) throws IOException {
+        Path in = dir.resolve("in.csv");
+        Files.writeString(in, "\"1\n2\",3\n");
+        Run r = run("score", in.toString());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains("'1\\u000A2'"), r.err());
+        Files.writeString(in, "1," + "a".repeat(1_000_000) + "\n");
+        r = run("score", in.toString());
+        assertTrue(r.err().length() < 300, r.err().length() + " characters");
+        assertTrue(r.err().contains("(1,000,000 characters)"), r.err());
+    }
+
+    @Test
+    void outputsWithLongNamesAndDanglingLinksAreWritten(@TempDir Path dir) throws IOException {
+        Path in = dir.resolve("in.csv");
+        Files.writeString(in, "1,2\n3,4\n");
+        Path longName = dir.resolve("o".repeat(240));
+        Run r = run("score", "-o", longName.toString(), in.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(3, Files.readAllLines(longName).size());
+        Path target = dir.resolve("new.csv");
+        Path link = Files.createSymbolicLink(dir.resolve("link.csv"), target);
+        r = run("score", "-o", link.toString(), in.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.isSymbolicLink(link), "the link stays a link");
+        assertEquals(3, Files.readAllLines(target).size());
+        try (var files = Files.list(dir)) {
+            assertEquals(0, files.filter(f -> f.getFileName().toString().endsWith(".tmp")).count());
+        }
+    }
+
+    @Test
+    void reportAndNoReportDoNotGoTogether(@TempDir Path dir) {
+        for (String command : List.of("demo", "mnist")) {
+            Run r = command.equals("demo") ? run(command, "--report", dir.resolve("r.html").toString(), "--no-report")
+                    : run(command, "--images", "i", "--labels", "l", "--report", dir.resolve("r.html").toString(),
+                    "--no-report");
+            assertEquals(2, r.code(), command + ": " + r.err());
+            assertTrue(r.err().contains("--report and --no-report do not go together"), r.err());
+        }
+    }
+
+    @Test
+    void benchmarkDirectoriesAreFollowedThroughSymbolicLinks(@TempDir Path dir) throws IOException {
+        Path real = Files.createDirectories(dir.resolve("real/c"));
+        Files.writeString(real.resolve("x.csv"), "timestamp,value\n");
+        Path data = Files.createDirectories(dir.resolve("data/c1"));
+        Files.writeString(data.resolve("y.csv"), "timestamp,value\n");
+        Files.createSymbolicLink(dir.resolve("data/c2"), real);
+        Path linkedData = Files.createSymbolicLink(dir.resolve("linked"), dir.resolve("data"));
+        List<Path> expected = List.of(Path.of("c1/y.csv"), Path.of("c2/x.csv"));
+        assertEquals(expected, io.clipstream.experiments.Nab.find(dir.resolve("data")));
+        assertEquals(expected, io.clipstream.experiments.Nab.find(linkedData));
+        assertEquals(expected, io.clipstream.experiments.Skab.find(linkedData));
     }
 
     @Test
