@@ -132,8 +132,7 @@ public final class IngestPipeline implements AutoCloseable {
                     + "dimension " + dimension + ": at least " + minimum + " bytes (eight records)");
         }
         this.shards = new Shard[n];
-        ErrorHandler errors = b.errorHandler != null ? b.errorHandler
-                : e -> LOG.log(System.Logger.Level.WARNING, "clipstream ingest: " + e, e);
+        ErrorHandler errors = errorHandler(b);
         try {
             for (int s = 0; s < n; s++) {
                 ResultSink sink = b.sinks.apply(s);
@@ -187,9 +186,28 @@ public final class IngestPipeline implements AutoCloseable {
      * Starts the agents once every shard's runner exists: a bad idle strategy is refused before any agent runs
      * (the caller then frees the stores, which a running agent would still be using), and the rings are freed.
      */
+    /**
+     * The builder's error handler, guarded: whatever it throws is logged and goes no further. (A "fail fast" handler
+     * that rethrew killed the shard's agent thread: samples already accepted were never processed nor counted,
+     * {@code close()} returned at once and a pending snapshot's future never completed.)
+     */
+    private static ErrorHandler errorHandler(Builder b) {
+        ErrorHandler user = b.errorHandler;
+        if (user == null) {
+            return e -> LOG.log(System.Logger.Level.WARNING, "clipstream ingest: " + e, e);
+        }
+        return e -> {
+            try {
+                user.onError(e);
+            } catch (Throwable t) {
+                LOG.log(System.Logger.Level.WARNING, "clipstream ingest: the error handler threw " + t
+                        + " while handling " + e + " (ignored: the shard keeps processing)", t);
+            }
+        };
+    }
+
     private void startAgents() {
-        ErrorHandler errors = config.errorHandler != null ? config.errorHandler
-                : e -> LOG.log(System.Logger.Level.WARNING, "clipstream ingest: " + e, e);
+        ErrorHandler errors = errorHandler(config);
         AgentRunner[] runners = new AgentRunner[shards.length];
         try {
             for (int i = 0; i < shards.length; i++) {
@@ -848,7 +866,10 @@ public final class IngestPipeline implements AutoCloseable {
             return this;
         }
 
-        /** Receives exceptions from sinks and agents (default: logged as warnings). */
+        /**
+         * Receives exceptions from sinks and agents (default: logged as warnings). It is called on a shard's agent
+         * thread; whatever it throws is logged and ignored, so that processing continues (it cannot stop a shard).
+         */
         public Builder errorHandler(ErrorHandler h) {
             this.errorHandler = Objects.requireNonNull(h, "errorHandler");
             return this;
