@@ -886,11 +886,20 @@ public final class IngestPipeline implements AutoCloseable {
         }
 
         /**
-         * One shard's store: {@code maxKeys / shards} keys, rounded up, or {@code keys} if more (a restored shard
-         * that receives more than its share of the snapshot's keys).
+         * One shard's store: {@code maxKeys / shards} keys, rounded up (or, when the store was given a
+         * {@code memoryBudget}, as many keys as fit in {@code budget / shards} bytes, so that the shards together
+         * stay within the budget: each rounds its index up to a power of two, and splitting the keys instead
+         * allocated up to 10% more with 3 or 5 shards), or {@code keys} if more (a restored shard that receives more
+         * than its share of the snapshot's keys).
          */
         KeyedStore.Builder shardConfig(long keys) {
-            long share = (store.maxKeys + (long) shards - 1) / shards;
+            long share = store.memoryBudget > 0
+                    ? KeyedStore.keysForBudget(store.dimension, store.memoryBudget / shards)
+                    : (store.maxKeys + (long) shards - 1) / shards;
+            if (share < 1) {
+                throw new IllegalArgumentException("a memory budget of " + store.memoryBudget + " bytes holds no key "
+                        + "of dimension " + store.dimension + " in each of " + shards + " shards");
+            }
             return store.copy().maxKeys((int) Math.min(1 << 30, Math.max(share, keys)));
         }
 

@@ -446,6 +446,8 @@ public final class KeyedStore implements AutoCloseable {
     public static final class Builder {
         final int dimension;
         int maxKeys = 1 << 16;
+        /** The budget given to {@link #memoryBudget}, or 0 (maxKeys given, or the default). */
+        long memoryBudget;
         StepSize stepSize = StepSize.halfLife(300);
         ClipPolicy clip = ClipPolicy.adaptive();
         double l2;
@@ -470,6 +472,7 @@ public final class KeyedStore implements AutoCloseable {
                 throw new IllegalArgumentException("maxKeys must be in [1, 2^30]: " + n);
             }
             this.maxKeys = n;
+            this.memoryBudget = 0;
             return this;
         }
 
@@ -480,7 +483,9 @@ public final class KeyedStore implements AutoCloseable {
                 throw new IllegalArgumentException("a budget of " + bytes + " bytes holds no key of dimension "
                         + dimension + " (one key needs about " + memoryBytes(dimension, 1) + " bytes)");
             }
-            return maxKeys(Math.min(n, 1 << 30));
+            maxKeys(Math.min(n, 1 << 30));
+            this.memoryBudget = bytes; // an ingest pipeline splits the bytes between its shards, not the keys
+            return this;
         }
 
         /**
@@ -576,6 +581,7 @@ public final class KeyedStore implements AutoCloseable {
         Builder copy() {
             Builder b = new Builder(dimension);
             b.maxKeys = maxKeys;
+            b.memoryBudget = memoryBudget;
             b.stepSize = stepSize;
             b.clip = clip;
             b.l2 = l2;

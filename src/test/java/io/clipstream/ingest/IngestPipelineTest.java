@@ -414,6 +414,31 @@ class IngestPipelineTest {
         assertEquals(201, p.metrics().samples(), "close() drained the last one");
     }
 
+    /**
+     * A memory budget holds for the shards together: the keys were split, and each shard rounded its index up to
+     * a power of two, so 3 or 5 shards allocated up to 10% more than the budget.
+     */
+    @Test
+    void aMemoryBudgetHoldsAcrossShards() {
+        long budget = 160L << 20;
+        int single = KeyedStore.keysForBudget(16, budget);
+        for (int shards : new int[] {1, 2, 3, 5, 7}) {
+            try (IngestPipeline p = IngestPipeline.builder(KeyedStore.builder(16).memoryBudget(budget)).shards(shards)
+                    .start()) {
+                long bytes = 0;
+                long keys = 0;
+                for (Shard s : p.shards) {
+                    bytes += s.store.memoryBytes();
+                    keys += s.store.maxKeys();
+                }
+                assertTrue(bytes <= budget, shards + " shards: " + bytes + " bytes of a budget of " + budget);
+                assertTrue(keys >= 0.45 * single, shards + " shards hold " + keys + " keys, one store " + single);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> IngestPipeline.builder(KeyedStore.builder(16)
+                .memoryBudget(KeyedStore.memoryBytes(16, 1))).shards(4).start(), "no key fits a quarter");
+    }
+
     @Test
     void aSegmentThatCannotBeReadLeavesNothingInTheRing() throws Exception {
         try (IngestPipeline p = IngestPipeline.builder(KeyedStore.builder(D)).start()) {
