@@ -176,10 +176,23 @@ public class DetectFunction<K, T> extends KeyedProcessFunction<K, T, DetectionRe
         return switch (config.task()) {
             case MEAN -> detector.process(x);
             // a non-finite target is refused (and counted) by the library itself
-            case LINEAR -> detector.process(x, (float) label);
+            case LINEAR -> detector.process(x, target(detector, label));
             case LOGISTIC, SOFTMAX -> detector.process(x, classLabel(detector, label));
             case CUSTOM -> throw new IllegalStateException("CUSTOM estimators are not supported");
         };
+    }
+
+    /**
+     * A linear target as the library's float; one finite as a double but beyond the float range is refused here by
+     * its own value (the cast made it infinite, and the library's message said "target y is Infinity").
+     */
+    private static float target(AnomalyDetector detector, double label) {
+        float y = (float) label;
+        if (Double.isFinite(label) && !Float.isFinite(y)) {
+            detector.estimator().countRejected();
+            throw new IllegalArgumentException("target y " + label + " is outside the float range (must be finite)");
+        }
+        return y;
     }
 
     /**
@@ -190,7 +203,9 @@ public class DetectFunction<K, T> extends KeyedProcessFunction<K, T, DetectionRe
     private static int classLabel(AnomalyDetector detector, double label) {
         if (!(label == Math.rint(label) && Math.abs(label) <= Integer.MAX_VALUE)) {
             detector.estimator().countRejected();
-            throw new IllegalArgumentException("class label must be a whole number: " + label);
+            throw new IllegalArgumentException(label == Math.rint(label)
+                    ? "class label " + label + " is out of range (it must be a class of the task)"
+                    : "class label must be a whole number: " + label);
         }
         return (int) label;
     }

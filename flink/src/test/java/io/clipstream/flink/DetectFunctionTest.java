@@ -172,6 +172,31 @@ class DetectFunctionTest {
         }
     }
 
+    /** Labels refused by their own value: a whole class out of range, a target beyond the float range. */
+    @Test
+    void refusedLabelsAreNamedByTheirValue() throws Exception {
+        DetectorConfig logistic = DetectorConfig.builder(LogisticRegression.builder(2).buildLogistic()).build();
+        try (var h = harness(logistic, Sample::features, Sample::label)) {
+            h.processElement(new Sample(1, 0, new float[] {1, 2}, 1), 0);
+            h.processElement(new Sample(1, 1, new float[] {1, 2}, 4294967296.0), 1);
+            h.processElement(new Sample(1, 2, new float[] {1, 2}, 1e300), 2);
+            assertEquals(List.of("class label 4.294967296E9 is out of range (it must be a class of the task)",
+                    "class label 1.0E300 is out of range (it must be a class of the task)"), reasons(h));
+            assertEquals(2, detectorOf(h, 1, logistic).estimator().rejectedCount());
+        }
+        DetectorConfig linear = DetectorConfig.builder(LinearRegression.builder(2).build()).build();
+        try (var h = harness(linear, Sample::features, Sample::label)) {
+            h.processElement(new Sample(1, 0, new float[] {1, 2}, 1), 0);
+            h.processElement(new Sample(1, 1, new float[] {1, 2}, 1e39), 1);
+            h.processElement(new Sample(1, 2, new float[] {1, 2}, Double.POSITIVE_INFINITY), 2);
+            assertEquals(List.of("target y 1.0E39 is outside the float range (must be finite)",
+                    "target y is Infinity (must be finite)"), reasons(h));
+            AnomalyDetector d = detectorOf(h, 1, linear);
+            assertEquals(2, d.estimator().rejectedCount());
+            assertEquals(1, d.estimator().samplesSeen());
+        }
+    }
+
     @Test
     void aStateTtlForgetsIdleKeys() throws Exception {
         DetectorConfig config = DetectorConfig.builder(MeanEstimator.builder(2).build())
