@@ -13,7 +13,9 @@ import java.util.Objects;
  * <p><b>Score</b>: the loss value returned by {@link Loss#gradient} before the step.
  *
  * <p>A snapshot does not contain the loss: restore with {@link #restore(byte[], Loss)}. A loss that returns a
- * non-finite value or gradient makes the sample rejected like a non-finite input.
+ * non-finite value or gradient, or throws a RuntimeException, makes the sample rejected like a non-finite input
+ * (counted, state unchanged; the message names what the loss did). The loss is given copies of theta and of the
+ * sample, so writing into them changes nothing.
  *
  * See {@link Estimator} for bad input, allocation and thread safety.
  */
@@ -23,6 +25,13 @@ public final class CustomEstimator extends Estimator {
     private final float[] theta;
     private final float[] xBuffer;
     private final double[] gradient;
+    /**
+     * What the loss is given: copies of theta and of the sample, refreshed at each call, so that a loss that writes
+     * into its "read only" arrays cannot change the state behind a refusal or a score (it once could, unseen: the
+     * next step ran from the loss's theta while the snapshot still held the old one).
+     */
+    private final float[] thetaForLoss;
+    private final float[] xForLoss;
 
     CustomEstimator(EstimatorConfig config, Loss loss, Kernels kernels) {
         super(config, kernels);
@@ -33,6 +42,8 @@ public final class CustomEstimator extends Estimator {
         this.theta = new float[dimension];
         this.xBuffer = new float[dimension];
         this.gradient = new double[dimension];
+        this.thetaForLoss = new float[dimension];
+        this.xForLoss = new float[dimension];
     }
 
     /** A builder for a custom loss over samples of dimension {@code d} (and parameters of the same size). */
@@ -62,7 +73,7 @@ public final class CustomEstimator extends Estimator {
      *
      * @return the loss before the step
      * @throws IllegalArgumentException if {@code x} is null, of the wrong length or not finite, {@code y} is not
-     *     finite, or the loss returned a non-finite value
+     *     finite, or the loss returned a non-finite value or threw
      */
     public double update(float[] x, float y) {
         return applyOne(acceptExact(x), 0, y, 0);
@@ -82,8 +93,8 @@ public final class CustomEstimator extends Estimator {
     /**
      * Applies {@code n} rows of {@code xs[offset ..]} with labels {@code ys[ysOffset ..]} in order, writing the
      * scores (NaN for skipped rows) to {@code scores} (or null). Under {@link BadRowPolicy#REJECT_BATCH} every row
-     * and label is checked before any is applied; a row whose loss returns a non-finite value can only be found
-     * when its step is taken, so it is skipped and counted under either policy (the rows before it stay applied).
+     * and label is checked before any is applied; a row whose loss returns a non-finite value (or throws) can only
+     * be found when its step is taken, so it is skipped and counted under either policy (the rows before it stay applied).
      *
      * @return the number of rows applied
      * @throws IllegalArgumentException for bad arguments, or under {@link BadRowPolicy#REJECT_BATCH} if any row or
@@ -123,7 +134,35 @@ public final class CustomEstimator extends Estimator {
             }
         }
         checkLabel(y, 0);
-        return loss.gradient(theta, x, y, gradient);
+        System.arraycopy(x, 0, xForLoss, 0, dimension);
+        RuntimeException threw = callLoss(xForLoss, y);
+        if (threw != null) {
+            throw new IllegalArgumentException("the loss threw " + threw, threw);
+        }
+        return lossValue;
+    }
+
+    /** The last loss value {@link #callLoss} got. */
+    private double lossValue;
+    /** What the loss threw at the last refused step, or null. */
+    private RuntimeException lossThrew;
+
+    /**
+     * Calls the loss on copies of theta and {@code x}; returns null, or what it threw (a RuntimeException from the
+     * loss is the loss's fault, not a sample's: the sample is refused with it, counted, and the state is unchanged).
+     */
+    private RuntimeException callLoss(float[] x, float y) {
+        System.arraycopy(theta, 0, thetaForLoss, 0, dimension);
+        try {
+            lossValue = loss.gradient(thetaForLoss, x, y, gradient);
+            return null;
+        } catch (RuntimeException e) {
+            return e;
+        }
+    }
+
+    private String lossThrew() {
+        return "the loss threw " + lossThrew;
     }
 
     @Override
@@ -157,6 +196,9 @@ public final class CustomEstimator extends Estimator {
         if (problem != null) {
             return problem;
         }
+        if (lossThrew != null) {
+            return lossThrew();
+        }
         return lossFault < dimension ? "the loss returned a non-finite gradient at index " + lossFault + ": "
                 + lossFaultValue : "the loss returned a non-finite value: " + lossFaultValue;
     }
@@ -164,6 +206,7 @@ public final class CustomEstimator extends Estimator {
     /** Copies the sample to the loss's array and steps; NaN (nothing changed) for a sample or loss it refuses. */
     @Override
     double stepRow(MemorySegment x, long index, float y, int label) {
+        lossThrew = null;
         float[] xs = xBuffer;
         MemorySegment.copy(x, ValueLayout.JAVA_FLOAT_UNALIGNED, index * 4, xs, 0, dimension);
         for (int i = 0; i < dimension; i++) {
@@ -174,12 +217,17 @@ public final class CustomEstimator extends Estimator {
         if (!Float.isFinite(y)) {
             return Double.NaN;
         }
-        double value = loss.gradient(theta, xs, y, gradient);
+        System.arraycopy(xs, 0, xForLoss, 0, dimension);
+        lossThrew = callLoss(xForLoss, y);
+        if (lossThrew != null) {
+            return Double.NaN;
+        }
+        double value = lossValue;
         double sq = 0;
         for (int i = 0; i < dimension; i++) {
             double g = gradient[i] + mu * (double) theta[i];
             if (!Double.isFinite(g)) {
-                return lossFault(i, gradient[i]);
+                return lossFault(i, g);
             }
             gradient[i] = g;
             sq += g * g;
