@@ -230,7 +230,10 @@ final class KeyIndex {
             return 0;
         }
         int evicted = 0;
-        for (int k = 0; k < maxExamined; k++) {
+        // one full turn of the table (plus a second look at each position a deletion shifted an entry into) covers
+        // every key: more would circle a small table, up to 2^31 times for evictIdle(now, Integer.MAX_VALUE)
+        long examine = Math.min(maxExamined, mask + 1 + size);
+        for (long k = 0; k < examine && size > 0; k++) {
             long p = sweepCursor;
             int r = ref(p);
             if (r != 0 && now - slots.get(ValueLayout.JAVA_LONG, slotBase(r - 1) + LAST_SEEN) > idleNanos) {

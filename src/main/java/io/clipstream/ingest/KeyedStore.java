@@ -139,7 +139,18 @@ public final class KeyedStore implements AutoCloseable {
 
     /** Bytes of one key's slot for dimension {@code d}: a 64-byte header and the estimate, rounded up to 64. */
     public static int slotBytes(int d) {
-        return KeyModel.slotBytes(d);
+        return KeyModel.slotBytes(checkDimension(d));
+    }
+
+    /**
+     * A dimension a store can hold: in {@code [1, MAX_DIMENSION]} (a slot's bytes must fit an int; the sizing
+     * methods once overflowed to negative or tiny sizes above it, and a builder accepted it).
+     */
+    static int checkDimension(int d) {
+        if (d <= 0 || d > MAX_DIMENSION) {
+            throw new IllegalArgumentException("dimension must be in [1, " + MAX_DIMENSION + "]: " + d);
+        }
+        return d;
     }
 
     /** The memory a store of {@code maxKeys} keys of dimension {@code d} allocates, in bytes. */
@@ -460,10 +471,7 @@ public final class KeyedStore implements AutoCloseable {
         boolean acceptEarlierPeaksQuantile;
 
         private Builder(int dimension) {
-            if (dimension <= 0) {
-                throw new IllegalArgumentException("dimension must be > 0: " + dimension);
-            }
-            this.dimension = dimension;
+            this.dimension = checkDimension(dimension);
         }
 
         /** The most keys held (default 65,536); the memory is {@link KeyedStore#memoryBytes(int, int)}. */

@@ -115,6 +115,31 @@ class KeyedStoreTest {
     }
 
     /** SIMD and scalar stores agree within the reductions' tolerance (same rule, different summation order). */
+    /** Review findings (stop 20): a dimension no slot can hold, and a full idle sweep of a small table. */
+    @Test
+    void impossibleDimensionsAreRefusedAndAFullSweepStopsAfterOneTurn() {
+        int tooBig = KeyedStore.MAX_DIMENSION + 1;
+        for (org.junit.jupiter.api.function.Executable call : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> KeyedStore.builder(tooBig), () -> KeyedStore.slotBytes(tooBig),
+                () -> KeyedStore.memoryBytes(tooBig, 1), () -> KeyedStore.keysForBudget(tooBig, 1_000_000),
+                () -> KeyedStore.builder(0), () -> KeyedStore.slotBytes(-1))) {
+            assertTrue(assertThrows(IllegalArgumentException.class, call).getMessage()
+                    .startsWith("dimension must be in [1, " + KeyedStore.MAX_DIMENSION + "]: "));
+        }
+        assertTrue(KeyedStore.slotBytes(KeyedStore.MAX_DIMENSION) > 0);
+        try (KeyedStore s = KeyedStore.builder(2).maxKeys(4).evictIdleAfter(Duration.ofNanos(10)).build()) {
+            s.process(1, new float[] {1, 1}, 0);
+            s.process(2, new float[] {1, 1}, 1000);
+            long t0 = System.nanoTime();
+            assertEquals(1, s.evictIdle(1005, Integer.MAX_VALUE));
+            assertEquals(1, s.evictIdle(2000, Integer.MAX_VALUE));
+            assertEquals(0, s.evictIdle(3000, Integer.MAX_VALUE), "an empty table");
+            // a termination guard, not a speed claim: each of the first two calls circled the 8-entry table ~2^28
+            // times (1.7 s each, 3.4 s together); one turn is microseconds, so 1.5 s leaves room for any host
+            assertTrue(System.nanoTime() - t0 < 1_500_000_000L, (System.nanoTime() - t0) + " ns");
+        }
+    }
+
     @Test
     void simdStoreAgreesWithScalarStore() {
         int d = 100;
