@@ -58,9 +58,10 @@ import org.HdrHistogram.DoubleHistogram;
  * Decisions compare the raw score with the threshold. The history, however, records a clamped copy: a histogram
  * covers a ratio of about 10^12 between its smallest and largest non-zero value, so a recorded score is clamped
  * into {@code [max / 10^10, min * 10^10]} of the non-zero scores since the last reset (and into
- * {@code [1e-200, 1e200]} overall; zero is recorded as zero). Clamping keeps the order of all scores except the
- * clamped ones, so quantiles are unaffected unless more than {@code 1 - p} of the history lies more than ten decades
- * away from the rest; when the scale of the scores really moves that far, the change test fires on the clamped
+ * {@code [1e-200, 1e200]} overall; zero is recorded as zero). When scores above the window outnumber those more
+ * than ten decades below them, the window moves up instead and the few low scores are raised (so one early tiny
+ * score cannot cap every later one). Clamping keeps the order of all scores except the clamped ones, so quantiles
+ * are unaffected unless more than {@code 1 - p} of the history lies more than ten decades away from the rest; when the scale of the scores really moves that far, the change test fires on the clamped
  * scores, the history restarts from the block, and the window moves with it.
  *
  * <p>Not thread-safe.
@@ -298,11 +299,49 @@ public final class AdaptiveThreshold {
         }
         double v = Math.min(CEILING, Math.max(FLOOR, score));
         if (maxRecorded > 0) {
+            if (v > minRecorded * SPAN && lowsAreTheFewer(v)) {
+                raiseHistory(v / SPAN);
+            }
             v = Math.min(minRecorded * SPAN, Math.max(maxRecorded / SPAN, v));
         }
         minRecorded = Math.min(minRecorded, v);
         maxRecorded = Math.max(maxRecorded, v);
         return v;
+    }
+
+    /**
+     * Whether the scores more than ten decades below {@code v} are fewer than those clamped down to the top of the
+     * window (counted in its bucket) with {@code v}: then the window moves up to {@code v}, raising the few low
+     * scores, instead of clamping every later ordinary score down to a ceiling that one early tiny score set (it
+     * once held a confidence-sequence threshold at 0.84 for scores whose 0.9-quantile was 2.3). A single huge score
+     * among ordinary ones is still the one clamped. Cold: only for scores above the window; decided from the
+     * histograms alone, so a restored threshold decides the same.
+     */
+    private boolean lowsAreTheFewer(double v) {
+        double ceiling = minRecorded * SPAN;
+        double atCeiling = all.getCountBetweenValues(all.lowestEquivalentValue(ceiling), ceiling * 2);
+        double zeros = all.getCountAtValue(0);
+        double low = all.getCountBetweenValues(0, v / SPAN) - zeros;
+        return low < atCeiling + 1;
+    }
+
+    /** Rebuilds both histograms with every non-zero score below {@code floor} raised to it (cold). */
+    private void raiseHistory(double floor) {
+        all = raised(all, floor);
+        block = raised(block, floor);
+        minRecorded = floor;
+        if (maxRecorded < floor) {
+            maxRecorded = floor;
+        }
+    }
+
+    private static DoubleHistogram raised(DoubleHistogram h, double floor) {
+        DoubleHistogram r = new DoubleHistogram(RANGE, 2);
+        for (var x : h.recordedValues()) {
+            double value = x.getValueIteratedTo();
+            r.recordValueWithCount(value == 0 ? 0 : Math.max(floor, value), x.getCountAtValueIteratedTo());
+        }
+        return r;
     }
 
     private void resetRange() {

@@ -151,9 +151,9 @@ final class PeaksOverThreshold {
         return ready || provisional < Double.POSITIVE_INFINITY;
     }
 
-    /** Scores still needed before the threshold is finite. */
+    /** Scores still needed before the threshold is finite (0 while a provisional one is in force). */
     int remainingWarmup() {
-        return ready ? 0 : warmup - calibrated;
+        return binary() ? 0 : warmup - calibrated; // a provisional threshold in force decides already
     }
 
     /**
