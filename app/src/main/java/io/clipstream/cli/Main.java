@@ -67,6 +67,12 @@ public final class Main implements Callable<Integer> {
             } catch (Output.Failure failure) {
                 outputFailed[0] = true;
                 return outputFailed(failure, err);
+            } catch (OutOfMemoryError oom) {
+                // sizes from options (--samples, --dim, --seeds) or from a file's header: one line, not a trace
+                err.println("clipstream: error: not enough memory for this run (" + oom.getMessage() + "; the JVM's "
+                        + "limit is " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB): use smaller sizes, or "
+                        + "a larger -Xmx");
+                return 1;
             }
         });
         cl.setParameterExceptionHandler((ex, a) -> {

@@ -106,6 +106,9 @@ final class MnistCommand implements Callable<Integer> {
             OutputCheck.file(spec, "--report", report);
         }
         for (Path p : new Path[] {images, labels}) {
+            if (Files.isDirectory(p)) {
+                throw new Main.UserException("mnist: " + p + ": is a directory (expected an IDX file)");
+            }
             if (!Files.isRegularFile(p)) {
                 throw new Main.UserException("mnist: no such file: " + p);
             }

@@ -41,6 +41,9 @@ final class SweepCommand implements Callable<Integer> {
             throw Main.usage(spec, "--threads must be >= 1: " + threads);
         }
         OutputCheck.directory(spec, "--out", out);
+        for (String name : new String[] {"sweep.csv", "sweep.svg", "sweep.md"}) {
+            OutputCheck.file(spec, "--out", out.resolve(name)); // before the runs, not after them
+        }
         int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         var err = spec.commandLine().getErr();
         String summary = Sweep.run(new Sweep.Settings(out, samples, seeds, Math.max(1, t)), line -> {

@@ -56,6 +56,9 @@ public final class Demo {
      * @param confidence the detectors' confidence parameter
      * @param seed random seed
      */
+    /** Largest anomaly distance in noise radii: the samples are floats, and 1e39 radii overflowed them mid-run. */
+    static final double MAX_DISTANCE = 1e30;
+
     public record Settings(int samples, int dimension, double anomalyFraction, double anomalyDistance,
                            double subtleShare, double subtleDistance, double driftPerSample, long[] changePoints,
                            double jump, double quantile, double confidence, long seed) {
@@ -89,14 +92,16 @@ public final class Demo {
             if (!(anomalyFraction >= 0 && anomalyFraction < 1)) {
                 throw new IllegalArgumentException("anomaly fraction must be in [0, 1): " + anomalyFraction);
             }
-            if (!(anomalyDistance > 0 && Double.isFinite(anomalyDistance))) {
-                throw new IllegalArgumentException("anomaly distance must be finite and > 0: " + anomalyDistance);
+            if (!(anomalyDistance > 0 && anomalyDistance <= MAX_DISTANCE)) {
+                throw new IllegalArgumentException("anomaly distance must be in (0, 1e30] noise radii (samples are "
+                        + "floats; farther ones overflow): " + anomalyDistance);
             }
             if (!(subtleShare >= 0 && subtleShare <= 1)) {
                 throw new IllegalArgumentException("subtle share must be in [0, 1]: " + subtleShare);
             }
-            if (!(subtleDistance > 0 && Double.isFinite(subtleDistance))) {
-                throw new IllegalArgumentException("subtle distance must be finite and > 0: " + subtleDistance);
+            if (!(subtleDistance > 0 && subtleDistance <= MAX_DISTANCE)) {
+                throw new IllegalArgumentException("subtle distance must be in (0, 1e30] noise radii (samples are "
+                        + "floats; farther ones overflow): " + subtleDistance);
             }
             if (!(quantile >= AdaptiveThreshold.MIN_PEAKS_QUANTILE && quantile < 1)) {
                 // the detectors use peaks over threshold, an upper-tail model

@@ -36,6 +36,35 @@ public final class Idx {
 
     /** Reads an image file and its label file and checks that they match. */
     public static Dataset read(Path images, Path labels) throws IOException {
+        try {
+            return readNamed(images, labels);
+        } catch (EOFException e) {
+            throw new IOException(images + ": truncated in its header (the file is too short)");
+        } catch (java.util.zip.ZipException e) {
+            throw new IOException(images + ": corrupt gzip data: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Most items a file of {@code size} bytes can hold at {@code itemBytes} each: its own bytes, or for gzip the
+     * deflate format's largest ratio (1032:1), so that a corrupt header's count is refused before it is allocated.
+     */
+    private static void checkCount(Path file, int count, long itemBytes, String items) throws IOException {
+        long size = Files.size(file);
+        long most = (isGzip(file) ? size * 1032 : size) / Math.max(1, itemBytes);
+        if (count > most) {
+            throw new IOException(file + ": header says " + count + " " + items + " but a file of " + size
+                    + " bytes holds at most " + most);
+        }
+    }
+
+    private static boolean isGzip(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return in.read() == 0x1f && in.read() == 0x8b;
+        }
+    }
+
+    private static Dataset readNamed(Path images, Path labels) throws IOException {
         try (DataInputStream in = open(images)) {
             int magic = in.readInt();
             if (magic != 0x00000803) {
@@ -48,6 +77,7 @@ public final class Idx {
             if (count < 1 || rows < 1 || columns < 1 || (long) rows * columns > 1 << 20) {
                 throw new IOException(images + ": implausible header (count " + count + ", " + rows + "x" + columns + ")");
             }
+            checkCount(images, count, (long) rows * columns, "images");
             int[] label = readLabels(labels, count);
             float[][] pixels = new float[count][rows * columns];
             byte[] buffer = new byte[rows * columns];
@@ -66,6 +96,16 @@ public final class Idx {
     }
 
     private static int[] readLabels(Path labels, int expected) throws IOException {
+        try {
+            return readLabelsNamed(labels, expected);
+        } catch (EOFException e) {
+            throw new IOException(labels + ": truncated in its header (the file is too short)");
+        } catch (java.util.zip.ZipException e) {
+            throw new IOException(labels + ": corrupt gzip data: " + e.getMessage());
+        }
+    }
+
+    private static int[] readLabelsNamed(Path labels, int expected) throws IOException {
         try (DataInputStream in = open(labels)) {
             int magic = in.readInt();
             if (magic != 0x00000801) {
@@ -76,6 +116,7 @@ public final class Idx {
             if (count != expected) {
                 throw new IOException(labels + ": " + count + " labels for " + expected + " images");
             }
+            checkCount(labels, count, 1, "labels");
             int[] out = new int[count];
             for (int i = 0; i < count; i++) {
                 try {

@@ -243,4 +243,30 @@ class CliTest {
         assertEquals(2, days.code(), days.err());
         assertTrue(days.err().startsWith("clipstream: nab: suppress days apply to alarms only"), days.err());
     }
+
+    /** Review findings (stop 20) on demo, sweep and mnist: each ran differently before. */
+    @Test
+    void sizesAndFilesAreCheckedBeforeTheWork(@TempDir Path dir) throws Exception {
+        java.nio.file.Files.createDirectories(dir.resolve("out/sweep.csv"));
+        Run sweep = run("sweep", "--samples", "2000", "--seeds", "1", "--out", dir.resolve("out").toString());
+        assertEquals(1, sweep.code());
+        assertTrue(sweep.err().contains("sweep.csv: is a directory") && !sweep.err().contains("runs"), sweep.err());
+        Run far = run("demo", "--no-report", "--samples", "2000", "--dim", "8", "--loud-distance", "1e39");
+        assertEquals(2, far.code(), "a usage error before any run: " + far.err());
+        Path labels = dir.resolve("lab.idx");
+        Path images = dir.resolve("img.idx");
+        Path shortFile = dir.resolve("short.idx");
+        var b = java.nio.ByteBuffer.allocate(108).putInt(0x801).putInt(2_000_000_000);
+        java.nio.file.Files.write(labels, b.array());
+        java.nio.file.Files.write(images, java.nio.ByteBuffer.allocate(116).putInt(0x803).putInt(2_000_000_000)
+                .putInt(28).putInt(28).array());
+        java.nio.file.Files.write(shortFile, new byte[] {0, 0, 8, 3, 0, 0, 0, 10, 0, 0});
+        Run huge = run("mnist", "--images", images.toString(), "--labels", labels.toString(), "--no-report");
+        assertEquals(1, huge.code());
+        assertTrue(huge.err().contains("header says 2000000000 images but a file of 116 bytes"), huge.err());
+        Run truncated = run("mnist", "--images", shortFile.toString(), "--labels", labels.toString(), "--no-report");
+        assertTrue(truncated.err().contains("short.idx: truncated in its header"), truncated.err());
+        Run directory = run("mnist", "--images", dir.toString(), "--labels", labels.toString(), "--no-report");
+        assertTrue(directory.err().contains(": is a directory (expected an IDX file)"), directory.err());
+    }
 }

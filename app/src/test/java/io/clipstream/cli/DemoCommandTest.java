@@ -32,7 +32,8 @@ class DemoCommandTest {
     void badScenarioOptionsAreUsageErrorsInOneLine() {
         assertUsage("clipstream: --scenario must be masking or far-only: nope", "demo", "--scenario", "nope",
                 "--no-report");
-        assertUsage("clipstream: demo: anomaly distance must be finite and > 0: -3.0", "demo", "--loud-distance", "-3",
+        assertUsage("clipstream: demo: anomaly distance must be in (0, 1e30] noise radii (samples are floats; farther ones "
+                + "overflow): -3.0", "demo", "--loud-distance", "-3",
                 "--no-report");
         assertUsage("clipstream: mnist: --features must be random-relu or pixels: nope", "mnist", "--images",
                 "pom.xml", "--labels", "pom.xml", "--features", "nope");
