@@ -36,12 +36,22 @@ public final class Idx {
 
     /** Reads an image file and its label file and checks that they match. */
     public static Dataset read(Path images, Path labels) throws IOException {
+        return naming(images, () -> readNamed(images, labels));
+    }
+
+    /** A read of one file. */
+    private interface FileRead<T> {
+        T read() throws IOException;
+    }
+
+    /** Runs {@code read}, naming {@code file} in a short header's or corrupt gzip's error (the JDK's name neither). */
+    private static <T> T naming(Path file, FileRead<T> read) throws IOException {
         try {
-            return readNamed(images, labels);
+            return read.read();
         } catch (EOFException e) {
-            throw new IOException(images + ": truncated in its header (the file is too short)");
+            throw new IOException(file + ": truncated in its header (the file is too short)");
         } catch (java.util.zip.ZipException e) {
-            throw new IOException(images + ": corrupt gzip data: " + e.getMessage());
+            throw new IOException(file + ": corrupt gzip data: " + e.getMessage());
         }
     }
 
@@ -96,13 +106,7 @@ public final class Idx {
     }
 
     private static int[] readLabels(Path labels, int expected) throws IOException {
-        try {
-            return readLabelsNamed(labels, expected);
-        } catch (EOFException e) {
-            throw new IOException(labels + ": truncated in its header (the file is too short)");
-        } catch (java.util.zip.ZipException e) {
-            throw new IOException(labels + ": corrupt gzip data: " + e.getMessage());
-        }
+        return naming(labels, () -> readLabelsNamed(labels, expected));
     }
 
     private static int[] readLabelsNamed(Path labels, int expected) throws IOException {
