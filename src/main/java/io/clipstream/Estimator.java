@@ -753,23 +753,21 @@ public abstract sealed class Estimator
 
     /** Validates that {@code x[offset .. offset + length)} exists. */
     final void checkArray(float[] x, int offset, int length) {
-        if (x == null) {
-            throw nullArgument("x");
-        }
-        if (offset < 0 || offset > x.length || x.length - offset < length) {
-            throw offset == 0 && length == dimension ? wrongLength(x.length)
-                    : shortArray("x", length, "floats", offset, x.length);
-        }
+        checkFloats(x, offset, length, "x", length == dimension);
     }
 
     /** Validates a batch's rows: {@code n * d} floats of {@code xs} from {@code offset} (named "xs", counted exactly). */
     final void checkRows(float[] xs, int offset, int n) {
-        if (xs == null) {
-            throw nullArgument("xs");
+        checkFloats(xs, offset, (long) n * dimension, "xs", false);
+    }
+
+    /** {@code a[offset .. offset + length)} exists; a whole single sample that is too short is a wrong length. */
+    private void checkFloats(float[] a, int offset, long length, String name, boolean sample) {
+        if (a == null) {
+            throw nullArgument(name);
         }
-        long length = (long) n * dimension;
-        if (offset < 0 || offset > xs.length || xs.length - offset < length) {
-            throw shortArray("xs", length, "floats", offset, xs.length);
+        if (offset < 0 || offset > a.length || a.length - offset < length) {
+            throw sample && offset == 0 ? wrongLength(a.length) : shortArray(name, length, "floats", offset, a.length);
         }
     }
 
