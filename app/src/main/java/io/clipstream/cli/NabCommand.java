@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
         description = "Scores univariate timestamp,value series in the Numenta Anomaly Benchmark layout "
             + "(DIR/<category>/<file>.csv): each file gets its own causal detector (one clipped-SGD regression over "
             + "lags, moving levels and seasonal values; the tail probabilities of its errors and of the value, over three "
-            + "memories at once), and "
+            + "memories at once; the same on the means of blocks of 6, 12 and 24 rows), and "
             + "OUT/<category>/<file>.csv gets timestamp,value,anomaly_score,surprise rows (the layout NAB's scorer "
             + "reads): with the defaults the score is 1 at an alarm and 0 elsewhere; the surprise is in decades.")
 final class NabCommand implements Callable<Integer> {
@@ -80,6 +80,17 @@ final class NabCommand implements Callable<Integer> {
             description = "graded scores only: score by which a report must exceed a recent one (default: ${DEFAULT-VALUE})")
     double margin = Nab.Settings.defaults().margin();
 
+    @Option(names = "--time-scales", description = "coarser time scales: the same detector on the means of blocks of "
+            + "--first-block, --first-block * --block-ratio, ... rows; 0: none (default: ${DEFAULT-VALUE})")
+    int timeScales = Nab.Settings.defaults().timeScales();
+
+    @Option(names = "--first-block", description = "rows in the first coarse block (default: ${DEFAULT-VALUE})")
+    int firstBlock = Nab.Settings.defaults().firstBlock();
+
+    @Option(names = "--block-ratio", description = "how many times longer each next coarse block is "
+            + "(default: ${DEFAULT-VALUE})")
+    int blockRatio = Nab.Settings.defaults().blockRatio();
+
     @Option(names = "--prior",
             description = "use the configuration fixed before any NAB score of this detector was computed (graded)")
     boolean prior;
@@ -94,7 +105,7 @@ final class NabCommand implements Callable<Integer> {
     /** The options that {@code --prior} and {@code --prior2} fix. */
     private static final String[] SETTINGS = {"--lags", "--scales", "--no-seasonal", "--no-far", "--no-level",
         "--history", "--memories", "--short-mean", "--long-mean", "--alarm", "--suppress", "--suppress-days",
-        "--no-episodes", "--margin"};
+        "--no-episodes", "--margin", "--time-scales", "--first-block", "--block-ratio"};
 
     @Override
     public Integer call() throws Exception {
@@ -117,7 +128,7 @@ final class NabCommand implements Callable<Integer> {
             boolean episodes = !noEpisodes && alarm != 0;
             s = prior ? Nab.Settings.prior() : prior2 ? Nab.Settings.prior2() : new Nab.Settings(lags, scales,
                     !noSeasonal, !noFar, !noLevel, history, memories, shortMean, longMean, suppress, days, episodes,
-                    margin, alarm);
+                    margin, alarm, timeScales, firstBlock, blockRatio);
         } catch (IllegalArgumentException e) {
             throw Main.usage(spec, "nab: " + e.getMessage()); // every setting is an option value
         }

@@ -65,10 +65,25 @@ public final class Nab {
      * @param alarm if above 0, the detector decides: the score is 1 at an alarm (a combined surprise of at least
      *     {@code alarm} decades, no alarm in the last {@code suppress} rows) and 0 elsewhere; 0 for graded scores
      *     (the surprise mapped to {@code S / (S + 4)}, thinned by {@code suppress} and {@code margin})
+     * @param timeScales number of coarser time scales, 0 for none: the same detector (these settings without time
+     *     scales) runs on the means of blocks of {@code firstBlock}, {@code firstBlock * blockRatio}, ... rows, a
+     *     slow departure looking to it like a fast one; its surprise counts at the row that completes a block, and
+     *     the row's surprise is the largest over the row's own detector and the coarse ones, minus
+     *     {@code log10(timeScales + 1)} (Bonferroni, as for channels and memories)
+     * @param firstBlock rows in the first (finest) coarse block, at least 2
+     * @param blockRatio how many times longer each next block is, at least 2
      */
     public record Settings(int lags, int scales, boolean seasonal, boolean far, boolean level, int history,
                            int memories, int shortMean, int longMean, int suppress, int suppressDays, boolean episodes,
-                           double margin, double alarm) {
+                           double margin, double alarm, int timeScales, int firstBlock, int blockRatio) {
+
+        /** Settings without coarser time scales (the rounds before round 3). */
+        public Settings(int lags, int scales, boolean seasonal, boolean far, boolean level, int history, int memories,
+                        int shortMean, int longMean, int suppress, int suppressDays, boolean episodes, double margin,
+                        double alarm) {
+            this(lags, scales, seasonal, far, level, history, memories, shortMean, longMean, suppress, suppressDays,
+                    episodes, margin, alarm, 0, 2, 2);
+        }
 
         /**
          * The configuration written down before any score of this detector was computed (see the README, "NAB"):
@@ -87,6 +102,13 @@ public final class Nab {
          * {@code NabSelection}).
          */
         public static Settings defaults() {
+            return new Settings(4, 4, true, true, true, 1000, 3, 8, 64, 288, 1, true, 0, 3, 3, 6, 2);
+        }
+
+        /**
+         * Round 2's defaults, kept beside round 3: {@link #prior2()} with {@code episodes}, no coarser time scales.
+         */
+        public static Settings round2() {
             return new Settings(4, 4, true, true, true, 1000, 3, 8, 64, 288, 1, true, 0, 3);
         }
 
@@ -154,6 +176,22 @@ public final class Nab {
                 throw new IllegalArgumentException("margin applies to graded scores only (alarm = 0): margin " + margin
                         + ", alarm " + alarm);
             }
+            if (timeScales < 0 || timeScales > MAX_TIME_SCALES) {
+                throw new IllegalArgumentException("time scales must be in [0, " + MAX_TIME_SCALES + "]: "
+                        + timeScales);
+            }
+            if (firstBlock < 2 || blockRatio < 2 || (double) firstBlock * Math.pow(blockRatio, Math.max(0,
+                    timeScales - 1)) > MAX_BLOCK) {
+                throw new IllegalArgumentException("the first block must be at least 2 rows and the block ratio at "
+                        + "least 2, with the longest block (first block * ratio^(time scales - 1)) at most " + MAX_BLOCK
+                        + " rows: first block " + firstBlock + ", ratio " + blockRatio + ", time scales " + timeScales);
+            }
+        }
+
+        /** These settings for a coarse time scale's own detector: the same, without time scales of its own. */
+        Settings withoutTimeScales() {
+            return new Settings(lags, scales, seasonal, far, level, history, memories, shortMean, longMean, suppress,
+                    suppressDays, episodes, margin, alarm);
         }
 
         /** The number of channels these settings run (each costs {@code log10} of it in the combined surprise). */
@@ -162,6 +200,12 @@ public final class Nab {
             return 1 + means + (far ? means + (longMean > 1 ? 1 : 0) : 0) + (level ? 1 : 0);
         }
     }
+
+    /** Most coarser time scales ({@link Settings#timeScales()}). */
+    static final int MAX_TIME_SCALES = 8;
+
+    /** Longest coarse block in rows. */
+    static final int MAX_BLOCK = 100_000;
 
     /** Most tail models per channel ({@link Settings#memories()}). */
     static final int MAX_MEMORIES = 8;
@@ -313,6 +357,14 @@ public final class Nab {
         private int deltaCount;
         private long lastTime;
         private int period;
+        /** The coarse time scales' detectors, their block lengths, the sums of their open blocks and row counts. */
+        private final Detector[] coarse;
+        private final int[] blocks;
+        private final double[] blockSums;
+        private final int[] blockRows;
+        private final double timeScaleBonferroni;
+        /** The last row's surprise per time scale (the row's own detector first), before the correction. */
+        private final double[] scaleSurprises;
 
         /** A detector with the given settings. */
         public Detector(Settings s) {
@@ -342,6 +394,30 @@ public final class Nab {
             channels[3] = s.longMean() > 1 && s.far() ? new Channel(s.history(), s.memories(), s.longMean()) : null;
             this.value = s.level() ? new Ladder(s.history(), s.memories()) : null;
             this.emitted = s.alarm() > 0 ? null : new double[Math.max(1, s.suppress())];
+            int k = s.timeScales();
+            this.coarse = new Detector[k];
+            this.blocks = new int[k];
+            this.blockSums = new double[k];
+            this.blockRows = new int[k];
+            long block = s.firstBlock();
+            for (int j = 0; j < k; j++) {
+                coarse[j] = new Detector(s.withoutTimeScales());
+                blocks[j] = (int) block;
+                block *= s.blockRatio();
+            }
+            this.timeScaleBonferroni = Math.log10(k + 1);
+            this.scaleSurprises = new double[k + 1];
+        }
+
+        /**
+         * The last row's surprise per time scale, in decades before the correction for their number: the row's own
+         * detector first, then each coarser scale (0 at rows that complete none of its blocks): which scale made an
+         * alarm, for diagnostics.
+         *
+         * @param into receives {@code timeScales + 1} values
+         */
+        public void scaleSurprises(double[] into) {
+            System.arraycopy(scaleSurprises, 0, into, 0, scaleSurprises.length);
         }
 
         /**
@@ -373,11 +449,17 @@ public final class Nab {
          *
          * @param epochSecond the row's timestamp in seconds (only differences matter: they give the daily period)
          * @param value the row's value
-         * @throws IllegalArgumentException if the value is not finite (nothing changes)
+         * @throws IllegalArgumentException if the value is not finite or does not fit a float, as in the files the
+         *     {@code nab} command reads (nothing changes; a difference of two values near the double range would
+         *     overflow)
          */
         public double next(long epochSecond, double value) {
             if (!Double.isFinite(value)) {
                 throw new IllegalArgumentException("value is " + value + " (values must be finite)");
+            }
+            if (Math.abs(value) > Float.MAX_VALUE) {
+                throw new IllegalArgumentException("value is " + value + " (values must fit a float: at most "
+                        + Float.MAX_VALUE + " in magnitude)");
             }
             if (seen == 0) {
                 origin = value;
@@ -443,9 +525,36 @@ public final class Nab {
             deviation.update(point);
             recent[(int) (seen % recent.length)] = v;
             this.surprise = Math.max(0, surprise - bonferroni);
+            if (coarse.length > 0) {
+                this.surprise = coarse(epochSecond, value, this.surprise);
+            }
             double out = settings.alarm() > 0 ? alarm(this.surprise) : emit(this.surprise);
             seen++;
             return out;
+        }
+
+        /**
+         * Feeds the coarse time scales: a block's mean goes to its scale's detector at the row that completes it, whose
+         * surprise then counts for this row. Returns the largest of {@code own} and those surprises, minus
+         * {@code log10(timeScales + 1)}.
+         */
+        private double coarse(long epochSecond, double value, double own) {
+            double best = own;
+            scaleSurprises[0] = own;
+            for (int j = 0; j < coarse.length; j++) {
+                // summed as value / block, so that the mean of finite values is finite whatever their size
+                blockSums[j] += value / blocks[j];
+                double s = 0;
+                if (++blockRows[j] == blocks[j]) {
+                    coarse[j].next(epochSecond, blockSums[j]);
+                    s = coarse[j].surprise();
+                    blockSums[j] = 0;
+                    blockRows[j] = 0;
+                }
+                scaleSurprises[j + 1] = s;
+                best = Math.max(best, s);
+            }
+            return Math.max(0, best - timeScaleBonferroni);
         }
 
         /** The value {@code back >= 1} rows before the current one (relative to the origin). */

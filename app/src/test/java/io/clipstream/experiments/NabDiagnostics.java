@@ -21,7 +21,9 @@ import java.util.Locale;
  *       window; each alarm after the probationary period, in or out of a window, with the channel that made it and
  *       its surprise.</li>
  *   <li><b>Alarms by outcome</b> on realKnownCause: the channel surprises that made true and false alarms (if they
- *       overlap, no alarm level separates them).</li>
+ *       overlap, no alarm level separates them), for the alarms made by the rows' own detector; an alarm made by a
+ *       coarse time scale is listed with its block length and combined surprise. The channels are the rows' own
+ *       detector's ({@code timeScales=0} gives round 2's detector).</li>
  * </ol>
  */
 public final class NabDiagnostics {
@@ -50,11 +52,15 @@ public final class NabDiagnostics {
                 }
                 int n = f.values().length;
                 double[][] channels = new double[n][CHANNELS.length];
+                double[][] scaleSurprises = new double[n][s.timeScales() + 1];
                 double[] scores = new double[n];
                 Nab.Detector d = new Nab.Detector(s);
                 for (int i = 0; i < n; i++) {
                     scores[i] = d.next(f.epochSeconds()[i], f.values()[i]);
                     d.channelSurprises(channels[i]);
+                    if (s.timeScales() > 0) {
+                        d.scaleSurprises(scaleSurprises[i]);
+                    }
                     channels[i][CHANNELS.length - 1] = d.surprise();
                     if (i < 1000 || f.windowId()[i] >= 0) {
                         continue;
@@ -67,7 +73,7 @@ public final class NabDiagnostics {
                     }
                 }
                 if (f.windows().length > 0) {
-                    perFile.append(describe(f, channels, scores, truePositives, falsePositives));
+                    perFile.append(describe(f, s, channels, scaleSurprises, scores, truePositives, falsePositives));
                 }
             }
             System.out.printf(Locale.ROOT, "%ncalibration, %s (%,d rows outside windows, after row 1,000): observed / "
@@ -88,13 +94,15 @@ public final class NabDiagnostics {
         }
         System.out.println();
         System.out.print(perFile);
-        System.out.printf(Locale.ROOT, "%nrealKnownCause alarms, surprise of the channel that made them (decades, "
-                + "before the correction of %.2f): true %s; false %s%n", Math.log10(s.channels())
-                + Math.log10(s.memories()), summary(truePositives), summary(falsePositives));
+        System.out.printf(Locale.ROOT, "%nrealKnownCause alarms made by the rows' own detector, surprise of the channel"
+                + " that made them (decades, before the correction of %.2f): true %s; false %s%n",
+                Math.log10(s.channels()) + Math.log10(s.memories()) + Math.log10(s.timeScales() + 1),
+                summary(truePositives), summary(falsePositives));
     }
 
-    private static String describe(NabScore.LabelledFile f, double[][] channels, double[] scores,
-                                   List<Double> truePositives, List<Double> falsePositives) {
+    private static String describe(NabScore.LabelledFile f, Nab.Settings s, double[][] channels,
+                                   double[][] scaleSurprises, double[] scores, List<Double> truePositives,
+                                   List<Double> falsePositives) {
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%s (%,d rows, probation %d)%n",
                 f.relative(), f.values().length, f.firstScored()));
         for (int[] w : f.windows()) {
@@ -122,11 +130,23 @@ public final class NabDiagnostics {
                 best = channels[i][c] > channels[i][best] ? c : best;
             }
             boolean inWindow = f.windowId()[i] >= 0;
+            String where = inWindow ? "in window " + f.windowId()[i] : "false";
+            int scale = 0;
+            for (int k = 1; k < scaleSurprises[i].length; k++) {
+                scale = scaleSurprises[i][k] > scaleSurprises[i][scale] ? k : scale;
+            }
+            if (scale > 0) {
+                // made by a coarse time scale: its combined surprise (after its own channels' correction)
+                long block = s.firstBlock() * (long) Math.pow(s.blockRatio(), scale - 1);
+                out.append(String.format(Locale.ROOT, "  alarm row %d %s: blocks of %d rows, combined %.2f%n", i,
+                        where, block, scaleSurprises[i][scale]));
+                continue;
+            }
             if (real) {
                 (inWindow ? truePositives : falsePositives).add(channels[i][best]);
             }
-            out.append(String.format(Locale.ROOT, "  alarm row %d %s: %s %.2f%n", i,
-                    inWindow ? "in window " + f.windowId()[i] : "false", CHANNELS[best], channels[i][best]));
+            out.append(String.format(Locale.ROOT, "  alarm row %d %s: %s %.2f%n", i, where, CHANNELS[best],
+                    channels[i][best]));
         }
         return out.toString();
     }

@@ -8,7 +8,7 @@ import java.util.Locale;
 import java.util.function.Predicate;
 
 /**
- * How the NAB configuration is chosen and what it scores, reproducibly, in one run (about a minute):
+ * How the NAB configuration is chosen and what it scores, reproducibly, in one run (a few minutes):
  * {@code nice -n 10 mvn -q -DskipTests package exec:exec@nab-selection}. Every figure is computed with
  * {@link NabScore}, the Java port of {@code nab_score.py} (the Python tool stays the reference for the files the
  * {@code nab} command writes; both agree on them).
@@ -26,8 +26,12 @@ import java.util.function.Predicate;
  *   <li><b>Round 2</b>: {@link Nab.Settings#prior2()}, committed before any NAB score of it, scored once; then the
  *       revision made after seeing that score ({@code episodes}); the same nested protocols choose between the two
  *       ({@link #candidates()}, exact ties to PRIOR-2), and the choice on all 18 files must be
- *       {@link Nab.Settings#defaults()} (the run says so). A table shows PRIOR-2 with each single tail memory against
+ *       {@link Nab.Settings#round2()} (the run says so). A table shows PRIOR-2 with each single tail memory against
  *       its three memories at once, per category.</li>
+ *   <li><b>Round 3</b>: coarser time scales (the detector on block means), added after round 2; every ladder of
+ *       blocks scored while designing it is in {@link #timeScaleGrid()}, and the same nested protocols choose among
+ *       them (exact ties to round 2's defaults, no time scales); the choice on all 18 files must be
+ *       {@link Nab.Settings#defaults()}.</li>
  * </ul>
  * With arguments {@code key=value ...} after the data directory (overrides of the defaults, or of {@code prior} or
  * {@code prior2}), scores that one configuration and prints per-file detail.
@@ -86,7 +90,8 @@ public final class NabSelection {
         List<NabScore.LabelledFile> files = NabScore.load(nab);
         if (args.length > 1) {
             Nab.Settings s = parse(args[1].equals("prior") ? Nab.Settings.prior()
-                    : args[1].equals("prior2") ? Nab.Settings.prior2() : Nab.Settings.defaults(), args, 1);
+                    : args[1].equals("prior2") ? Nab.Settings.prior2()
+                    : args[1].equals("round2") ? Nab.Settings.round2() : Nab.Settings.defaults(), args, 1);
             Run r = new Run(s, files);
             System.out.printf(Locale.ROOT, "%s%n  in-sample %s  det %d fp %d thr %.4f%n  thresholds held out %s%n", s,
                     r.all, r.all.detected()[0], r.all.falsePositives()[0], r.all.thresholds()[0],
@@ -122,11 +127,29 @@ public final class NabSelection {
         Run chosen2 = choose(candidates, f -> true, Nab.Settings.prior2());
         System.out.println();
         System.out.println("Round 2 (candidates: PRIOR-2, PRIOR-2 with episodes), chosen on all 18 files: "
-                + describe(chosen2.settings) + (chosen2.settings.equals(Nab.Settings.defaults()) ? " (= the defaults)"
-                : " (NOT the defaults)"));
+                + describe(chosen2.settings) + (chosen2.settings.equals(Nab.Settings.round2())
+                ? " (= round 2's defaults)" : " (NOT round 2's defaults)"));
         double[] categoryOut2 = categoryOut(candidates, Nab.Settings.prior2(), "round 2");
         double[] fileOut2 = fileOut(candidates, files, Nab.Settings.prior2(), "round 2");
-        Run defaults = new Run(Nab.Settings.defaults(), files);
+        Run round2 = candidates.get(1); // = round 2's defaults
+
+        // ---- round 3: coarser time scales, a grid over their blocks, nested
+        List<Run> scaled = new ArrayList<>();
+        for (Nab.Settings s : timeScaleGrid()) {
+            Run r = s.equals(Nab.Settings.round2()) ? round2 : new Run(s, files);
+            scaled.add(r);
+            System.err.printf(Locale.ROOT, "time scales %d/%d in-sample %s  det %d fp %d  %s%n", scaled.size(),
+                    timeScaleGrid().size(), r.all, r.all.detected()[0], r.all.falsePositives()[0], describe(s));
+        }
+        Run chosen3 = choose(scaled, f -> true, Nab.Settings.round2());
+        System.out.println();
+        System.out.println("Round 3 (grid of " + scaled.size() + " time-scale ladders), chosen on all 18 files: "
+                + describe(chosen3.settings) + (chosen3.settings.equals(Nab.Settings.defaults()) ? " (= the defaults)"
+                : " (NOT the defaults)"));
+        double[] categoryOut3 = categoryOut(scaled, Nab.Settings.round2(), "round 3");
+        double[] fileOut3 = fileOut(scaled, files, Nab.Settings.round2(), "round 3");
+        Run defaults = scaled.stream().filter(r -> r.settings.equals(Nab.Settings.defaults())).findFirst()
+                .orElseThrow();
 
         // ---- is the memory still a choice? PRIOR-2 with one memory each, against the three at once
         System.out.println();
@@ -142,12 +165,22 @@ public final class NabSelection {
         System.out.println();
         System.out.println("| detector | protocol | standard | reward low FP | reward low FN |");
         System.out.println("|---|---|---:|---:|---:|");
-        row("clipstream, round 2: PRIOR-2 or its revision", "**held out: leave one category out, nested (the claim)**",
+        row("clipstream, defaults (round 3: time scales of 6, 12 and 24 rows)", "in-sample (chosen on the 18 files)",
+                defaults.all.normalized());
+        row("clipstream, round 3: time-scale grid", "**held out: leave one category out, nested (the claim)**",
+                normalise(categoryOut3, prior.all));
+        row("clipstream, round 3: time-scale grid", "held out: leave one file out, nested",
+                normalise(fileOut3, prior.all));
+        double[] sorted3 = scaled.stream().filter(r -> r.settings.timeScales() > 0)
+                .mapToDouble(r -> r.all.standard()).sorted().toArray();
+        row("clipstream, round 3: median of the grid's ladders", "in-sample", new double[] {
+            sorted3[sorted3.length / 2], median(scaled, 1), median(scaled, 2)});
+        row("clipstream, round 2: PRIOR-2 or its revision", "held out: leave one category out, nested",
                 normalise(categoryOut2, prior.all));
         row("clipstream, round 2: PRIOR-2 or its revision", "held out: leave one file out, nested",
                 normalise(fileOut2, prior.all));
-        row("clipstream, defaults (PRIOR-2 + episodes)", "in-sample (revised after PRIOR-2 was scored)",
-                defaults.all.normalized());
+        row("clipstream, round 2 defaults (PRIOR-2 + episodes)", "in-sample (revised after PRIOR-2 was scored)",
+                round2.all.normalized());
         row("clipstream, PRIOR-2", "fixed before scoring, scored once", prior2.all.normalized());
         row("clipstream, round 1: grid search", "held out: leave one category out, nested", normalise(categoryOut1,
                 prior.all));
@@ -163,15 +196,18 @@ public final class NabSelection {
         System.out.printf(Locale.ROOT, "%nRound 1 grid, standard in-sample: min %.1f, median %.1f, max %.1f"
                 + " (%d configurations); %d s in all%n", sorted[0], sorted[sorted.length / 2],
                 sorted[sorted.length - 1], runs.size(), Math.round((System.nanoTime() - t0) / 1e9));
-        System.out.printf(Locale.ROOT, "PRIOR-2: %d of 25 windows detected, %d false-positive rows; defaults: %d, %d;"
-                + " round 1 defaults: %d, %d (standard)%n", prior2.all.detected()[0],
-                prior2.all.falsePositives()[0], defaults.all.detected()[0], defaults.all.falsePositives()[0],
-                round1.all.detected()[0], round1.all.falsePositives()[0]);
+        System.out.printf(Locale.ROOT, "Round 3 grid, standard in-sample: min %.1f, median %.1f, max %.1f (%d ladders)%n",
+                sorted3[0], sorted3[sorted3.length / 2], sorted3[sorted3.length - 1], sorted3.length);
+        System.out.printf(Locale.ROOT, "PRIOR-2: %d of 25 windows detected, %d false-positive rows; round 2 defaults:"
+                + " %d, %d; defaults: %d, %d; round 1 defaults: %d, %d (standard)%n", prior2.all.detected()[0],
+                prior2.all.falsePositives()[0], round2.all.detected()[0], round2.all.falsePositives()[0],
+                defaults.all.detected()[0], defaults.all.falsePositives()[0], round1.all.detected()[0],
+                round1.all.falsePositives()[0]);
     }
 
     /**
      * Round 2's candidates, PRIOR-2 first (it takes exact ties): {@link Nab.Settings#prior2()}, and the revision made
-     * after it was scored, the same with {@code episodes} (= {@link Nab.Settings#defaults()}).
+     * after it was scored, the same with {@code episodes} (= {@link Nab.Settings#round2()}).
      */
     static List<Nab.Settings> candidates() {
         Nab.Settings p = Nab.Settings.prior2();
@@ -180,9 +216,50 @@ public final class NabSelection {
                 p.alarm()));
     }
 
+    /** The median over round 3's ladders (not the anchor) of one profile's normalised in-sample score. */
+    private static double median(List<Run> runs, int profile) {
+        double[] v = runs.stream().filter(r -> r.settings.timeScales() > 0)
+                .mapToDouble(r -> r.all.normalized()[profile]).sorted().toArray();
+        return v[v.length / 2];
+    }
+
+    /**
+     * Round 3's grid, every time-scale ladder that was scored while round 3 was designed (README, "NAB"), round 2's
+     * defaults first (the anchor: no time scales): first blocks of 2 to 6 rows with 1 to 4 scales doubling; single
+     * blocks of 8, 12 and 16 rows; ladders of ratio 4 (2-8, 2-8-32, 3-12, 3-12-48, 4-16, 4-16-64, 6-24); and two
+     * ladders doubling up to about a day of five-minute rows (2 to 256, 3 to 96).
+     */
+    static List<Nab.Settings> timeScaleGrid() {
+        List<Nab.Settings> out = new ArrayList<>();
+        out.add(Nab.Settings.round2());
+        for (int first = 2; first <= 6; first++) {
+            for (int k = 1; k <= 4; k++) {
+                out.add(withTimeScales(k, first, 2));
+            }
+        }
+        for (int first : new int[] {8, 12, 16}) {
+            out.add(withTimeScales(1, first, 2));
+        }
+        int[][] ratio4 = {{2, 2}, {2, 3}, {3, 2}, {3, 3}, {4, 2}, {4, 3}, {6, 2}};
+        for (int[] fk : ratio4) {
+            out.add(withTimeScales(fk[1], fk[0], 4));
+        }
+        out.add(withTimeScales(8, 2, 2));
+        out.add(withTimeScales(6, 3, 2));
+        return out;
+    }
+
+    static Nab.Settings withTimeScales(int timeScales, int firstBlock, int blockRatio) {
+        Nab.Settings p = Nab.Settings.round2();
+        return new Nab.Settings(p.lags(), p.scales(), p.seasonal(), p.far(), p.level(), p.history(), p.memories(),
+                p.shortMean(), p.longMean(), p.suppress(), p.suppressDays(), p.episodes(), p.margin(), p.alarm(),
+                timeScales, firstBlock, blockRatio);
+    }
+
     static Nab.Settings withMemory(Nab.Settings p, int history, int memories) {
         return new Nab.Settings(p.lags(), p.scales(), p.seasonal(), p.far(), p.level(), history, memories,
-                p.shortMean(), p.longMean(), p.suppress(), p.suppressDays(), p.episodes(), p.margin(), p.alarm());
+                p.shortMean(), p.longMean(), p.suppress(), p.suppressDays(), p.episodes(), p.margin(), p.alarm(),
+                p.timeScales(), p.firstBlock(), p.blockRatio());
     }
 
     private static void memoryRow(String name, Run r) {
@@ -235,8 +312,14 @@ public final class NabSelection {
         String memory = s.memories() == 1 ? "history " + s.history()
                 : "memories " + s.history() + "-" + (s.history() << (s.memories() - 1));
         String holdOff = s.suppressDays() > 0 ? s.suppressDays() + " day" : "suppress " + s.suppress();
-        return String.format(Locale.ROOT, "%s, alarm %.1f, %s%s", memory, s.alarm(), holdOff,
-                s.episodes() ? ", episodes" : "");
+        StringBuilder blocks = new StringBuilder();
+        long block = s.firstBlock();
+        for (int k = 0; k < s.timeScales(); k++) {
+            blocks.append(k == 0 ? ", blocks " : "-").append(block);
+            block *= s.blockRatio();
+        }
+        return String.format(Locale.ROOT, "%s, alarm %.1f, %s%s%s", memory, s.alarm(), holdOff,
+                s.episodes() ? ", episodes" : "", blocks);
     }
 
     private static void row(String name, String protocol, double[] v) {
@@ -267,7 +350,9 @@ public final class NabSelection {
     private static int distance(Nab.Settings a, Nab.Settings b) {
         return (a.history() != b.history() ? 1 : 0) + (a.alarm() != b.alarm() ? 1 : 0)
                 + (a.suppress() != b.suppress() ? 1 : 0) + (a.memories() != b.memories() ? 1 : 0)
-                + (a.suppressDays() != b.suppressDays() ? 1 : 0) + (a.episodes() != b.episodes() ? 1 : 0);
+                + (a.suppressDays() != b.suppressDays() ? 1 : 0) + (a.episodes() != b.episodes() ? 1 : 0)
+                + (a.timeScales() != b.timeScales() ? 1 : 0) + (a.firstBlock() != b.firstBlock() ? 1 : 0)
+                + (a.blockRatio() != b.blockRatio() ? 1 : 0);
     }
 
     /** One configuration scored on every file. */
@@ -371,6 +456,9 @@ public final class NabSelection {
         int suppress = base.suppress();
         double margin = base.margin();
         double alarm = base.alarm();
+        int timeScales = base.timeScales();
+        int firstBlock = base.firstBlock();
+        int blockRatio = base.blockRatio();
         for (int i = from; i < args.length; i++) {
             String[] a = args[i].split("=", 2);
             switch (a[0]) {
@@ -388,11 +476,14 @@ public final class NabSelection {
                 case "suppress" -> suppress = Integer.parseInt(a[1]);
                 case "margin" -> margin = Double.parseDouble(a[1]);
                 case "alarm" -> alarm = Double.parseDouble(a[1]);
-                case "prior", "prior2", "defaults" -> { }
+                case "timeScales" -> timeScales = Integer.parseInt(a[1]);
+                case "firstBlock" -> firstBlock = Integer.parseInt(a[1]);
+                case "blockRatio" -> blockRatio = Integer.parseInt(a[1]);
+                case "prior", "prior2", "round2", "defaults" -> { }
                 default -> throw new IllegalArgumentException("unknown setting: " + args[i]);
             }
         }
         return new Nab.Settings(lags, scales, seasonal, far, level, history, memories, shortMean, longMean, suppress,
-                suppressDays, episodes, margin, alarm);
+                suppressDays, episodes, margin, alarm, timeScales, firstBlock, blockRatio);
     }
 }

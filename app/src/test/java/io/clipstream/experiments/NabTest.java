@@ -271,7 +271,7 @@ class NabTest {
         int n = 900;
         double[] v = series(n, 11);
         v[850] += 100;
-        Nab.Settings three = Nab.Settings.defaults();
+        Nab.Settings three = Nab.Settings.round2();
         Nab.Settings one = NabSelection.withMemory(three, three.history(), 1);
         double[] s3 = Nab.scoreWithSurprise(fiveMinutes(n), v, three).surprises();
         double[] s1 = Nab.scoreWithSurprise(fiveMinutes(n), v, one).surprises();
@@ -279,6 +279,74 @@ class NabTest {
             assertEquals(Math.max(0, s1[i] - Math.log10(3)), s3[i], 1e-9, "row " + i);
         }
         assertTrue(s3[850] >= three.alarm(), "the spike reaches the alarm level: " + s3[850]); // measured 4.8
+    }
+
+    /**
+     * Coarse time scales: until their tail models have seen enough blocks to say anything (64 blocks of the first
+     * scale's 6 rows), the combined surprise is the rows' own detector's minus {@code log10(timeScales + 1)}, exactly;
+     * after that, a block's surprise counts only at the row that completes it.
+     */
+    @Test
+    void timeScalesPayTheirBonferroniCorrection() {
+        int n = 2000;
+        double[] v = series(n, 11);
+        Nab.Settings scaled = Nab.Settings.defaults();
+        assertEquals(3, scaled.timeScales());
+        Nab.Settings own = Nab.Settings.round2();
+        Nab.Detector d = new Nab.Detector(scaled);
+        double[] s1 = Nab.scoreWithSurprise(fiveMinutes(n), v, own).surprises();
+        double[] scales = new double[4];
+        long[] t = fiveMinutes(n);
+        int early = scaled.firstBlock() * 64;
+        for (int i = 0; i < n; i++) {
+            d.next(t[i], v[i]);
+            d.scaleSurprises(scales);
+            assertEquals(s1[i], scales[0], 1e-12, "the rows' own detector, row " + i);
+            if (i < early) {
+                assertEquals(Math.max(0, s1[i] - Math.log10(4)), d.surprise(), 1e-12, "row " + i);
+            }
+            for (int k = 1; k < 4; k++) {
+                long block = (long) scaled.firstBlock() << (k - 1);
+                if ((i + 1) % block != 0) {
+                    assertEquals(0, scales[k], "scale " + k + " between its blocks, row " + i);
+                }
+            }
+            double max = Math.max(scales[0], Math.max(scales[1], Math.max(scales[2], scales[3])));
+            assertEquals(Math.max(0, max - Math.log10(4)), d.surprise(), 1e-12, "row " + i);
+        }
+    }
+
+    /**
+     * What the coarse time scales cost: they pay {@code log10(4)} of every surprise, and on synthetic slow ramps (the
+     * daily sine's level sinking by 25 noise widths over 300 rows) the rows' own detector already catches the
+     * departure (its far model and the value's rank), so they do not help there. Measured over six seeds: round 2's
+     * detector alarms in all six, the defaults in five, 0-15 rows later (the sixth, seed 2, round 2 catches 312 rows in,
+     * after the ramp; the defaults not at all). Held with margins: at least four of six, at most 30 rows later.
+     * (On NAB they add a window and remove false alarms: README, "NAB".)
+     */
+    @Test
+    void timeScalesCostLittleOnSlowRamps() {
+        int n = 6000;
+        int start = 4500;
+        int found = 0;
+        for (long seed = 1; seed <= 6; seed++) {
+            SplittableRandom random = new SplittableRandom(seed);
+            double[] v = new double[n];
+            for (int i = 0; i < n; i++) {
+                double sink = i < start ? 0 : Math.min(1, (i - start) / 300.0) * 25;
+                v[i] = 50 + 10 * Math.sin(2 * Math.PI * i / 288) + random.nextGaussian() - sink;
+            }
+            List<Integer> own = alarms(Nab.score(fiveMinutes(n), v, Nab.Settings.round2()), start);
+            List<Integer> scaled = alarms(Nab.score(fiveMinutes(n), v, Nab.Settings.defaults()), start);
+            assertEquals(1, own.size(), "seed " + seed + ": " + own);
+            assertTrue(scaled.size() <= 1, "seed " + seed + ": " + scaled);
+            if (!scaled.isEmpty()) {
+                found++;
+                int delay = scaled.get(0) - own.get(0);
+                assertTrue(delay >= 0 && delay <= 30, "seed " + seed + ": " + own + " and " + scaled);
+            }
+        }
+        assertTrue(found >= 4, found + " of 6");
     }
 
     /** With {@code suppressDays}, the hold-off is a day of rows from the timestamps: 24 rows of hourly data. */
@@ -295,7 +363,7 @@ class NabTest {
         Nab.Settings days = Nab.Settings.defaults();
         Nab.Settings rows = new Nab.Settings(days.lags(), days.scales(), days.seasonal(), days.far(), days.level(),
                 days.history(), days.memories(), days.shortMean(), days.longMean(), 288, 0, days.episodes(),
-                days.margin(), days.alarm());
+                days.margin(), days.alarm(), days.timeScales(), days.firstBlock(), days.blockRatio());
         List<Integer> daily = alarms(Nab.score(t, v, days), 1000);
         List<Integer> fixed = alarms(Nab.score(t, v, rows), 1000);
         // measured: [3000, 3053, 3150] and [3000]
@@ -324,7 +392,7 @@ class NabTest {
         Nab.Settings on = Nab.Settings.defaults();
         Nab.Settings off = new Nab.Settings(on.lags(), on.scales(), on.seasonal(), on.far(), on.level(), on.history(),
                 on.memories(), on.shortMean(), on.longMean(), on.suppress(), on.suppressDays(), false, on.margin(),
-                on.alarm());
+                on.alarm(), on.timeScales(), on.firstBlock(), on.blockRatio());
         assertEquals(List.of(3000), alarms(Nab.score(fiveMinutes(n), v, on), 1000));
         List<Integer> without = alarms(Nab.score(fiveMinutes(n), v, off), 1000);
         assertTrue(without.size() >= 2 && without.get(0) == 3000, "without episodes: " + without);
@@ -378,6 +446,23 @@ class NabTest {
         assertEquals(288, d.period());
     }
 
+    /**
+     * Block means are summed as fractions, so that values at the float range's edge do not overflow a block; values
+     * beyond it are refused before anything changes (their differences could overflow).
+     */
+    @Test
+    void hugeFiniteValuesKeepEveryTimeScaleFinite() {
+        Nab.Detector d = new Nab.Detector(Nab.Settings.defaults());
+        long[] t = fiveMinutes(1000);
+        for (int i = 0; i < 1000; i++) {
+            double score = d.next(t[i], (i % 2 == 0 ? 1 : -1) * Float.MAX_VALUE / (1 + i % 3));
+            assertTrue(score == 0 || score == 1, "row " + i + ": " + score);
+            assertTrue(Double.isFinite(d.surprise()), "row " + i + ": " + d.surprise());
+        }
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> d.next(t[999] + 300, 1e300));
+        assertEquals("value is 1.0E300 (values must fit a float: at most 3.4028235E38 in magnitude)", x.getMessage());
+    }
+
     @Test
     void settingsAreValidated() {
         assertEquals("lags must be in [1, 1000]: 0", invalid(0, 4, 2000, 8, 64, 500, 0.1));
@@ -407,9 +492,23 @@ class NabTest {
                         () -> new Nab.Settings(4, 4, true, true, true, 1000, 1, 8, 64, 288, 1, false, 0, 0)).getMessage());
         assertEquals("episodes apply to alarms only (alarm > 0): alarm 0.0", assertThrows(IllegalArgumentException.class,
                 () -> new Nab.Settings(4, 4, true, true, true, 1000, 1, 8, 64, 288, 0, true, 0, 0)).getMessage());
+        String blocks = "the first block must be at least 2 rows and the block ratio at least 2, with the longest block"
+                + " (first block * ratio^(time scales - 1)) at most 100000 rows: ";
+        assertEquals(blocks + "first block 1, ratio 2, time scales 3", timeScales(3, 1, 2));
+        assertEquals(blocks + "first block 6, ratio 1, time scales 3", timeScales(3, 6, 1));
+        assertEquals(blocks + "first block 1001, ratio 10, time scales 3", timeScales(3, 1001, 10));
+        assertEquals("time scales must be in [0, 8]: -1", timeScales(-1, 6, 2));
+        assertEquals("time scales must be in [0, 8]: 9", timeScales(9, 2, 2));
         assertEquals(5, Nab.Settings.prior().channels());
         assertEquals(1, new Nab.Settings(4, 0, false, false, false, 2000, 1, 0, 1, 0, 0, false, 0, 0).channels());
         assertEquals(2, new Nab.Settings(4, 0, false, true, false, 2000, 1, 0, 64, 0, 0, false, 0, 0).channels());
+    }
+
+    private static String timeScales(int timeScales, int firstBlock, int blockRatio) {
+        Nab.Settings p = Nab.Settings.defaults();
+        return assertThrows(IllegalArgumentException.class, () -> new Nab.Settings(p.lags(), p.scales(), p.seasonal(),
+                p.far(), p.level(), p.history(), p.memories(), p.shortMean(), p.longMean(), p.suppress(),
+                p.suppressDays(), p.episodes(), p.margin(), p.alarm(), timeScales, firstBlock, blockRatio)).getMessage();
     }
 
     private static String invalid(int lags, int scales, int history, int shortMean, int longMean, int suppress,
@@ -509,12 +608,13 @@ class NabTest {
         void nabScoresWithMargins() {
             List<double[]> scores = scored.stream().map(Nab.Scored::scores).toList();
             NabScore.Scores r = NabScore.score(files, scores, null);
-            // measured 60.75 / 53.61 / 65.83 with 19 windows; PRIOR-2 scores 59.87 / 51.86 / 65.25, the prior
-            // 55.25 / 42.75 / 64.12 (graded, at its own optimised thresholds), random detectors 0-15
-            assertTrue(r.normalized()[0] >= 58, "standard " + r);
-            assertTrue(r.normalized()[1] >= 50, "reward_low_FP_rate " + r);
-            assertTrue(r.normalized()[2] >= 63, "reward_low_FN_rate " + r);
-            assertTrue(r.detected()[0] >= 18, r.detected()[0] + " windows detected");
+            // measured 67.81 / 62.97 / 71.87 with 20 windows and 22 false-positive rows (round 3: time scales);
+            // round 2's defaults 60.53 / 53.17 / 65.68, PRIOR-2 59.65 / 51.42 / 65.10, the prior 54.82 / 42.33 / 63.83
+            // (graded, at its own optimised thresholds), random detectors 0-15
+            assertTrue(r.normalized()[0] >= 65, "standard " + r);
+            assertTrue(r.normalized()[1] >= 60, "reward_low_FP_rate " + r);
+            assertTrue(r.normalized()[2] >= 69, "reward_low_FN_rate " + r);
+            assertTrue(r.detected()[0] >= 20, r.detected()[0] + " windows detected");
         }
 
         /** The prior is scored once and never changed: it must still score what the README reports. */
