@@ -175,6 +175,34 @@ class ReductionProperties {
         assertEquals(Math.sqrt(scaled), out.getAtIndex(D, 0), k + " distances");
     }
 
+    /**
+     * Kernels.java: "every kernel reads all its inputs before it writes, so such a failure leaves the outputs
+     * untouched". For distances: rows that run past xs (or an out too short) throw before any output is written.
+     */
+    @Property(tries = 100)
+    void distancesOutOfRangeThrowsBeforeWriting(@ForAll("widths") int bits, @ForAll boolean nativeMemory,
+                                                @ForAll @IntRange(min = 1, max = 70) int count,
+                                                @ForAll @IntRange(min = 2, max = 6) int rows,
+                                                @ForAll @IntRange(min = 0, max = 3) int extraStride,
+                                                @ForAll boolean shortOut, @ForAll long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int stride = count + extraStride;
+        int xsLength = shortOut ? (rows - 1) * stride + count : (rows - 1) * stride + count - 1;
+        int outLength = shortOut ? rows - 1 : rows;
+        for (Kernels k : List.of(KernelFixtures.simd(bits, true), KernelFixtures.scalar(true))) {
+            MemorySegment theta = segment(nativeMemory, 0, values(r, count, Profile.NORMAL), 0);
+            MemorySegment xs = segment(nativeMemory, 0, values(r, xsLength, Profile.NORMAL), 0);
+            MemorySegment out = KernelFixtures.doubles(nativeMemory, outLength);
+            out.fill((byte) 0x7f);
+            org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class,
+                    () -> k.distances(1f, theta, 0, xs, 0, stride, rows, count, out, 0), k + " distances");
+            for (int i = 0; i < outLength; i++) {
+                assertEquals(Double.doubleToRawLongBits(Double.longBitsToDouble(0x7f7f7f7f7f7f7f7fL)),
+                        Double.doubleToRawLongBits(out.getAtIndex(D, i)), k + " wrote out[" + i + "] before throwing");
+            }
+        }
+    }
+
     @Provide
     Arbitrary<Integer> widths() {
         return Arbitraries.of(128, 256, 512);
