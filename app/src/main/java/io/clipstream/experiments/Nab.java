@@ -1063,7 +1063,11 @@ public final class Nab {
             files = s.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().endsWith(".csv"))
                     .map(dir::relativize).sorted().toList();
         } catch (java.io.UncheckedIOException e) {
-            throw e.getCause(); // e.g. a symbolic link that loops (directories are followed through links)
+            if (e.getCause() instanceof java.nio.file.FileSystemLoopException loop) {
+                // its own message is the bare path
+                throw new IOException(loop.getFile() + ": a symbolic link loops back to a directory above it");
+            }
+            throw e.getCause(); // directories are followed through links
         }
         if (files.isEmpty()) {
             throw new IOException(dir + ": no CSV files (expected " + dir + "/<category>/<file>.csv)");

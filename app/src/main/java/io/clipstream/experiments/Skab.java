@@ -196,6 +196,8 @@ public final class Skab {
         private final double[] shortVariance;
         private final double[] longVariance;
         private final double[] signature;
+        private final double[] offset;
+        private final double[] runMean;
         private final double shortRate;
         private final double longRate;
         private final double limit;
@@ -241,6 +243,8 @@ public final class Skab {
             this.shortVariance = new double[d];
             this.longVariance = new double[d];
             this.signature = new double[d];
+            this.offset = new double[d];
+            this.runMean = new double[d];
             this.shortRate = rate(s.shortHalfLife());
             this.longRate = rate(s.longHalfLife());
             this.limit = chiSquareQuantile(1 - s.risk(), d);
@@ -294,6 +298,17 @@ public final class Skab {
                 change = false;
                 return 0;
             }
+            if (anomaly && runLength == LONGEST_ANOMALY) {
+                // a new operating level, not an anomaly: its mean residual (an EWMA started at the run's first row) becomes the new zero at
+                // once. The clipped-SGD drift tracker alone moves by bounded steps, so it needs about as many rows
+                // as the shift has standard deviations: a sensor constant over the warm-up that then steps once
+                // stayed flagged to the end of the file.
+                for (int j = 0; j < d; j++) {
+                    offset[j] += runMean[j];
+                    shortMean[j] = 0;
+                    longMean[j] = 0;
+                }
+            }
             double score = step(row);
             boolean flag;
             if (!anomaly) {
@@ -301,10 +316,15 @@ public final class Skab {
                 if (flag) {
                     // the anomaly's signature starts as the recent (short) residual mean
                     System.arraycopy(shortMean, 0, signature, 0, d);
+                    System.arraycopy(residual, 0, runMean, 0, d);
                     evidence = 0;
                 }
             } else {
                 flag = !backToNormal();
+                for (int j = 0; j < d; j++) {
+                    // the run's level, started at its first residual (no pull towards 0)
+                    runMean[j] += longRate * (residual[j] - runMean[j]);
+                }
             }
             change = flag != anomaly;
             anomaly = flag;
@@ -369,8 +389,10 @@ public final class Skab {
                 }
                 loc[j] = mean;
                 double sd = Math.sqrt(squares / w);
-                // a constant sensor: any change is then a large deviation, but a finite one
-                scale[j] = Math.max(sd, 1e-9 * Math.max(1, Math.abs(mean)));
+                // a constant sensor: any change is then a large deviation, but a finite one. The floor is relative
+                // to the sensor's own level (an absolute 1e-9 swallowed sensors recorded in small units: the same
+                // files in micro-units flagged differently)
+                scale[j] = Math.max(sd, Math.max(1e-9 * Math.abs(mean), Double.MIN_NORMAL));
                 differenced[j] = settings.differencing() && squares > 0 && lagged / squares > PERSISTENT;
             }
             double[] sumSquares = new double[d];
@@ -462,7 +484,7 @@ public final class Skab {
             double longStat = 0;
             for (int j = 0; j < d; j++) {
                 fill(j);
-                double raw = (u[j] - models[j].predict(features)) / residualScale[j];
+                double raw = (u[j] - models[j].predict(features)) / residualScale[j] - offset[j];
                 residualPoint[j] = Nab.feature(raw);
                 double r = raw - bias[j];
                 residual[j] = r;
@@ -762,7 +784,11 @@ public final class Skab {
             files = s.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().endsWith(".csv"))
                     .map(dir::relativize).sorted().toList();
         } catch (java.io.UncheckedIOException e) {
-            throw e.getCause(); // e.g. a symbolic link that loops (directories are followed through links)
+            if (e.getCause() instanceof java.nio.file.FileSystemLoopException loop) {
+                // its own message is the bare path
+                throw new IOException(loop.getFile() + ": a symbolic link loops back to a directory above it");
+            }
+            throw e.getCause(); // directories are followed through links
         }
         if (files.isEmpty()) {
             throw new IOException(dir + ": no CSV files (expected SKAB files such as " + dir + "/valve1/0.csv)");

@@ -133,15 +133,25 @@ final class SkabScore {
         String sep = count(head, ';') >= count(head, ',') ? ";" : ",";
         List<String> columns = new ArrayList<>();
         for (String c : head.split(sep, -1)) {
-            columns.add(c.strip());
+            columns.add(unquote(c).strip());
         }
         List<String[]> rows = new ArrayList<>();
         for (int i = 1; i < lines.size(); i++) {
             if (!lines.get(i).isEmpty()) {
-                rows.add(lines.get(i).split(sep, -1));
+                String[] cells = lines.get(i).split(sep, -1);
+                for (int k = 0; k < cells.length; k++) {
+                    cells[k] = unquote(cells[k]);
+                }
+                rows.add(cells);
             }
         }
         return new Table(columns, rows);
+    }
+
+    /** A cell as Python's csv module reads it when it is quoted whole ({@code "1"} is {@code 1}). */
+    private static String unquote(String cell) {
+        return cell.length() >= 2 && cell.startsWith("\"") && cell.endsWith("\"")
+                ? cell.substring(1, cell.length() - 1).replace("\"\"", "\"") : cell;
     }
 
     private static int count(String s, char c) {
@@ -255,9 +265,13 @@ final class SkabScore {
         Counts unlabelled = Counts.ZERO;
         Map<String, Counts> per = new LinkedHashMap<>();
         for (Path rel : files) {
+            int[] y = truth(data.resolve(rel));
             Path candidate = results.resolve(rel);
             if (!Files.exists(candidate)) {
                 List<Path> same = byName.getOrDefault(rel.getFileName().toString(), List.of());
+                if (y == null && same.size() != 1) {
+                    continue; // as skab_score.py: an unlabelled file is not part of the metric, its result optional
+                }
                 if (same.size() != 1) {
                     throw new IOException("no unique result file for " + rel + " (found " + same.size() + ")");
                 }
@@ -265,7 +279,6 @@ final class SkabScore {
             }
             Table t = table(data.resolve(rel));
             List<String> stamps = t.rows().stream().map(r -> r[0]).toList();
-            int[] y = truth(data.resolve(rel));
             int[] p = predictions(candidate, stamps);
             if (y == null) {
                 unlabelled = unlabelled.plus(unlabelledFalseAlarms(p, skip));

@@ -278,6 +278,40 @@ class SkabTest {
         assertTrue(outside <= 10, "outside " + outside);
     }
 
+    /** Review: a sensor constant over the warm-up that steps once is a new level: the run ends after ~1,000 rows. */
+    @Test
+    void aLastingStepOfAConstantSensorEndsAfterTheLongestAnomaly() {
+        int n = 5000;
+        double[][] x = new double[n][];
+        SplittableRandom r = new SplittableRandom(2);
+        for (int i = 0; i < n; i++) {
+            x[i] = new double[] {r.nextGaussian(), r.nextGaussian(), i < 600 ? 5 : 6};
+        }
+        Skab.Output o = Skab.detect(x, Skab.Settings.defaults());
+        int late = 0;
+        for (int i = 600 + Skab.LONGEST_ANOMALY + 100; i < n; i++) {
+            late += o.anomaly()[i];
+        }
+        assertTrue(late < 100, "flagged " + late + " rows long after the step (was every one of them)");
+    }
+
+    /** Review: the same rows in other units (micro, nano, femto) give the same flags (the scale floor was an absolute 1e-9). */
+    @Test
+    void flagsDoNotDependOnTheUnits() throws IOException {
+        double[][] x = rows(synthetic(7, 1200, 600, 800, -0.8));
+        Skab.Output o = Skab.detect(x, Skab.Settings.defaults());
+        for (double unit : new double[] {1e-6, 1e-9, 1e-12, 1e-15}) {
+            double[][] y = new double[x.length][];
+            for (int i = 0; i < x.length; i++) {
+                y[i] = x[i].clone();
+                for (int j = 0; j < y[i].length; j++) {
+                    y[i][j] *= unit;
+                }
+            }
+            assertArrayEquals(o.anomaly(), Skab.detect(y, Skab.Settings.defaults()).anomaly(), "unit " + unit);
+        }
+    }
+
     @Test
     void settingsAreValidated() {
         Skab.Settings d = Skab.Settings.defaults();
