@@ -299,10 +299,10 @@ public final class Skab {
                 return 0;
             }
             if (anomaly && runLength == LONGEST_ANOMALY) {
-                // a new operating level, not an anomaly: its mean residual (an EWMA started at the run's first row) becomes the new zero at
-                // once. The clipped-SGD drift tracker alone moves by bounded steps, so it needs about as many rows
-                // as the shift has standard deviations: a sensor constant over the warm-up that then steps once
-                // stayed flagged to the end of the file.
+                // a new operating level, not an anomaly: its mean residual (an EWMA started at the run's first
+                // row) becomes the new zero at once. The clipped-SGD drift tracker alone moves by bounded steps, so
+                // it needs about as many rows as the shift has standard deviations: a sensor constant over the
+                // warm-up that then steps once stayed flagged to the end of the file.
                 for (int j = 0; j < d; j++) {
                     offset[j] += runMean[j];
                     shortMean[j] = 0;
