@@ -470,7 +470,10 @@ public final class Nab {
             // relative to the first value, so that the location estimate (which starts at 0) starts close
             double v = value - origin;
             double center = corrected(location);
-            double scale = Math.max(corrected(deviation), 1e-9 * Math.max(1, Math.abs(v)));
+            // the floor is relative to the series' own level (an absolute 1e-9 made the decisions depend on the
+            // units: nyc_taxi in units of 1e-15 raised no alarm)
+            double scale = Math.max(corrected(deviation),
+                    Math.max(1e-9 * Math.max(Math.abs(value), Math.abs(origin)), Double.MIN_NORMAL));
             double surprise = 0;
             if (seen >= lags) {
                 int f = 0;
@@ -1047,7 +1050,21 @@ public final class Nab {
     }
 
     /**
-     * The CSV files under {@code dir}: {@code dir/<category>/<file>.csv} (and {@code dir/<file>.csv}), sorted.
+     * Whether a relative path has an element whose name starts with a dot: a hidden file or directory (an editor's
+     * checkpoint copy such as {@code .ipynb_checkpoints/x.csv}, a macOS {@code ._x.csv}), never data.
+     */
+    static boolean hidden(Path relative) {
+        for (Path element : relative) {
+            if (element.toString().startsWith(".")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The CSV files under {@code dir}: {@code dir/<category>/<file>.csv} (and {@code dir/<file>.csv}), sorted; hidden
+     * files and directories (names starting with a dot) are not data and are skipped.
      *
      * @throws IOException if {@code dir} is not a directory or holds no CSV file
      */
@@ -1061,7 +1078,7 @@ public final class Nab {
         List<Path> files;
         try (Stream<Path> s = Files.walk(dir, 2, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
             files = s.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().endsWith(".csv"))
-                    .map(dir::relativize).sorted().toList();
+                    .map(dir::relativize).filter(p -> !hidden(p)).sorted().toList();
         } catch (java.io.UncheckedIOException e) {
             if (e.getCause() instanceof java.nio.file.FileSystemLoopException loop) {
                 // its own message is the bare path

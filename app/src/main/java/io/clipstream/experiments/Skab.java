@@ -768,7 +768,8 @@ public final class Skab {
     }
 
     /**
-     * The CSV files anywhere under {@code dir}, as paths relative to it, sorted.
+     * The CSV files anywhere under {@code dir}, as paths relative to it, sorted; hidden files and directories (names
+     * starting with a dot: an editor's checkpoint copies, macOS's {@code ._x.csv}) are not data and are skipped.
      *
      * @throws IOException if {@code dir} is not a directory or holds no CSV file
      */
@@ -782,7 +783,7 @@ public final class Skab {
         List<Path> files;
         try (Stream<Path> s = Files.walk(dir, Integer.MAX_VALUE, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
             files = s.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().endsWith(".csv"))
-                    .map(dir::relativize).sorted().toList();
+                    .map(dir::relativize).filter(p -> !Nab.hidden(p)).sorted().toList();
         } catch (java.io.UncheckedIOException e) {
             if (e.getCause() instanceof java.nio.file.FileSystemLoopException loop) {
                 // its own message is the bare path
