@@ -180,11 +180,17 @@ public final class Nab {
                 throw new IllegalArgumentException("time scales must be in [0, " + MAX_TIME_SCALES + "]: "
                         + timeScales);
             }
-            if (firstBlock < 2 || blockRatio < 2 || (double) firstBlock * Math.pow(blockRatio, Math.max(0,
-                    timeScales - 1)) > MAX_BLOCK) {
-                throw new IllegalArgumentException("the first block must be at least 2 rows and the block ratio at "
-                        + "least 2, with the longest block (first block * ratio^(time scales - 1)) at most " + MAX_BLOCK
-                        + " rows: first block " + firstBlock + ", ratio " + blockRatio + ", time scales " + timeScales);
+            // the block settings matter (and are checked) only with time scales
+            if (timeScales > 0 && firstBlock < 2) {
+                throw new IllegalArgumentException("the first block must be at least 2 rows: " + firstBlock);
+            }
+            if (timeScales > 1 && blockRatio < 2) {
+                throw new IllegalArgumentException("the block ratio must be at least 2: " + blockRatio);
+            }
+            if (timeScales > 0 && (double) firstBlock * Math.pow(blockRatio, timeScales - 1) > MAX_BLOCK) {
+                throw new IllegalArgumentException("the longest block (first block * ratio^(time scales - 1)) must be at"
+                        + " most " + MAX_BLOCK + " rows: first block " + firstBlock + ", ratio " + blockRatio
+                        + ", time scales " + timeScales);
             }
         }
 
@@ -528,6 +534,7 @@ public final class Nab {
             deviation.update(point);
             recent[(int) (seen % recent.length)] = v;
             this.surprise = Math.max(0, surprise - bonferroni);
+            scaleSurprises[0] = this.surprise;
             if (coarse.length > 0) {
                 this.surprise = coarse(epochSecond, value, this.surprise);
             }
@@ -543,16 +550,17 @@ public final class Nab {
          */
         private double coarse(long epochSecond, double value, double own) {
             double best = own;
-            scaleSurprises[0] = own;
             for (int j = 0; j < coarse.length; j++) {
                 // summed as value / block, so that the mean of finite values is finite whatever their size
                 blockSums[j] += value / blocks[j];
                 double s = 0;
                 if (++blockRows[j] == blocks[j]) {
-                    coarse[j].next(epochSecond, blockSums[j]);
-                    s = coarse[j].surprise();
+                    // the fractions' rounding can carry a mean of values at the float range's edge just past it
+                    double mean = Math.max(-Float.MAX_VALUE, Math.min(Float.MAX_VALUE, blockSums[j]));
                     blockSums[j] = 0;
                     blockRows[j] = 0;
+                    coarse[j].next(epochSecond, mean);
+                    s = coarse[j].surprise();
                 }
                 scaleSurprises[j + 1] = s;
                 best = Math.max(best, s);

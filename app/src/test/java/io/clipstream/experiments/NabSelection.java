@@ -29,7 +29,7 @@ import java.util.function.Predicate;
  *       {@link Nab.Settings#round2()} (the run says so). A table shows PRIOR-2 with each single tail memory against
  *       its three memories at once, per category.</li>
  *   <li><b>Round 3</b>: coarser time scales (the detector on block means), added after round 2; every ladder of
- *       blocks scored while designing it is in {@link #timeScaleGrid()}, and the same nested protocols choose among
+ *       blocks in rows scored while designing it is in {@link #timeScaleGrid()} (not the per-day probes before it), and the same nested protocols choose among
  *       them (exact ties to round 2's defaults, no time scales); the choice on all 18 files must be
  *       {@link Nab.Settings#defaults()}.</li>
  * </ul>
@@ -224,7 +224,8 @@ public final class NabSelection {
     }
 
     /**
-     * Round 3's grid, every time-scale ladder that was scored while round 3 was designed (README, "NAB"), round 2's
+     * Round 3's grid, every ladder with blocks counted in rows that was scored while round 3 was designed (README,
+     * "NAB"; the per-day probes scored before it, blocks from the timestamps, are not expressible here), round 2's
      * defaults first (the anchor: no time scales): first blocks of 2 to 6 rows with 1 to 4 scales doubling; single
      * blocks of 8, 12 and 16 rows; ladders of ratio 4 (2-8, 2-8-32, 3-12, 3-12-48, 4-16, 4-16-64, 6-24); and two
      * ladders doubling up to about a day of five-minute rows (2 to 256, 3 to 96).
