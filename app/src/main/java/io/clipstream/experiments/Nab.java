@@ -1071,6 +1071,50 @@ public final class Nab {
     }
 
     /**
+     * The regular {@code .csv} files at most {@code maxDepth} levels under {@code dir}, relative to it, sorted;
+     * directories are followed through symbolic links, and hidden files and directories are skipped before they are
+     * entered (so a hidden link that loops, {@code .self -> .}, is never followed).
+     *
+     * @throws IOException if a directory cannot be read, or a visible symbolic link loops back to a directory above it
+     */
+    static List<Path> csvFiles(Path dir, int maxDepth) throws IOException {
+        List<Path> out = new ArrayList<>();
+        Files.walkFileTree(dir, java.util.EnumSet.of(java.nio.file.FileVisitOption.FOLLOW_LINKS), maxDepth,
+                new java.nio.file.SimpleFileVisitor<>() {
+                    @Override
+                    public java.nio.file.FileVisitResult preVisitDirectory(Path d,
+                            java.nio.file.attribute.BasicFileAttributes attrs) {
+                        return !d.equals(dir) && hidden(dir.relativize(d))
+                                ? java.nio.file.FileVisitResult.SKIP_SUBTREE : java.nio.file.FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public java.nio.file.FileVisitResult visitFile(Path f,
+                            java.nio.file.attribute.BasicFileAttributes attrs) {
+                        Path rel = dir.relativize(f);
+                        if (attrs.isRegularFile() && f.getFileName().toString().endsWith(".csv") && !hidden(rel)) {
+                            out.add(rel);
+                        }
+                        return java.nio.file.FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public java.nio.file.FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+                        if (hidden(dir.relativize(f))) {
+                            return java.nio.file.FileVisitResult.CONTINUE;
+                        }
+                        if (e instanceof java.nio.file.FileSystemLoopException) {
+                            // its own message is the bare path
+                            throw new IOException(f + ": a symbolic link loops back to a directory above it");
+                        }
+                        throw e;
+                    }
+                });
+        out.sort(null);
+        return out;
+    }
+
+    /**
      * The CSV files under {@code dir}: {@code dir/<category>/<file>.csv} (and {@code dir/<file>.csv}), sorted; hidden
      * files and directories (names starting with a dot) are not data and are skipped.
      *
@@ -1083,17 +1127,7 @@ public final class Nab {
         if (!Files.isDirectory(dir)) {
             throw new NotDirectoryException(dir.toString());
         }
-        List<Path> files;
-        try (Stream<Path> s = Files.walk(dir, 2, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
-            files = s.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().endsWith(".csv"))
-                    .map(dir::relativize).filter(p -> !hidden(p)).sorted().toList();
-        } catch (java.io.UncheckedIOException e) {
-            if (e.getCause() instanceof java.nio.file.FileSystemLoopException loop) {
-                // its own message is the bare path
-                throw new IOException(loop.getFile() + ": a symbolic link loops back to a directory above it");
-            }
-            throw e.getCause(); // directories are followed through links
-        }
+        List<Path> files = csvFiles(dir, 2);
         if (files.isEmpty()) {
             throw new IOException(dir + ": no CSV files (expected " + dir + "/<category>/<file>.csv)");
         }

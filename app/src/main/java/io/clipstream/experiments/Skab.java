@@ -780,17 +780,7 @@ public final class Skab {
         if (!Files.isDirectory(dir)) {
             throw new NotDirectoryException(dir.toString());
         }
-        List<Path> files;
-        try (Stream<Path> s = Files.walk(dir, Integer.MAX_VALUE, java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
-            files = s.filter(p -> Files.isRegularFile(p) && p.getFileName().toString().endsWith(".csv"))
-                    .map(dir::relativize).filter(p -> !Nab.hidden(p)).sorted().toList();
-        } catch (java.io.UncheckedIOException e) {
-            if (e.getCause() instanceof java.nio.file.FileSystemLoopException loop) {
-                // its own message is the bare path
-                throw new IOException(loop.getFile() + ": a symbolic link loops back to a directory above it");
-            }
-            throw e.getCause(); // directories are followed through links
-        }
+        List<Path> files = Nab.csvFiles(dir, Integer.MAX_VALUE);
         if (files.isEmpty()) {
             throw new IOException(dir + ": no CSV files (expected SKAB files such as " + dir + "/valve1/0.csv)");
         }

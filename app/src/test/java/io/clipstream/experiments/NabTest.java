@@ -85,7 +85,10 @@ class NabTest {
         assertEquals(List.of(Path.of("one/a.csv"), Path.of("two/b.csv")), Nab.find(data));
     }
 
-    /** Hidden files and directories (an editor's checkpoint copies, macOS's {@code ._x.csv}) are not data. */
+    /**
+     * Hidden files and directories (an editor's checkpoint copies, macOS's {@code ._x.csv}) are not data, and are
+     * skipped before they are entered.
+     */
     @Test
     void hiddenFilesAreNotData(@TempDir Path dir) throws IOException {
         Files.createDirectories(dir.resolve("cat"));
@@ -93,6 +96,8 @@ class NabTest {
         Files.writeString(dir.resolve("cat/a.csv"), "timestamp,value\n2014-01-01 00:00:00,1\n");
         Files.writeString(dir.resolve("cat/._a.csv"), "\u00b0 not text");
         Files.writeString(dir.resolve(".ipynb_checkpoints/a-checkpoint.csv"), "timestamp,value\n");
+        // a hidden link that loops is never entered
+        Files.createSymbolicLink(dir.resolve(".self"), dir);
         assertEquals(List.of(Path.of("cat/a.csv")), Nab.find(dir));
         assertEquals(List.of(Path.of("cat/a.csv")), Skab.find(dir));
     }
