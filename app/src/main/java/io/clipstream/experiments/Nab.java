@@ -5,19 +5,24 @@ import io.clipstream.MeanEstimator;
 import io.clipstream.StepSize;
 import java.io.IOException;
 import java.io.Writer;
+import java.nio.file.FileSystemLoopException;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.LongConsumer;
-import java.util.stream.Stream;
 
 /**
  * Streaming anomaly scores for univariate series in the layout of the Numenta Anomaly Benchmark (NAB):
@@ -1079,31 +1084,31 @@ public final class Nab {
      */
     static List<Path> csvFiles(Path dir, int maxDepth) throws IOException {
         List<Path> out = new ArrayList<>();
-        Files.walkFileTree(dir, java.util.EnumSet.of(java.nio.file.FileVisitOption.FOLLOW_LINKS), maxDepth,
-                new java.nio.file.SimpleFileVisitor<>() {
+        Files.walkFileTree(dir, EnumSet.of(FileVisitOption.FOLLOW_LINKS), maxDepth,
+                new SimpleFileVisitor<>() {
                     @Override
-                    public java.nio.file.FileVisitResult preVisitDirectory(Path d,
-                            java.nio.file.attribute.BasicFileAttributes attrs) {
+                    public FileVisitResult preVisitDirectory(Path d,
+                            BasicFileAttributes attrs) {
                         return !d.equals(dir) && hidden(dir.relativize(d))
-                                ? java.nio.file.FileVisitResult.SKIP_SUBTREE : java.nio.file.FileVisitResult.CONTINUE;
+                                ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
                     }
 
                     @Override
-                    public java.nio.file.FileVisitResult visitFile(Path f,
-                            java.nio.file.attribute.BasicFileAttributes attrs) {
+                    public FileVisitResult visitFile(Path f,
+                            BasicFileAttributes attrs) {
                         Path rel = dir.relativize(f);
                         if (attrs.isRegularFile() && f.getFileName().toString().endsWith(".csv") && !hidden(rel)) {
                             out.add(rel);
                         }
-                        return java.nio.file.FileVisitResult.CONTINUE;
+                        return FileVisitResult.CONTINUE;
                     }
 
                     @Override
-                    public java.nio.file.FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+                    public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
                         if (hidden(dir.relativize(f))) {
-                            return java.nio.file.FileVisitResult.CONTINUE;
+                            return FileVisitResult.CONTINUE;
                         }
-                        if (e instanceof java.nio.file.FileSystemLoopException) {
+                        if (e instanceof FileSystemLoopException) {
                             // its own message is the bare path
                             throw new IOException(f + ": a symbolic link loops back to a directory above it");
                         }

@@ -15,7 +15,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.LongConsumer;
-import java.util.stream.Stream;
 
 /**
  * Streaming multivariate anomaly flags for the Skoltech Anomaly Benchmark (SKAB): {@code ;}-separated files with a

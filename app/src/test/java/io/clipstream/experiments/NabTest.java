@@ -533,11 +533,8 @@ class NabTest {
         assertEquals("the block ratio must be at least 2: 1", timeScales(3, 6, 1));
         assertEquals("the longest block (first block * ratio^(time scales - 1)) must be at most 100000 rows: first"
                 + " block 1001, ratio 10, time scales 3", timeScales(3, 1001, 10));
-        Nab.Settings p = Nab.Settings.round2();
         // unused block settings are not refused
-        assertEquals(0, new Nab.Settings(p.lags(), p.scales(), p.seasonal(), p.far(), p.level(), p.history(),
-                p.memories(), p.shortMean(), p.longMean(), p.suppress(), p.suppressDays(), p.episodes(), p.margin(),
-                p.alarm(), 0, 1, 1).timeScales());
+        assertEquals(0, NabSelection.withTimeScales(0, 1, 1).timeScales());
         assertEquals(1, NabSelection.withTimeScales(1, 6, 1).timeScales());
         assertEquals("time scales must be in [0, 8]: -1", timeScales(-1, 6, 2));
         assertEquals("time scales must be in [0, 8]: 9", timeScales(9, 2, 2));
@@ -547,11 +544,8 @@ class NabTest {
     }
 
     private static String timeScales(int timeScales, int firstBlock, int blockRatio) {
-        Nab.Settings p = Nab.Settings.defaults();
-        return assertThrows(IllegalArgumentException.class, () -> new Nab.Settings(p.lags(), p.scales(), p.seasonal(),
-                p.far(), p.level(), p.history(), p.memories(), p.shortMean(), p.longMean(), p.suppress(),
-                p.suppressDays(), p.episodes(), p.margin(), p.alarm(), timeScales, firstBlock, blockRatio))
-                .getMessage();
+        return assertThrows(IllegalArgumentException.class,
+                () -> NabSelection.withTimeScales(timeScales, firstBlock, blockRatio)).getMessage();
     }
 
     private static String invalid(int lags, int scales, int history, int shortMean, int longMean, int suppress,
