@@ -138,6 +138,7 @@ final class NabCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new Main.UserException("nab: " + Main.userMessage(e));
         }
+        OutputCheck.writable("--out", out);
         PrintWriter stdout = spec.commandLine().getOut();
         long t0 = System.nanoTime();
         Nab.Result r;

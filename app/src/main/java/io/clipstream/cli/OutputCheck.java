@@ -47,6 +47,31 @@ final class OutputCheck {
         checkAncestor(option, dir, dir.toAbsolutePath().getParent());
     }
 
+    /**
+     * Creates the output directory {@code dir} (and its parents) and writes and deletes a probe file in it, so that
+     * a directory that cannot be written (a read-only file system, no permission, {@code /proc}) is reported before
+     * anything is computed, not after the first file's run. Called after the checks that keep outputs out of the
+     * inputs, so that a refused run creates nothing.
+     */
+    static void writable(String option, Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            throw new Main.UserException(option + " " + dir + ": cannot create this directory (" + why(e) + ")");
+        }
+        try {
+            Files.delete(Files.createTempFile(dir, ".clipstream-", ".probe"));
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            throw new Main.UserException(option + " " + dir + ": cannot write a file in this directory (" + why(e)
+                    + ")");
+        }
+    }
+
+    private static String why(Exception e) {
+        String message = e instanceof IOException io ? Main.userMessage(io) : e.getMessage();
+        return message == null ? e.getClass().getSimpleName() : message;
+    }
+
     private static void checkAncestor(String option, Path path, Path parent) {
         Path p = parent;
         while (p != null && !Files.exists(p)) {

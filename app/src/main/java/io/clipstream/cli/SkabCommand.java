@@ -102,6 +102,7 @@ final class SkabCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new Main.UserException("skab: " + Main.userMessage(e));
         }
+        OutputCheck.writable("--out", out);
         PrintWriter stdout = spec.commandLine().getOut();
         long t0 = System.nanoTime();
         Skab.Result r;

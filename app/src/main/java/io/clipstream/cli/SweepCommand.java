@@ -44,6 +44,7 @@ final class SweepCommand implements Callable<Integer> {
         for (String name : new String[] {"sweep.csv", "sweep.svg", "sweep.md"}) {
             OutputCheck.file(spec, "--out", out.resolve(name)); // before the runs, not after them
         }
+        OutputCheck.writable("--out", out);
         int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         var err = spec.commandLine().getErr();
         String summary = Sweep.run(new Sweep.Settings(out, samples, seeds, Math.max(1, t)), line -> {

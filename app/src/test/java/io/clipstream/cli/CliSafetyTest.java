@@ -147,6 +147,27 @@ class CliSafetyTest {
     // ------------------------------------------------------------------ 4, 10: checked before computing
 
     @Test
+    void anOutputDirectoryThatCannotBeWrittenIsReportedBeforeAnyRun(@TempDir Path dir) throws IOException {
+        // /proc refuses new directories even to root (a chmod'ed directory would not stop root, who runs CI here)
+        Path proc = Path.of("/proc/self");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(proc), "needs Linux's /proc");
+        Path out = Path.of("/proc/clipstream-cannot-write");
+        Path nab = nabData(dir, "cat", "a.csv", 300, i -> Integer.toString(i % 7));
+        Path skab = skabData(dir, 800, i -> "1");
+        for (String[] args : List.of(
+                new String[] {"nab", "--data", nab.toString(), "--out", out.toString(), "--no-progress"},
+                new String[] {"skab", "--data", skab.toString(), "--out", out.toString(), "--no-progress"},
+                new String[] {"sweep", "--out", out.toString(), "--samples", "100", "--seeds", "1"})) {
+            Run r = run(args);
+            assertEquals(1, r.code(), String.join(" ", args) + ": " + r.err());
+            // before: nab and skab scored a file and then said "no such file: /proc/.../cat/a.csv"
+            assertTrue(err(r).startsWith("clipstream: error: --out " + out + ": cannot create this directory ("), r.err());
+            assertEquals("", r.out(), "nothing run");
+            assertFalse(r.err().contains("runs"), r.err());
+        }
+    }
+
+    @Test
     void outputsAndListValuesAreCheckedBeforeAnyRun(@TempDir Path dir) throws IOException {
         Path file = Files.writeString(dir.resolve("good.csv"), "1\n");
         long t0 = System.nanoTime();
