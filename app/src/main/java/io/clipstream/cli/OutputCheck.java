@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -48,22 +49,38 @@ final class OutputCheck {
     }
 
     /**
-     * Creates the output directory {@code dir} (and its parents) and writes and deletes a probe file in it, so that
-     * a directory that cannot be written (a read-only file system, no permission, {@code /proc}) is reported before
-     * anything is computed, not after the first file's run. Called after the checks that keep outputs out of the
-     * inputs, so that a refused run creates nothing.
+     * Creates the output directory {@code dir} (and its parents), writes and deletes a probe file in it, and removes
+     * again the directories it created, so that a directory that cannot be created or written (a read-only file
+     * system, no permission, {@code /proc}) is reported before anything is computed, not after the first file's
+     * run, and a run that later stops on bad input still leaves nothing behind. Called after the checks that keep
+     * outputs out of the inputs.
      */
     static void writable(String option, Path dir) {
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException | UnsupportedOperationException | SecurityException e) {
-            throw new Main.UserException(option + " " + dir + ": cannot create this directory (" + why(e) + ")");
+        List<Path> created = new ArrayList<>();
+        for (Path p = dir.toAbsolutePath().normalize(); p != null && !Files.exists(p, LinkOption.NOFOLLOW_LINKS);
+                p = p.getParent()) {
+            created.add(p); // deepest first
         }
         try {
-            Files.delete(Files.createTempFile(dir, ".clipstream-", ".probe"));
-        } catch (IOException | UnsupportedOperationException | SecurityException e) {
-            throw new Main.UserException(option + " " + dir + ": cannot write a file in this directory (" + why(e)
-                    + ")");
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException | UnsupportedOperationException | SecurityException e) {
+                throw new Main.UserException(option + " " + dir + ": cannot create this directory (" + why(e) + ")");
+            }
+            try {
+                Files.delete(Files.createTempFile(dir, ".clipstream-", ".probe"));
+            } catch (IOException | UnsupportedOperationException | SecurityException e) {
+                throw new Main.UserException(option + " " + dir + ": cannot write a file in this directory ("
+                        + why(e) + ")");
+            }
+        } finally {
+            for (Path p : created) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException | SecurityException e) {
+                    break; // not empty (another process wrote into it) or not ours to remove: leave the rest
+                }
+            }
         }
     }
 

@@ -965,9 +965,46 @@ public final class Nab {
      * @param valueText the value column, as written
      * @param epochSeconds the timestamps, parsed
      * @param values the values
+     * @param lines each row's line in the file (1-based), for messages
      */
     public record Series(Path relative, List<String> timestamps, List<String> valueText, long[] epochSeconds,
-                         double[] values) {
+                         double[] values, int[] lines) {
+    }
+
+    /**
+     * What is out of order in {@code s}'s timestamps, or {@code null} when each row's is later than the one
+     * before: how many rows repeat the previous row's timestamp and how many step back, with the first line of
+     * each. Such rows are scored in file order like any other; only positive steps count towards the sampling
+     * interval that gives the daily period. (NAB's own files have both: machine_temperature_system_failure one
+     * step back, ec2_request_latency_system_failure eleven repeats; refusing them would refuse the benchmark.)
+     */
+    public static String timestampOrder(Series s) {
+        long[] t = s.epochSeconds();
+        int repeats = 0;
+        int backwards = 0;
+        int firstRepeat = -1;
+        int firstBackwards = -1;
+        for (int i = 1; i < t.length; i++) {
+            if (t[i] == t[i - 1] && repeats++ == 0) {
+                firstRepeat = i;
+            } else if (t[i] < t[i - 1] && backwards++ == 0) {
+                firstBackwards = i;
+            }
+        }
+        if (repeats == 0 && backwards == 0) {
+            return null;
+        }
+        List<String> parts = new ArrayList<>(2);
+        if (repeats > 0) {
+            parts.add(repeats + (repeats == 1 ? " row repeats" : " rows repeat") + " the previous row's timestamp "
+                    + "(first: line " + s.lines()[firstRepeat] + ", " + s.timestamps().get(firstRepeat) + ")");
+        }
+        if (backwards > 0) {
+            parts.add(backwards + (backwards == 1 ? " row steps" : " rows step") + " back in time (first: line "
+                    + s.lines()[firstBackwards] + ", " + s.timestamps().get(firstBackwards) + " after "
+                    + s.timestamps().get(firstBackwards - 1) + ")");
+        }
+        return s.relative() + ": " + String.join("; ", parts) + "; scored in file order";
     }
 
     /**
@@ -1010,6 +1047,7 @@ public final class Nab {
         List<String> valueText = new ArrayList<>(lines.size());
         double[] values = new double[lines.size()];
         long[] times = new long[lines.size()];
+        int[] lineOf = new int[lines.size()];
         int n = 0;
         for (int i = first + 1; i < lines.size(); i++) {
             String line = lines.get(i);
@@ -1021,7 +1059,7 @@ public final class Nab {
                 throw new IOException(relative + ": line " + (i + 1) + ": expected " + header.length
                         + " columns but found " + cells.length);
             }
-            String ts = cells[tsColumn].strip();
+            String ts = TextInput.cell(cells[tsColumn]);
             long t;
             try {
                 t = epochSeconds(ts);
@@ -1029,7 +1067,7 @@ public final class Nab {
                 throw new IOException(relative + ": line " + (i + 1) + ": not a timestamp (yyyy-MM-dd HH:mm:ss): '"
                         + abbreviate(ts) + "'");
             }
-            String text = cells[valueColumn].strip();
+            String text = TextInput.cell(cells[valueColumn]);
             double v;
             try {
                 v = TextInput.plainNumber(text) ? Double.parseDouble(text) : Double.NaN;
@@ -1050,12 +1088,14 @@ public final class Nab {
             timestamps.add(ts);
             valueText.add(text);
             times[n] = t;
+            lineOf[n] = i + 1;
             values[n++] = v;
         }
         if (n == 0) {
             throw new IOException(relative + ": no data rows");
         }
-        return new Series(relative, timestamps, valueText, Arrays.copyOf(times, n), Arrays.copyOf(values, n));
+        return new Series(relative, timestamps, valueText, Arrays.copyOf(times, n), Arrays.copyOf(values, n),
+                Arrays.copyOf(lineOf, n));
     }
 
     private static String abbreviate(String s) {
@@ -1167,8 +1207,12 @@ public final class Nab {
      *
      * @param files number of files
      * @param rows number of rows scored
+     * @param warnings what was scored but looks wrong, one line per file ({@link #timestampOrder(Series)})
      */
-    public record Result(int files, long rows) {
+    public record Result(int files, long rows, List<String> warnings) {
+        public Result {
+            warnings = List.copyOf(warnings);
+        }
     }
 
     /**
@@ -1194,7 +1238,14 @@ public final class Nab {
             }
             files.commit();
         }
-        return new Result(all.size(), rows);
+        List<String> warnings = new ArrayList<>();
+        for (Series series : all) {
+            String order = timestampOrder(series);
+            if (order != null) {
+                warnings.add(order);
+            }
+        }
+        return new Result(all.size(), rows, warnings);
     }
 
     /**

@@ -695,7 +695,7 @@ public final class Skab {
                 throw new IOException(relative + ": line " + (i + 1) + ": expected " + header.length
                         + " columns but found " + cells.length);
             }
-            String ts = cells[timeColumn].strip();
+            String ts = TextInput.cell(cells[timeColumn]);
             try {
                 Nab.epochSeconds(ts);
             } catch (DateTimeParseException e) {
@@ -723,7 +723,7 @@ public final class Skab {
     }
 
     private static double number(String cell, Path relative, int line, String column) throws IOException {
-        String text = cell.strip();
+        String text = TextInput.cell(cell);
         double v;
         try {
             v = TextInput.plainNumber(text) ? Double.parseDouble(text) : Double.NaN;
@@ -749,7 +749,7 @@ public final class Skab {
         double v = number(cell, relative, line, column);
         if (v != 0 && v != 1) {
             throw new IOException(relative + ": line " + line + ": column '" + column + "' must be 0 or 1: '"
-                    + abbreviate(cell.strip()) + "'");
+                    + abbreviate(TextInput.cell(cell)) + "'");
         }
         return (int) v;
     }

@@ -88,6 +88,19 @@ public final class TextInput {
     }
 
     /**
+     * A CSV cell's text: surrounding white space stripped and one pair of surrounding double quotes removed (with
+     * {@code ""} inside read as {@code "}), as spreadsheets and pandas write them ({@code "2014-04-01 00:00:00"},
+     * {@code "1.5"}). Cells are split at the separator first, so a quoted cell cannot hold the separator.
+     */
+    public static String cell(String raw) {
+        String text = raw.strip();
+        if (text.length() >= 2 && text.charAt(0) == '"' && text.charAt(text.length() - 1) == '"') {
+            return text.substring(1, text.length() - 1).replace("\"\"", "\"").strip();
+        }
+        return text;
+    }
+
+    /**
      * Whether {@code text} is written as a plain decimal number: an optional sign, digits with an optional decimal
      * point, an optional exponent ({@code 1.5}, {@code -2}, {@code .5}, {@code 3e-7}), or {@code NaN},
      * {@code Infinity} with an optional sign (which callers then refuse as not finite, by name). Java's own

@@ -244,6 +244,25 @@ class CliTest {
         assertTrue(days.err().startsWith("clipstream: nab: suppress days apply to alarms only"), days.err());
     }
 
+    /** A repeated timestamp is scored and named on standard error, one line per file; the run succeeds. */
+    @Test
+    void nabNamesTimestampsOutOfOrder(@TempDir Path dir) throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data/cat"));
+        StringBuilder csv = new StringBuilder("timestamp,value\n");
+        for (int i = 0; i < 300; i++) {
+            csv.append(String.format(java.util.Locale.ROOT, "2014-04-01 %02d:%02d:00,%d%n", i / 60 % 24,
+                    i == 100 ? 39 : i % 60, i % 7));
+        }
+        Files.writeString(data.resolve("a.csv"), csv);
+        Run r = run("nab", "--data", dir.resolve("data").toString(), "--out", dir.resolve("o").toString(),
+                "--no-progress");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("clipstream: warning: nab: cat" + java.io.File.separator + "a.csv: 1 row repeats "
+                + "the previous row's timestamp (first: line 102, 2014-04-01 01:39:00); scored in file order\n"),
+                r.err());
+        assertEquals(301, Files.readAllLines(dir.resolve("o/cat/a.csv")).size());
+    }
+
     /** Review findings (stop 20) on demo, sweep and mnist: each ran differently before. */
     @Test
     void sizesAndFilesAreCheckedBeforeTheWork(@TempDir Path dir) throws Exception {

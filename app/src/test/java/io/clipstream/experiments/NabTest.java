@@ -2,6 +2,7 @@ package io.clipstream.experiments;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -39,6 +40,51 @@ class NabTest {
         assertArrayEquals(new double[] {1.5, -2}, s.values());
         assertEquals(List.of("2014-04-01 00:00:00", "2014-04-01 00:05:00"), s.timestamps());
         assertEquals(300, s.epochSeconds()[1] - s.epochSeconds()[0]);
+    }
+
+    /** Spreadsheets and pandas quote cells; before, a quoted timestamp stopped the run as "not a timestamp". */
+    @Test
+    void readsQuotedCells(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("a.csv");
+        Files.writeString(f, "\"timestamp\",\"value\"\n\"2014-04-01 00:00:00\",\"1.5\"\n 2014-04-01 00:05:00 , \"-2\" \n");
+        Nab.Series s = Nab.read(f, Path.of("cat/a.csv"));
+        assertArrayEquals(new double[] {1.5, -2}, s.values());
+        assertEquals(List.of("2014-04-01 00:00:00", "2014-04-01 00:05:00"), s.timestamps());
+        assertEquals("cat/a.csv: line 2: not a number: 'x'", readError(dir, "timestamp,value\n"
+                + "2014-04-01 00:00:00,\"x\"\n"));
+    }
+
+    /**
+     * Timestamps that repeat or step back are scored in file order and named in one warning per file, with the
+     * first line of each kind (lines, not rows: the blank line counts).
+     */
+    @Test
+    void timestampsOutOfOrderAreNamedNotRefused(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("a.csv");
+        Files.writeString(f, "timestamp,value\n2014-04-01 00:00:00,1\n\n2014-04-01 00:05:00,2\n"
+                + "2014-04-01 00:05:00,3\n2014-04-01 00:10:00,4\n2014-04-01 00:10:00,5\n2014-04-01 00:07:00,6\n");
+        Nab.Series s = Nab.read(f, Path.of("cat/a.csv"));
+        assertArrayEquals(new double[] {1, 2, 3, 4, 5, 6}, s.values());
+        assertArrayEquals(new int[] {2, 4, 5, 6, 7, 8}, s.lines());
+        assertEquals("cat/a.csv: 2 rows repeat the previous row's timestamp (first: line 5, 2014-04-01 00:05:00); "
+                + "1 row steps back in time (first: line 8, 2014-04-01 00:07:00 after 2014-04-01 00:10:00); "
+                + "scored in file order", Nab.timestampOrder(s));
+        Files.writeString(f, "timestamp,value\n2014-04-01 00:00:00,1\n2014-04-01 00:05:00,2\n");
+        assertNull(Nab.timestampOrder(Nab.read(f, Path.of("cat/a.csv"))));
+
+        Path data = dir.resolve("data");
+        Files.createDirectories(data.resolve("cat"));
+        List<String> rows = new ArrayList<>(List.of("timestamp,value"));
+        for (int i = 0; i < 400; i++) {
+            rows.add(String.format("2014-04-01 %02d:%02d:00,%d", (i / 12) % 24, (i % 12) * 5, i % 7));
+        }
+        Files.write(data.resolve("cat/a.csv"), rows); // a day and a bit: 00:00 repeats after 24 hours
+        Nab.Result r = Nab.run(data, dir.resolve("out"), Nab.Settings.defaults(), n -> { });
+        assertEquals(400, r.rows(), "every row scored");
+        assertEquals(1, r.warnings().size(), r.warnings().toString());
+        assertTrue(r.warnings().get(0).startsWith("cat" + java.io.File.separator + "a.csv: 1 row steps back in time "
+                + "(first: line 290, 2014-04-01 00:00:00 after 2014-04-01 23:55:00)"), r.warnings().get(0));
+        assertEquals(401, Files.readAllLines(dir.resolve("out/cat/a.csv")).size());
     }
 
     @Test

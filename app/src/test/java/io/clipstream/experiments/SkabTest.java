@@ -65,6 +65,19 @@ class SkabTest {
         assertArrayEquals(new double[] {3, 4.5}, u.rows()[1]);
     }
 
+    /** Spreadsheets and pandas quote cells; before, a quoted datetime stopped the run as "not a datetime". */
+    @Test
+    void readsQuotedCells(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("q.csv");
+        Files.writeString(f, "\"datetime\";\"a\";\"anomaly\"\n\"2020-03-09 10:14:33\";\"0.5\";\"1.0\"\n"
+                + "2020-03-09 10:14:34; 2 ;0\n");
+        Skab.Series s = Skab.read(f, Path.of("q.csv"));
+        assertEquals(List.of("a"), s.sensors());
+        assertEquals(List.of("2020-03-09 10:14:33", "2020-03-09 10:14:34"), s.timestamps());
+        assertArrayEquals(new double[] {0.5}, s.rows()[0]);
+        assertArrayEquals(new int[] {1, 0}, s.anomaly());
+    }
+
     @Test
     void malformedFilesNameTheFileAndLine(@TempDir Path dir) throws IOException {
         String ok = "2020-03-09 10:14:33;1;2;0;0";
