@@ -812,8 +812,13 @@ public final class Skab {
      * @param rows number of rows read
      * @param flagged number of rows flagged
      * @param changePoints number of change points reported
+     * @param warnings what was written but looks wrong, one line per file: a file no longer than the warm-up is
+     *     calibration only, and none of its rows can be flagged
      */
-    public record Result(int files, long rows, long flagged, long changePoints) {
+    public record Result(int files, long rows, long flagged, long changePoints, List<String> warnings) {
+        public Result {
+            warnings = List.copyOf(warnings);
+        }
     }
 
     /**
@@ -832,8 +837,14 @@ public final class Skab {
         long rows = 0;
         long flagged = 0;
         long changes = 0;
+        List<String> warnings = new ArrayList<>();
         try (OutputFiles files = new OutputFiles()) {
             for (Series series : all) {
+                if (series.rows().length <= s.warmup()) {
+                    warnings.add(series.relative() + ": " + series.rows().length + (series.rows().length == 1
+                            ? " row" : " rows") + ", no more than the warm-up of " + s.warmup() + ": calibration "
+                            + "only, no row of it can be flagged (its output is all 0)");
+                }
                 Output o = detect(series.rows(), s);
                 files.add(out.resolve(series.relative()), w -> write(w, series, o));
                 rows += series.rows().length;
@@ -843,7 +854,7 @@ public final class Skab {
             }
             files.commit();
         }
-        return new Result(all.size(), rows, flagged, changes);
+        return new Result(all.size(), rows, flagged, changes, warnings);
     }
 
     /**

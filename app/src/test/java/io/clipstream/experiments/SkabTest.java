@@ -156,6 +156,21 @@ class SkabTest {
         // the flags written are the ones SkabScore reads back
         SkabScore.Report report = SkabScore.score(dir.resolve("data"), dir.resolve("out"), SkabScore.SKIP);
         assertTrue(report.total().f1() > 0.9, report.total().toString());
+        assertEquals(List.of(), r.warnings());
+    }
+
+    /** A file no longer than the warm-up is calibration only: written (all 0) and named, not silently unflagged. */
+    @Test
+    void aFileNoLongerThanTheWarmupIsNamed(@TempDir Path dir) throws IOException {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Files.writeString(data.resolve("short.csv"), synthetic(3, 400, 100, 200, -20));
+        Files.writeString(data.resolve("long.csv"), synthetic(3, 401, 0, 0, 0));
+        Skab.Result r = Skab.run(data, dir.resolve("out"), Skab.Settings.defaults(), n -> { });
+        assertEquals(List.of("short.csv: 400 rows, no more than the warm-up of 400: calibration only, no row of it "
+                + "can be flagged (its output is all 0)"), r.warnings());
+        List<String> lines = Files.readAllLines(dir.resolve("out/short.csv"));
+        assertEquals(401, lines.size());
+        assertTrue(lines.stream().skip(1).allMatch(l -> l.split(";")[1].equals("0")), "nothing flagged");
     }
 
     @Test
