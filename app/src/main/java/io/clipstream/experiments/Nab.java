@@ -1137,7 +1137,8 @@ public final class Nab {
                     public FileVisitResult visitFile(Path f,
                             BasicFileAttributes attrs) {
                         Path rel = dir.relativize(f);
-                        if (attrs.isRegularFile() && f.getFileName().toString().endsWith(".csv") && !hidden(rel)) {
+                        if (attrs.isRegularFile() && !hidden(rel)
+                                && f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".csv")) {
                             out.add(rel);
                         }
                         return FileVisitResult.CONTINUE;
@@ -1160,7 +1161,8 @@ public final class Nab {
     }
 
     /**
-     * The CSV files under {@code dir}: {@code dir/<category>/<file>.csv} (and {@code dir/<file>.csv}), sorted; hidden
+     * The CSV files under {@code dir}: {@code dir/<category>/<file>.csv} (and {@code dir/<file>.csv}; the extension in
+     * any case, {@code .CSV} too), sorted; hidden
      * files and directories (names starting with a dot) are not data and are skipped.
      *
      * @throws IOException if {@code dir} is not a directory or holds no CSV file

@@ -148,6 +148,17 @@ class NabTest {
         assertEquals(List.of(Path.of("cat/a.csv")), Skab.find(dir));
     }
 
+    /** Windows tools write {@code .CSV}; before, such files were skipped without a word. */
+    @Test
+    void theExtensionIsReadInAnyCase(@TempDir Path dir) throws IOException {
+        Files.createDirectories(dir.resolve("cat"));
+        Files.writeString(dir.resolve("cat/a.csv"), "timestamp,value\n2014-01-01 00:00:00,1\n");
+        Files.writeString(dir.resolve("cat/B.CSV"), "timestamp,value\n2014-01-01 00:00:00,1\n");
+        Files.writeString(dir.resolve("cat/c.csv.txt"), "not data");
+        assertEquals(List.of(Path.of("cat/B.CSV"), Path.of("cat/a.csv")), Nab.find(dir));
+        assertEquals(List.of(Path.of("cat/B.CSV"), Path.of("cat/a.csv")), Skab.find(dir));
+    }
+
     @Test
     void aMalformedFileStopsTheRunBeforeAnyOutput(@TempDir Path dir) throws IOException {
         Path data = dir.resolve("data");
