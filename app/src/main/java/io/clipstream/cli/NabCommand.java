@@ -144,7 +144,11 @@ final class NabCommand implements Callable<Integer> {
         Nab.Result r;
         try {
             Progress progress = new Progress(spec.commandLine().getErr(), "nab", Nab.totalRows(data), !noProgress);
-            r = Nab.run(data, out, s, progress::update);
+            try {
+                r = Nab.run(data, out, s, progress::update);
+            } finally {
+                progress.finish();
+            }
         } catch (IOException e) {
             String message = Main.userMessage(e);
             throw new Main.UserException("nab: " + message);

@@ -52,41 +52,68 @@ final class OutputCheck {
      * Creates the output directory {@code dir} (and its parents), writes and deletes a probe file in it, and removes
      * again the directories it created, so that a directory that cannot be created or written (a read-only file
      * system, no permission, {@code /proc}) is reported before anything is computed, not after the first file's
-     * run, and a run that later stops on bad input still leaves nothing behind. Called after the checks that keep
-     * outputs out of the inputs.
+     * run, and a run that later stops on bad input still leaves nothing behind. It works on the path the outputs are
+     * written to (absolute, {@code ..} resolved by name as {@code OutputFiles} does), creates one level at a time and
+     * removes only the levels whose creation it made itself (never a directory another process created meanwhile).
+     * Called after the checks that keep outputs out of the inputs.
      */
     static void writable(String option, Path dir) {
+        Path absolute = dir.toAbsolutePath().normalize();
         List<Path> created = new ArrayList<>();
-        for (Path p = dir.toAbsolutePath().normalize(); p != null && !Files.exists(p, LinkOption.NOFOLLOW_LINKS);
-                p = p.getParent()) {
-            created.add(p); // deepest first
-        }
         try {
             try {
-                Files.createDirectories(dir);
+                createLevels(absolute, created);
             } catch (IOException | UnsupportedOperationException | SecurityException e) {
-                throw new Main.UserException(option + " " + dir + ": cannot create this directory (" + why(e) + ")");
+                throw new Main.UserException(option + " " + dir + ": cannot create this directory (" + reason(e)
+                        + ")");
             }
             try {
-                Files.delete(Files.createTempFile(dir, ".clipstream-", ".probe"));
+                Files.delete(Files.createTempFile(absolute, ".clipstream-", ".probe"));
             } catch (IOException | UnsupportedOperationException | SecurityException e) {
                 throw new Main.UserException(option + " " + dir + ": cannot write a file in this directory ("
-                        + why(e) + ")");
+                        + reason(e) + ")");
             }
         } finally {
-            for (Path p : created) {
+            for (int i = created.size() - 1; i >= 0; i--) { // deepest first
                 try {
-                    Files.deleteIfExists(p);
+                    Files.delete(created.get(i));
                 } catch (IOException | SecurityException e) {
-                    break; // not empty (another process wrote into it) or not ours to remove: leave the rest
+                    break; // another process wrote into it meanwhile: leave it and the levels above
                 }
             }
         }
     }
 
-    private static String why(Exception e) {
-        String message = e instanceof IOException io ? Main.userMessage(io) : e.getMessage();
-        return message == null ? e.getClass().getSimpleName() : message;
+    /** Creates {@code dir}'s missing levels, top down, adding to {@code created} each one this call created. */
+    private static void createLevels(Path dir, List<Path> created) throws IOException {
+        if (dir == null || Files.isDirectory(dir)) {
+            return;
+        }
+        createLevels(dir.getParent(), created);
+        try {
+            Files.createDirectory(dir);
+            created.add(dir);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            if (!Files.isDirectory(dir)) {
+                throw new java.nio.file.NotDirectoryException(dir.toString());
+            }
+            // created by another process meanwhile: not ours to remove
+        }
+    }
+
+    /**
+     * Why the file system refused, without the path (the option and directory are named already; the probe's
+     * random name means nothing to the user).
+     */
+    private static String reason(Exception e) {
+        return switch (e) {
+            case java.nio.file.AccessDeniedException a -> "permission denied";
+            case java.nio.file.NotDirectoryException n -> n.getFile() + " is not a directory";
+            case java.nio.file.FileSystemException f when f.getReason() != null -> f.getReason();
+            case java.nio.file.NoSuchFileException n -> "the file system refused it";
+            case java.nio.file.FileSystemException f -> "the file system refused it";
+            default -> e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        };
     }
 
     private static void checkAncestor(String option, Path path, Path parent) {

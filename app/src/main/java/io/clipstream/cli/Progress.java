@@ -48,4 +48,16 @@ final class Progress {
         }
         err.flush();
     }
+
+    /**
+     * Ends a bar left unfinished on a terminal (the row counts are estimates: blank lines count; a run that stops
+     * early stops short), so that what is printed next starts on its own line.
+     */
+    void finish() {
+        if (enabled && terminal && lastPercent >= 0 && lastPercent < 100) {
+            err.println();
+            err.flush();
+            lastPercent = 100;
+        }
+    }
 }

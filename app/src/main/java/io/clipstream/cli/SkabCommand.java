@@ -108,7 +108,11 @@ final class SkabCommand implements Callable<Integer> {
         Skab.Result r;
         try {
             Progress progress = new Progress(spec.commandLine().getErr(), "skab", Skab.totalRows(data), !noProgress);
-            r = Skab.run(data, out, s, progress::update);
+            try {
+                r = Skab.run(data, out, s, progress::update);
+            } finally {
+                progress.finish();
+            }
         } catch (IOException e) {
             throw new Main.UserException("skab: " + Main.userMessage(e));
         }

@@ -167,6 +167,30 @@ class CliSafetyTest {
         }
     }
 
+    /**
+     * The probe works on the path the outputs are written to ({@code ..} resolved by name), and removes what it
+     * created when the run then stops on bad input (review of the probe: {@code new/../o} was refused, and
+     * {@code link/../made} left a directory behind the link).
+     */
+    @Test
+    void theProbeFollowsTheOutputsPathAndLeavesNothingOnBadInput(@TempDir Path dir) throws IOException {
+        Path nab = nabData(dir.resolve("good"), "cat", "a.csv", 300, i -> Integer.toString(i % 7));
+        Run dots = run("nab", "--data", nab.toString(), "--out", dir.resolve("absent/../o").toString(), "--no-progress");
+        assertEquals(0, dots.code(), dots.err());
+        assertTrue(Files.exists(dir.resolve("o/cat/a.csv")));
+        assertFalse(Files.exists(dir.resolve("absent")));
+
+        Path bad = nabData(dir.resolve("bad"), "cat", "a.csv", 20, i -> i == 5 ? "x" : "1");
+        Files.createDirectories(dir.resolve("deep/inner"));
+        Files.createSymbolicLink(dir.resolve("link"), dir.resolve("deep/inner"));
+        Run r = run("nab", "--data", bad.toString(), "--out", dir.resolve("link/../made/sub").toString(),
+                "--no-progress");
+        assertEquals(1, r.code(), r.err());
+        assertTrue(err(r).contains("not a number: 'x'"), r.err());
+        assertFalse(Files.exists(dir.resolve("made")), "nothing left where the outputs would have gone");
+        assertFalse(Files.exists(dir.resolve("deep/made")), "nor behind the link");
+    }
+
     @Test
     void outputsAndListValuesAreCheckedBeforeAnyRun(@TempDir Path dir) throws IOException {
         Path file = Files.writeString(dir.resolve("good.csv"), "1\n");

@@ -100,6 +100,18 @@ class OutputTest {
         q.update(500);
         q.update(1000);
         assertTrue(tty.toString().startsWith("\rx ["), tty.toString());
+        q.finish();
+        assertTrue(tty.toString().endsWith("(1,000/1,000)\n"), "a finished bar is not ended twice: " + tty);
+        // the row count was an estimate (blank lines counted): the bar stops short and finish() ends its line, so
+        // that a warning printed next does not run on from it
+        StringWriter shortTty = new StringWriter();
+        Progress r = new Progress(new PrintWriter(shortTty), "x", 4, true, true);
+        r.update(2);
+        r.finish();
+        assertTrue(shortTty.toString().endsWith("50% (2/4)\n"), shortTty.toString());
+        StringWriter quiet = new StringWriter();
+        new Progress(new PrintWriter(quiet), "x", 4, false, true).finish();
+        assertEquals("", quiet.toString());
         assertTrue(Terminal.isTerminalDevice("/dev/pts/3") && Terminal.isTerminalDevice("/dev/tty1"));
         assertTrue(!Terminal.isTerminalDevice("pipe:[12345]") && !Terminal.isTerminalDevice("socket:[67890]")
                 && !Terminal.isTerminalDevice("data/run.log")
