@@ -94,6 +94,7 @@ final class OutputCheck {
             Files.createDirectory(dir);
             created.add(dir);
         } catch (java.nio.file.FileAlreadyExistsException e) {
+            dangling(dir);
             if (!Files.isDirectory(dir)) {
                 throw new java.nio.file.NotDirectoryException(dir.toString());
             }
@@ -175,6 +176,13 @@ final class OutputCheck {
         return a.fileKey() != null ? a.fileKey() : p.toRealPath();
     }
 
+    /** Refuses a symbolic link whose target does not exist, naming both (not "no such file" for a link that is there). */
+    private static void dangling(Path p) throws IOException {
+        if (Files.isSymbolicLink(p) && !Files.exists(p)) {
+            throw new IOException(p + " is a symbolic link to " + Files.readSymbolicLink(p) + ", which does not exist");
+        }
+    }
+
     /** The real path of {@code p}, which need not exist: its nearest existing ancestor's, plus the rest. */
     static Path real(Path p) throws IOException {
         Path abs = p.toAbsolutePath().normalize();
@@ -185,6 +193,7 @@ final class OutputCheck {
         if (existing == null) {
             return abs;
         }
+        dangling(existing);
         return existing.toRealPath().resolve(existing.relativize(abs));
     }
 }

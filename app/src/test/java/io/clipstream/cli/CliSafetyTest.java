@@ -189,6 +189,18 @@ class CliSafetyTest {
         assertTrue(err(r).contains("not a number: 'x'"), r.err());
         assertFalse(Files.exists(dir.resolve("made")), "nothing left where the outputs would have gone");
         assertFalse(Files.exists(dir.resolve("deep/made")), "nor behind the link");
+
+        // a link to nowhere is named as such (it said "no such file" of the link, which is there)
+        Files.createSymbolicLink(dir.resolve("dangling"), dir.resolve("nowhere"));
+        Run nab2 = run("nab", "--data", nab.toString(), "--out", dir.resolve("dangling/sub").toString(), "--no-progress");
+        assertEquals(1, nab2.code(), nab2.err());
+        assertEquals("clipstream: error: nab: " + dir.resolve("dangling") + " is a symbolic link to "
+                + dir.resolve("nowhere") + ", which does not exist\n", err(nab2));
+        Run sweep = run("sweep", "--out", dir.resolve("dangling").toString(), "--samples", "100", "--seeds", "1");
+        assertEquals(1, sweep.code(), sweep.err());
+        assertEquals("clipstream: error: --out " + dir.resolve("dangling") + ": cannot create this directory ("
+                + dir.resolve("dangling") + " is a symbolic link to " + dir.resolve("nowhere") + ", which does not "
+                + "exist)\n", err(sweep));
     }
 
     @Test
