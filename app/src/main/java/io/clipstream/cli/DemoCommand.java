@@ -146,7 +146,7 @@ final class DemoCommand implements Callable<Integer> {
         long[] seedList = seeds != null ? seeds : new long[] {s.seed()};
         int[] dimList = dims != null ? dims : new int[] {s.dimension()};
         double[] distanceList = loudDistances != null ? loudDistances : new double[] {s.anomalyDistance()};
-        out.println(Demo.describe(s));
+        out.println(Demo.describe(s, true));
         out.println();
         out.println("Per run: AUC, best F1, F1 of the rolling rule, F1 of the detector's decisions.");
         out.println(Demo.summaryHeader());

@@ -607,13 +607,23 @@ public final class Demo {
 
     /** A one-paragraph description of the scenario. */
     public static String describe(Settings s) {
+        return describe(s, false);
+    }
+
+    /**
+     * As {@link #describe(Settings)}; with {@code perRun}, for summary lines that each give their own dimension and
+     * loud distance (columns {@code dim} and {@code loud}): the paragraph names those columns instead of one value.
+     */
+    public static String describe(Settings s, boolean perRun) {
+        String loud = perRun ? "the line's 'loud' distance" : fmt("%.0f", s.anomalyDistance());
         String anomalies = s.subtleShare() == 0
-                ? fmt("%.0f%% anomalies %.0f +- 50%% noise radii away in one fixed direction", 100 * s.anomalyFraction(),
-                        s.anomalyDistance())
-                : fmt("%.0f%% anomalies in one fixed direction: %.0f%% of them loud, %.0f +- 50%% noise radii away, "
+                ? fmt("%.0f%% anomalies %s +- 50%% noise radii away in one fixed direction", 100 * s.anomalyFraction(),
+                        loud)
+                : fmt("%.0f%% anomalies in one fixed direction: %.0f%% of them loud, %s +- 50%% noise radii away, "
                         + "%.0f%% subtle, %.0f +- 50%% radii away", 100 * s.anomalyFraction(),
-                        100 * (1 - s.subtleShare()), s.anomalyDistance(), 100 * s.subtleShare(), s.subtleDistance());
-        return fmt("%,d samples of dimension %d, Student-t(3) noise; %s; drift %.0e radii per sample; abrupt jumps "
+                        100 * (1 - s.subtleShare()), loud, 100 * s.subtleShare(), s.subtleDistance());
+        String dimension = perRun ? "the line's 'dim'" : Integer.toString(s.dimension());
+        return fmt("%,d samples of dimension %s, Student-t(3) noise; %s; drift %.0e radii per sample; abrupt jumps "
                 + "of %.0f radii at %s. Detectors: quantile p = %s, confidence a = %s.%n%n"
                 + "Scores: tracking error is ||estimate - truth|| in noise radii; AUC and best F1 (the best of any fixed "
                 + "threshold, an oracle's choice) rank the scores of the whole stream and depend on no threshold rule; "
@@ -623,7 +633,7 @@ public final class Demo {
                 + "truth (abstentions are not flags); delay is the number of samples from a change point to the change "
                 + "test firing (changes: how many times it fired in all; one change point can fire it twice, when the "
                 + "data moves and again when the estimate has caught up and the scores fall back).",
-                s.samples(), s.dimension(), anomalies, s.driftPerSample(), s.jump(), Arrays.toString(s.changePoints()),
+                s.samples(), dimension, anomalies, s.driftPerSample(), s.jump(), Arrays.toString(s.changePoints()),
                 s.quantile(), s.confidence(), ROLLING_QUANTILE, ROLLING_WINDOW);
     }
 

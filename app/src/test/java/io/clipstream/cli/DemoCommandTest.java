@@ -17,6 +17,10 @@ class DemoCommandTest {
         assertTrue(Arrays.stream(lines).anyMatch(l -> l.startsWith("seed") && l.contains("clipped") && l.contains("plain")),
                 r.out());
         assertEquals(2, Arrays.stream(lines).filter(l -> l.matches("[12] +16 +200 .*")).count(), r.out());
+        // the scenario paragraph names the per-line columns, not the single run's defaults (it said "dimension 256"
+        // above lines of dimension 16)
+        assertTrue(r.out().startsWith("20,000 samples of dimension the line's 'dim',"), r.out());
+        assertTrue(!r.out().contains("dimension 256") && r.out().contains("the line's 'loud' distance"), r.out());
     }
 
     @Test
