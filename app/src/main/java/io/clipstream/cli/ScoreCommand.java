@@ -49,7 +49,8 @@ import picocli.CommandLine.Spec;
             "--skip-bad, which writes 'NaN,NaN,NaN,SKIPPED' for it and reports the count at the end.",
             "Thresholds: --threshold pot (default; peaks over threshold: ABSTAIN for the first --warmup rows, 500,",
             "then ANOMALY or BENIGN, about 1 - p of ordinary rows flagged) or cs (confidence sequence: no mistake",
-            "with probability 1 - 2a, ABSTAIN inside its interval and for ~1/(1-p)^2 rows)."})
+            "with probability 1 - 2a; ABSTAIN inside its interval, and no ANOMALY until its upper end is finite:",
+            "about 315,600 rows at the defaults p = 0.99, a = 0.05)."})
 final class ScoreCommand implements Callable<Integer> {
 
     enum TaskOption { mean, linear, logistic }
@@ -563,7 +564,11 @@ final class ScoreCommand implements Callable<Integer> {
             } catch (NumberFormatException e) {
                 throw new Main.UserException("--columns '" + spec + "': cannot read '" + p + "' (expected e.g. 2-5,8)");
             }
-            if (from < 1 || to < from || (fields >= 0 && to > fields)) {
+            if (from >= 1 && to < from) {
+                throw new Main.UserException("--columns '" + spec + "': '" + p + "' runs backwards (write " + to + "-"
+                        + from + ")");
+            }
+            if (from < 1 || (fields >= 0 && to > fields)) {
                 throw new Main.UserException("--columns '" + spec + "': '" + p + "' is outside 1.."
                         + (fields >= 0 ? fields : "the number of columns"));
             }

@@ -58,6 +58,13 @@ class ScoreInputTest {
             assertTrue(r.err().contains(value), "the message names " + value + ": " + r.err());
             assertTrue(r.err().contains("--help"), r.err());
         }
+        // a reversed range says so (it said "'3-1' is outside 1..the number of columns")
+        Run reversed = run("score", "--columns", "3-1", in.toString());
+        assertTrue(reversed.err().startsWith("clipstream: --columns '3-1': '3-1' runs backwards (write 1-3)\n"),
+                reversed.err());
+        Run zero = run("score", "--columns", "0-2", in.toString());
+        assertTrue(zero.err().startsWith("clipstream: --columns '0-2': '0-2' is outside 1..the number of columns\n"),
+                zero.err());
     }
 
     @Test
