@@ -32,24 +32,19 @@ class NabTest {
 
     // ------------------------------------------------------------------ files
 
+    /** Blank lines are skipped; quoted cells (as spreadsheets and pandas write them) read as unquoted ones. */
     @Test
     void readsTimestampsAndValuesAndSkipsBlankLines(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("a.csv");
-        Files.writeString(f, "timestamp,value\n2014-04-01 00:00:00,1.5\n\n2014-04-01 00:05:00,-2\n");
-        Nab.Series s = Nab.read(f, Path.of("cat/a.csv"));
-        assertArrayEquals(new double[] {1.5, -2}, s.values());
-        assertEquals(List.of("2014-04-01 00:00:00", "2014-04-01 00:05:00"), s.timestamps());
-        assertEquals(300, s.epochSeconds()[1] - s.epochSeconds()[0]);
-    }
-
-    /** Spreadsheets and pandas quote cells; before, a quoted timestamp stopped the run as "not a timestamp". */
-    @Test
-    void readsQuotedCells(@TempDir Path dir) throws IOException {
-        Path f = dir.resolve("a.csv");
-        Files.writeString(f, "\"timestamp\",\"value\"\n\"2014-04-01 00:00:00\",\"1.5\"\n 2014-04-01 00:05:00 , \"-2\" \n");
-        Nab.Series s = Nab.read(f, Path.of("cat/a.csv"));
-        assertArrayEquals(new double[] {1.5, -2}, s.values());
-        assertEquals(List.of("2014-04-01 00:00:00", "2014-04-01 00:05:00"), s.timestamps());
+        // before, a quoted timestamp stopped the run as "not a timestamp"
+        for (String content : List.of("timestamp,value\n2014-04-01 00:00:00,1.5\n\n2014-04-01 00:05:00,-2\n",
+                "\"timestamp\",\"value\"\n\"2014-04-01 00:00:00\",\"1.5\"\n 2014-04-01 00:05:00 , \"-2\" \n")) {
+            Files.writeString(f, content);
+            Nab.Series s = Nab.read(f, Path.of("cat/a.csv"));
+            assertArrayEquals(new double[] {1.5, -2}, s.values());
+            assertEquals(List.of("2014-04-01 00:00:00", "2014-04-01 00:05:00"), s.timestamps());
+            assertEquals(300, s.epochSeconds()[1] - s.epochSeconds()[0]);
+        }
         assertEquals("cat/a.csv: line 2: not a number: 'x'", readError(dir, "timestamp,value\n"
                 + "2014-04-01 00:00:00,\"x\"\n"));
     }
