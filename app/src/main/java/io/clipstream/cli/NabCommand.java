@@ -91,6 +91,11 @@ final class NabCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE})")
     int blockRatio = Nab.Settings.defaults().blockRatio();
 
+    @Option(names = "--burn-in", description = "rows whose model errors the tail models do not record (the models' "
+            + "learning transient); 128 for series of a few thousand rows, where anomalies in the first ~1,100 rows "
+            + "are otherwise missed; costs false alarms on long ones (default: ${DEFAULT-VALUE})")
+    int burnIn = Nab.Settings.defaults().burnIn();
+
     @Option(names = "--prior",
             description = "use the configuration fixed before any NAB score of this detector was computed (graded)")
     boolean prior;
@@ -105,7 +110,7 @@ final class NabCommand implements Callable<Integer> {
     /** The options that {@code --prior} and {@code --prior2} fix. */
     private static final String[] SETTINGS = {"--lags", "--scales", "--no-seasonal", "--no-far", "--no-level",
         "--history", "--memories", "--short-mean", "--long-mean", "--alarm", "--suppress", "--suppress-days",
-        "--no-episodes", "--margin", "--time-scales", "--first-block", "--block-ratio"};
+        "--no-episodes", "--margin", "--time-scales", "--first-block", "--block-ratio", "--burn-in"};
 
     @Override
     public Integer call() throws Exception {
@@ -128,7 +133,7 @@ final class NabCommand implements Callable<Integer> {
             boolean episodes = !noEpisodes && alarm != 0;
             s = prior ? Nab.Settings.prior() : prior2 ? Nab.Settings.prior2() : new Nab.Settings(lags, scales,
                     !noSeasonal, !noFar, !noLevel, history, memories, shortMean, longMean, suppress, days, episodes,
-                    margin, alarm, timeScales, firstBlock, blockRatio);
+                    margin, alarm, timeScales, firstBlock, blockRatio, burnIn);
         } catch (IllegalArgumentException e) {
             throw Main.usage(spec, "nab: " + e.getMessage()); // every setting is an option value
         }

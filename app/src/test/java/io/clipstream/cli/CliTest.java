@@ -218,6 +218,14 @@ class CliTest {
         Run memories = run("nab", "--data", dir.toString(), "--out", dir.resolve("o").toString(), "--memories", "0");
         assertEquals(2, memories.code(), memories.err());
         assertTrue(memories.err().startsWith("clipstream: nab: memories must be in [1, 8]"), memories.err());
+        Run burnIn = run("nab", "--data", dir.toString(), "--out", dir.resolve("o").toString(), "--burn-in", "-1");
+        assertEquals(2, burnIn.code(), burnIn.err());
+        assertTrue(burnIn.err().startsWith("clipstream: nab: burn-in must be in [0, 1000000] rows: -1"), burnIn.err());
+        Run priorBurnIn = run("nab", "--data", dir.toString(), "--out", dir.resolve("o").toString(), "--prior",
+                "--burn-in", "128");
+        assertEquals(2, priorBurnIn.code(), priorBurnIn.err());
+        assertTrue(priorBurnIn.err().startsWith("clipstream: nab: --prior fixes every setting: --burn-in"),
+                priorBurnIn.err());
         Run both = run("nab", "--data", dir.toString(), "--out", dir.resolve("o").toString(), "--prior", "--prior2");
         assertEquals(2, both.code(), both.err());
         assertTrue(both.err().startsWith("clipstream: nab: --prior and --prior2 are alternatives"), both.err());

@@ -29,9 +29,13 @@ import java.util.function.Predicate;
  *       {@link Nab.Settings#round2()} (the run says so). A table shows PRIOR-2 with each single tail memory against
  *       its three memories at once, per category.</li>
  *   <li><b>Round 3</b>: coarser time scales (the detector on block means), added after round 2; every ladder of
- *       blocks in rows scored while designing it is in {@link #timeScaleGrid()} (not the per-day probes before it), and the same nested protocols choose among
+ *       blocks in rows scored while designing it is in {@link #timeScaleGrid(int)} (not the per-day probes before it), and the same nested protocols choose among
  *       them (exact ties to round 2's defaults, no time scales); the choice on all 18 files must be
  *       {@link Nab.Settings#defaults()}.</li>
+ *   <li><b>Round 4, tried and not kept</b>: a burn-in ({@link Nab#SHORT_SERIES_BURN_IN}, 128 rows, fixed before it
+ *       was scored, prompted by synthetic hourly series on which a departure in the first ~1,100 rows looked
+ *       ordinary) added to every configuration of round 3's grid, the same nested protocols; held out by category it
+ *       fell below 60, so the defaults have none.</li>
  * </ul>
  * With arguments {@code key=value ...} after the data directory (overrides of the defaults, or of {@code prior} or
  * {@code prior2}), scores that one configuration and prints per-file detail.
@@ -133,23 +137,41 @@ public final class NabSelection {
         double[] fileOut2 = fileOut(candidates, files, Nab.Settings.prior2(), "round 2");
         Run round2 = candidates.get(1); // = round 2's defaults
 
-        // ---- round 3: coarser time scales, a grid over their blocks, nested
+        // ---- round 3: coarser time scales, a grid over their blocks, nested (as it was: no burn-in)
         List<Run> scaled = new ArrayList<>();
-        for (Nab.Settings s : timeScaleGrid()) {
+        for (Nab.Settings s : timeScaleGrid(0)) {
             Run r = s.equals(Nab.Settings.round2()) ? round2 : new Run(s, files);
             scaled.add(r);
             System.err.printf(Locale.ROOT, "time scales %d/%d in-sample %s  det %d fp %d  %s%n", scaled.size(),
-                    timeScaleGrid().size(), r.all, r.all.detected()[0], r.all.falsePositives()[0], describe(s));
+                    timeScaleGrid(0).size(), r.all, r.all.detected()[0], r.all.falsePositives()[0], describe(s));
         }
         Run chosen3 = choose(scaled, f -> true, Nab.Settings.round2());
         System.out.println();
         System.out.println("Round 3 (grid of " + scaled.size() + " time-scale ladders), chosen on all 18 files: "
-                + describe(chosen3.settings) + (chosen3.settings.equals(Nab.Settings.defaults()) ? " (= the defaults)"
-                : " (NOT the defaults)"));
+                + describe(chosen3.settings) + (chosen3.settings.equals(Nab.Settings.defaults())
+                ? " (= the defaults)" : " (NOT the defaults)"));
         double[] categoryOut3 = categoryOut(scaled, Nab.Settings.round2(), "round 3");
         double[] fileOut3 = fileOut(scaled, files, Nab.Settings.round2(), "round 3");
         Run defaults = scaled.stream().filter(r -> r.settings.equals(Nab.Settings.defaults())).findFirst()
                 .orElseThrow();
+
+        // ---- round 4 (tried, not kept): the same grid with the burn-in (fixed before it was scored), nested
+        int burnIn = Nab.SHORT_SERIES_BURN_IN;
+        Nab.Settings anchor4 = withTimeScales(0, 2, 2, burnIn);
+        List<Run> burnt = new ArrayList<>();
+        for (Nab.Settings s : timeScaleGrid(burnIn)) {
+            Run r = new Run(s, files);
+            burnt.add(r);
+            System.err.printf(Locale.ROOT, "burn-in %d/%d in-sample %s  det %d fp %d  %s%n", burnt.size(),
+                    timeScaleGrid(burnIn).size(), r.all, r.all.detected()[0], r.all.falsePositives()[0], describe(s));
+        }
+        Run chosen4 = choose(burnt, f -> true, anchor4);
+        System.out.println("Round 4 (round 3's grid with a burn-in of " + burnIn + " rows; not the defaults), chosen on"
+                + " all 18 files: " + describe(chosen4.settings));
+        double[] categoryOut4 = categoryOut(burnt, anchor4, "round 4");
+        double[] fileOut4 = fileOut(burnt, files, anchor4, "round 4");
+        Run defaults4 = burnt.stream().filter(r -> r.settings.equals(Nab.Settings.defaults().withBurnIn(burnIn)))
+                .findFirst().orElseThrow();
 
         // ---- is the memory still a choice? PRIOR-2 with one memory each, against the three at once
         System.out.println();
@@ -175,6 +197,16 @@ public final class NabSelection {
                 .mapToDouble(r -> r.all.standard()).sorted().toArray();
         row("clipstream, round 3: median of the grid's ladders", "in-sample", new double[] {
             sorted3[sorted3.length / 2], median(scaled, 1), median(scaled, 2)});
+        row("clipstream, round 4 (not kept): the grid with a burn-in of " + burnIn + " rows", "in-sample, its best ("
+                + describe(chosen4.settings) + ")", chosen4.all.normalized());
+        row("clipstream, round 4 (not kept): the defaults with the burn-in (`--burn-in " + burnIn + "`)", "in-sample",
+                defaults4.all.normalized());
+        row("clipstream, round 4 (not kept): the grid with the burn-in", "held out: leave one category out, nested",
+                normalise(categoryOut4, prior.all));
+        row("clipstream, round 4 (not kept): the grid with the burn-in", "held out: leave one file out, nested",
+                normalise(fileOut4, prior.all));
+        double[] sorted4 = burnt.stream().filter(r -> r.settings.timeScales() > 0)
+                .mapToDouble(r -> r.all.standard()).sorted().toArray();
         row("clipstream, round 2: PRIOR-2 or its revision", "held out: leave one category out, nested",
                 normalise(categoryOut2, prior.all));
         row("clipstream, round 2: PRIOR-2 or its revision", "held out: leave one file out, nested",
@@ -198,9 +230,12 @@ public final class NabSelection {
                 sorted[sorted.length - 1], runs.size(), Math.round((System.nanoTime() - t0) / 1e9));
         System.out.printf(Locale.ROOT, "Round 3 grid, standard in-sample: min %.1f, median %.1f, max %.1f (%d ladders)%n",
                 sorted3[0], sorted3[sorted3.length / 2], sorted3[sorted3.length - 1], sorted3.length);
+        System.out.printf(Locale.ROOT, "Round 4 grid, standard in-sample: min %.1f, median %.1f, max %.1f (%d ladders)%n",
+                sorted4[0], sorted4[sorted4.length / 2], sorted4[sorted4.length - 1], sorted4.length);
         System.out.printf(Locale.ROOT, "PRIOR-2: %d of 25 windows detected, %d false-positive rows; round 2 defaults:"
-                + " %d, %d; defaults: %d, %d; round 1 defaults: %d, %d (standard)%n", prior2.all.detected()[0],
-                prior2.all.falsePositives()[0], round2.all.detected()[0], round2.all.falsePositives()[0],
+                + " %d, %d; defaults with the burn-in: %d, %d; defaults: %d, %d; round 1 defaults: %d, %d (standard)%n",
+                prior2.all.detected()[0], prior2.all.falsePositives()[0], round2.all.detected()[0],
+                round2.all.falsePositives()[0], defaults4.all.detected()[0], defaults4.all.falsePositives()[0],
                 defaults.all.detected()[0], defaults.all.falsePositives()[0], round1.all.detected()[0],
                 round1.all.falsePositives()[0]);
     }
@@ -230,37 +265,43 @@ public final class NabSelection {
      * blocks of 8, 12 and 16 rows; ladders of ratio 4 (2-8, 2-8-32, 3-12, 3-12-48, 4-16, 4-16-64, 6-24); and two
      * ladders doubling up to about a day of five-minute rows (2 to 256, 3 to 96).
      */
-    static List<Nab.Settings> timeScaleGrid() {
+    static List<Nab.Settings> timeScaleGrid(int burnIn) {
         List<Nab.Settings> out = new ArrayList<>();
-        out.add(Nab.Settings.round2());
+        out.add(burnIn == 0 ? Nab.Settings.round2() : withTimeScales(0, 2, 2, burnIn));
         for (int first = 2; first <= 6; first++) {
             for (int k = 1; k <= 4; k++) {
-                out.add(withTimeScales(k, first, 2));
+                out.add(withTimeScales(k, first, 2, burnIn));
             }
         }
         for (int first : new int[] {8, 12, 16}) {
-            out.add(withTimeScales(1, first, 2));
+            out.add(withTimeScales(1, first, 2, burnIn));
         }
         int[][] ratio4 = {{2, 2}, {2, 3}, {3, 2}, {3, 3}, {4, 2}, {4, 3}, {6, 2}};
         for (int[] fk : ratio4) {
-            out.add(withTimeScales(fk[1], fk[0], 4));
+            out.add(withTimeScales(fk[1], fk[0], 4, burnIn));
         }
-        out.add(withTimeScales(8, 2, 2));
-        out.add(withTimeScales(6, 3, 2));
+        out.add(withTimeScales(8, 2, 2, burnIn));
+        out.add(withTimeScales(6, 3, 2, burnIn));
         return out;
     }
 
-    static Nab.Settings withTimeScales(int timeScales, int firstBlock, int blockRatio) {
+    /** Round 2's defaults with these time scales and the given burn-in (round 3's grid: 0; round 4's: 128). */
+    static Nab.Settings withTimeScales(int timeScales, int firstBlock, int blockRatio, int burnIn) {
         Nab.Settings p = Nab.Settings.round2();
         return new Nab.Settings(p.lags(), p.scales(), p.seasonal(), p.far(), p.level(), p.history(), p.memories(),
                 p.shortMean(), p.longMean(), p.suppress(), p.suppressDays(), p.episodes(), p.margin(), p.alarm(),
-                timeScales, firstBlock, blockRatio);
+                timeScales, firstBlock, blockRatio, burnIn);
+    }
+
+    /** As {@link #withTimeScales(int, int, int, int)} without a burn-in (round 3). */
+    static Nab.Settings withTimeScales(int timeScales, int firstBlock, int blockRatio) {
+        return withTimeScales(timeScales, firstBlock, blockRatio, 0);
     }
 
     static Nab.Settings withMemory(Nab.Settings p, int history, int memories) {
         return new Nab.Settings(p.lags(), p.scales(), p.seasonal(), p.far(), p.level(), history, memories,
                 p.shortMean(), p.longMean(), p.suppress(), p.suppressDays(), p.episodes(), p.margin(), p.alarm(),
-                p.timeScales(), p.firstBlock(), p.blockRatio());
+                p.timeScales(), p.firstBlock(), p.blockRatio(), p.burnIn());
     }
 
     private static void memoryRow(String name, Run r) {
@@ -319,8 +360,8 @@ public final class NabSelection {
             blocks.append(k == 0 ? ", blocks " : "-").append(block);
             block *= s.blockRatio();
         }
-        return String.format(Locale.ROOT, "%s, alarm %.1f, %s%s%s", memory, s.alarm(), holdOff,
-                s.episodes() ? ", episodes" : "", blocks);
+        return String.format(Locale.ROOT, "%s, alarm %.1f, %s%s%s%s", memory, s.alarm(), holdOff,
+                s.episodes() ? ", episodes" : "", blocks, s.burnIn() > 0 ? ", burn-in " + s.burnIn() : "");
     }
 
     private static void row(String name, String protocol, double[] v) {
@@ -460,6 +501,7 @@ public final class NabSelection {
         int timeScales = base.timeScales();
         int firstBlock = base.firstBlock();
         int blockRatio = base.blockRatio();
+        int burnIn = base.burnIn();
         for (int i = from; i < args.length; i++) {
             String[] a = args[i].split("=", 2);
             switch (a[0]) {
@@ -480,11 +522,12 @@ public final class NabSelection {
                 case "timeScales" -> timeScales = Integer.parseInt(a[1]);
                 case "firstBlock" -> firstBlock = Integer.parseInt(a[1]);
                 case "blockRatio" -> blockRatio = Integer.parseInt(a[1]);
+                case "burnIn" -> burnIn = Integer.parseInt(a[1]);
                 case "prior", "prior2", "round2", "defaults" -> { }
                 default -> throw new IllegalArgumentException("unknown setting: " + args[i]);
             }
         }
         return new Nab.Settings(lags, scales, seasonal, far, level, history, memories, shortMean, longMean, suppress,
-                suppressDays, episodes, margin, alarm, timeScales, firstBlock, blockRatio);
+                suppressDays, episodes, margin, alarm, timeScales, firstBlock, blockRatio, burnIn);
     }
 }

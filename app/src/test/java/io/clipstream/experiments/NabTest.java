@@ -358,6 +358,47 @@ class NabTest {
     }
 
     /**
+     * The burn-in for short series ({@code --burn-in 128}; not the defaults, README "NAB", round 4): on short hourly
+     * series (as in NAB's realAdExchange, 1,600 rows) the value halving for 12 hours is flagged from row 250 on;
+     * with the defaults a departure before row ~1,100 looks ordinary, because the models' first errors, while they
+     * are still learning, stay in the shortest tail memory for its whole 1,000 rows. Measured, largest surprise in
+     * the departure, with the burn-in: 7.4 to 13.8 decades at rows 250 to 1,000 for these seeds; defaults: 1.0 to
+     * 1.9 at rows 600 to 1,000. (Seeds 3 and 8 of the same generator stay below 2 decades with either: their robust
+     * scale starts from a tiny first deviation and takes hundreds of rows to grow, so the first errors are huge for
+     * longer than the burn-in. Not fixed: README, "NAB".)
+     */
+    @Test
+    void aDepartureEarlyInAShortSeriesIsFlaggedWithTheBurnIn() {
+        Nab.Settings off = Nab.Settings.defaults();
+        Nab.Settings on = off.withBurnIn(Nab.SHORT_SERIES_BURN_IN);
+        for (long seed : new long[] {1, 2, 4, 5}) {
+            for (int start : new int[] {250, 400, 600, 800, 1000}) {
+                SplittableRandom random = new SplittableRandom(seed);
+                int n = 1600;
+                long[] t = new long[n];
+                double[] v = new double[n];
+                for (int i = 0; i < n; i++) {
+                    t[i] = 1_396_310_400L + 3600L * i;
+                    boolean departure = i >= start && i < start + 12;
+                    v[i] = (100 + 20 * Math.sin(2 * Math.PI * i / 24.0) + 5 * random.nextGaussian()) * (departure ? 0.5
+                            : 1);
+                }
+                Nab.Scored with = Nab.scoreWithSurprise(t, v, on);
+                double inside = Arrays.stream(with.surprises(), start, start + 24).max().orElseThrow();
+                List<Integer> alarms = alarms(with.scores(), 240);
+                String what = "seed " + seed + ", departure at " + start + ": surprise " + inside + ", alarms " + alarms;
+                assertTrue(inside >= 5, what);
+                assertTrue(alarms.stream().anyMatch(a -> a >= start && a < start + 12), what);
+                if (start >= 600) {
+                    double before = Arrays.stream(Nab.scoreWithSurprise(t, v, off).surprises(), start, start + 24).max()
+                            .orElseThrow();
+                    assertTrue(before < 3, "the defaults are blind here: " + what + ", defaults " + before);
+                }
+            }
+        }
+    }
+
+    /**
      * Departures from the usual course stand out: in each series exactly one alarm after the warm-up, within 50
      * rows of the departure's start (measured 0 to 27 with the defaults; 0 to 23 for round 2's detector), where the
      * surprise reaches at least 5 decades (measured 8.9 to 15.2; round 2's 7.0 to 15.8), above every surprise after the
@@ -490,7 +531,7 @@ class NabTest {
         Nab.Settings days = Nab.Settings.defaults();
         Nab.Settings rows = new Nab.Settings(days.lags(), days.scales(), days.seasonal(), days.far(), days.level(),
                 days.history(), days.memories(), days.shortMean(), days.longMean(), 288, 0, days.episodes(),
-                days.margin(), days.alarm(), days.timeScales(), days.firstBlock(), days.blockRatio());
+                days.margin(), days.alarm(), days.timeScales(), days.firstBlock(), days.blockRatio(), days.burnIn());
         List<Integer> daily = alarms(Nab.score(t, v, days), 1000);
         List<Integer> fixed = alarms(Nab.score(t, v, rows), 1000);
         // measured: [3000, 3053, 3150] and [3000]
@@ -519,7 +560,7 @@ class NabTest {
         Nab.Settings on = Nab.Settings.defaults();
         Nab.Settings off = new Nab.Settings(on.lags(), on.scales(), on.seasonal(), on.far(), on.level(), on.history(),
                 on.memories(), on.shortMean(), on.longMean(), on.suppress(), on.suppressDays(), false, on.margin(),
-                on.alarm(), on.timeScales(), on.firstBlock(), on.blockRatio());
+                on.alarm(), on.timeScales(), on.firstBlock(), on.blockRatio(), on.burnIn());
         assertEquals(List.of(3000), alarms(Nab.score(fiveMinutes(n), v, on), 1000));
         List<Integer> without = alarms(Nab.score(fiveMinutes(n), v, off), 1000);
         assertTrue(without.size() >= 2 && without.get(0) == 3000, "without episodes: " + without);
