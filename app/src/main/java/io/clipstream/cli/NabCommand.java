@@ -91,9 +91,10 @@ final class NabCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE})")
     int blockRatio = Nab.Settings.defaults().blockRatio();
 
-    @Option(names = "--burn-in", description = "rows whose model errors the tail models do not record (the models' "
-            + "learning transient); 128 for series of a few thousand rows, where anomalies in the first ~1,100 rows "
-            + "are otherwise missed; costs false alarms on long ones (default: ${DEFAULT-VALUE})")
+    @Option(names = "--burn-in", description = "model errors the tail models do not record at the start (the "
+            + "models' learning transient), counted in each detector's own rows (block means for the coarse time "
+            + "scales); 128 for series of a few thousand rows, where anomalies in the first ~history + 100 rows can "
+            + "otherwise be missed; costs false alarms on long ones (default: ${DEFAULT-VALUE})")
     int burnIn = Nab.Settings.defaults().burnIn();
 
     @Option(names = "--prior",

@@ -564,11 +564,11 @@ final class ScoreCommand implements Callable<Integer> {
             } catch (NumberFormatException e) {
                 throw new Main.UserException("--columns '" + spec + "': cannot read '" + p + "' (expected e.g. 2-5,8)");
             }
-            if (from >= 1 && to < from) {
+            if (to >= 1 && to < from && (fields < 0 || from <= fields)) {
                 throw new Main.UserException("--columns '" + spec + "': '" + p + "' runs backwards (write " + to + "-"
                         + from + ")");
             }
-            if (from < 1 || (fields >= 0 && to > fields)) {
+            if (from < 1 || to < from || (fields >= 0 && to > fields)) {
                 throw new Main.UserException("--columns '" + spec + "': '" + p + "' is outside 1.."
                         + (fields >= 0 ? fields : "the number of columns"));
             }

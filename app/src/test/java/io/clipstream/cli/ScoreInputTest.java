@@ -62,6 +62,10 @@ class ScoreInputTest {
         Run reversed = run("score", "--columns", "3-1", in.toString());
         assertTrue(reversed.err().startsWith("clipstream: --columns '3-1': '3-1' runs backwards (write 1-3)\n"),
                 reversed.err());
+        // no hint that would itself be refused
+        Run down = run("score", "--columns", "3-0", in.toString());
+        assertTrue(down.err().startsWith("clipstream: --columns '3-0': '3-0' is outside 1..the number of columns\n"),
+                down.err());
         Run zero = run("score", "--columns", "0-2", in.toString());
         assertTrue(zero.err().startsWith("clipstream: --columns '0-2': '0-2' is outside 1..the number of columns\n"),
                 zero.err());

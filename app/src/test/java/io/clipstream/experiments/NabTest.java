@@ -363,15 +363,17 @@ class NabTest {
      * with the defaults a departure before row ~1,100 looks ordinary, because the models' first errors, while they
      * are still learning, stay in the shortest tail memory for its whole 1,000 rows. Measured, largest surprise in
      * the departure, with the burn-in: 7.4 to 13.8 decades at rows 250 to 1,000 for these seeds; defaults: 1.0 to
-     * 1.9 at rows 600 to 1,000. (Seeds 3 and 8 of the same generator stay below 2 decades with either: their robust
-     * scale starts from a tiny first deviation and takes hundreds of rows to grow, so the first errors are huge for
-     * longer than the burn-in. Not fixed: README, "NAB".)
+     * 1.9 at rows 600 to 1,000, except seed 6, whose first errors stay small (at most 2.2 scale units) so that the
+     * defaults flag it too (4.5 to 6.6 decades), which is the explanation's own prediction. (Seeds 3 and 8 of the
+     * same generator stay below 2 decades with either: their robust scale starts from a tiny first deviation and
+     * takes hundreds of rows to grow, so the first errors are huge for longer than the burn-in. Not fixed: README,
+     * "NAB".)
      */
     @Test
     void aDepartureEarlyInAShortSeriesIsFlaggedWithTheBurnIn() {
         Nab.Settings off = Nab.Settings.defaults();
         Nab.Settings on = off.withBurnIn(Nab.SHORT_SERIES_BURN_IN);
-        for (long seed : new long[] {1, 2, 4, 5}) {
+        for (long seed : new long[] {1, 2, 4, 5, 6, 7}) {
             for (int start : new int[] {250, 400, 600, 800, 1000}) {
                 SplittableRandom random = new SplittableRandom(seed);
                 int n = 1600;
@@ -389,7 +391,7 @@ class NabTest {
                 String what = "seed " + seed + ", departure at " + start + ": surprise " + inside + ", alarms " + alarms;
                 assertTrue(inside >= 5, what);
                 assertTrue(alarms.stream().anyMatch(a -> a >= start && a < start + 12), what);
-                if (start >= 600) {
+                if (start >= 600 && seed != 6) {
                     double before = Arrays.stream(Nab.scoreWithSurprise(t, v, off).surprises(), start, start + 24).max()
                             .orElseThrow();
                     assertTrue(before < 3, "the defaults are blind here: " + what + ", defaults " + before);
