@@ -189,10 +189,8 @@ public final class NabSelection {
         System.out.println("|---|---|---:|---:|---:|");
         row("clipstream, defaults (round 3: time scales of 6, 12 and 24 rows)", "in-sample (chosen on the 18 files)",
                 defaults.all.normalized());
-        row("clipstream, round 3: time-scale grid", "**held out: leave one category out, nested (the claim)**",
-                normalise(categoryOut3, prior.all));
-        row("clipstream, round 3: time-scale grid", "held out: leave one file out, nested",
-                normalise(fileOut3, prior.all));
+        heldOutRows("clipstream, round 3: time-scale grid", "**held out: leave one category out, nested (the claim)**",
+                categoryOut3, fileOut3, prior);
         double[] sorted3 = scaled.stream().filter(r -> r.settings.timeScales() > 0)
                 .mapToDouble(r -> r.all.standard()).sorted().toArray();
         row("clipstream, round 3: median of the grid's ladders", "in-sample", new double[] {
@@ -201,22 +199,17 @@ public final class NabSelection {
                 + describe(chosen4.settings) + ")", chosen4.all.normalized());
         row("clipstream, round 4 (not kept): the defaults with the burn-in (`--burn-in " + burnIn + "`)", "in-sample",
                 defaults4.all.normalized());
-        row("clipstream, round 4 (not kept): the grid with the burn-in", "held out: leave one category out, nested",
-                normalise(categoryOut4, prior.all));
-        row("clipstream, round 4 (not kept): the grid with the burn-in", "held out: leave one file out, nested",
-                normalise(fileOut4, prior.all));
+        heldOutRows("clipstream, round 4 (not kept): the grid with the burn-in",
+                "held out: leave one category out, nested", categoryOut4, fileOut4, prior);
         double[] sorted4 = burnt.stream().filter(r -> r.settings.timeScales() > 0)
                 .mapToDouble(r -> r.all.standard()).sorted().toArray();
-        row("clipstream, round 2: PRIOR-2 or its revision", "held out: leave one category out, nested",
-                normalise(categoryOut2, prior.all));
-        row("clipstream, round 2: PRIOR-2 or its revision", "held out: leave one file out, nested",
-                normalise(fileOut2, prior.all));
+        heldOutRows("clipstream, round 2: PRIOR-2 or its revision", "held out: leave one category out, nested",
+                categoryOut2, fileOut2, prior);
         row("clipstream, round 2 defaults (PRIOR-2 + episodes)", "in-sample (revised after PRIOR-2 was scored)",
                 round2.all.normalized());
         row("clipstream, PRIOR-2", "fixed before scoring, scored once", prior2.all.normalized());
-        row("clipstream, round 1: grid search", "held out: leave one category out, nested", normalise(categoryOut1,
-                prior.all));
-        row("clipstream, round 1: grid search", "held out: leave one file out, nested", normalise(fileOut1, prior.all));
+        heldOutRows("clipstream, round 1: grid search", "held out: leave one category out, nested", categoryOut1,
+                fileOut1, prior);
         row("clipstream, round 1 defaults", "in-sample (chosen on the 18 files)", round1.all.normalized());
         row("clipstream, prior", "in-sample (fixed before scoring)", prior.all.normalized());
         row("clipstream, prior", "thresholds held out", prior.thresholdsHeldOut());
@@ -362,6 +355,13 @@ public final class NabSelection {
         }
         return String.format(Locale.ROOT, "%s, alarm %.1f, %s%s%s%s", memory, s.alarm(), holdOff,
                 s.episodes() ? ", episodes" : "", blocks, s.burnIn() > 0 ? ", burn-in " + s.burnIn() : "");
+    }
+
+    /** The two nested held-out rows of a round: by category (its protocol text given), then by file. */
+    private static void heldOutRows(String name, String categoryProtocol, double[] categoryOut, double[] fileOut,
+            Run prior) {
+        row(name, categoryProtocol, normalise(categoryOut, prior.all));
+        row(name, "held out: leave one file out, nested", normalise(fileOut, prior.all));
     }
 
     private static void row(String name, String protocol, double[] v) {
