@@ -1253,20 +1253,28 @@ public final class Nab {
 
     /**
      * Reads every file under {@code data} (all of them before writing anything, so that a malformed file stops the
-     * run before any output), scores each one with its own detector and writes {@code out/<relative path>}: all
-     * files or none ({@link OutputFiles}: an error while writing leaves the earlier outputs as they were).
+     * run before any output; then each again to score it, so that one file at a time is in memory), scores each one
+     * with its own detector and writes {@code out/<relative path>}: all files or none ({@link OutputFiles}: an error
+     * while writing leaves the earlier outputs as they were).
      *
      * @param progress receives the number of rows scored so far
      * @throws IOException on a missing directory, a malformed file or a write error
      */
     public static Result run(Path data, Path out, Settings s, LongConsumer progress) throws IOException {
-        List<Series> all = new ArrayList<>();
-        for (Path p : find(data)) {
-            all.add(read(data.resolve(p), p));
+        List<Path> paths = find(data);
+        // first pass: every file is read and checked before anything is written (its warnings kept, its rows not),
+        // so that memory holds one file at a time however many there are
+        List<String> warnings = new ArrayList<>();
+        for (Path p : paths) {
+            String order = timestampOrder(read(data.resolve(p), p));
+            if (order != null) {
+                warnings.add(order);
+            }
         }
         long rows = 0;
         try (OutputFiles files = new OutputFiles()) {
-            for (Series series : all) {
+            for (Path p : paths) {
+                Series series = read(data.resolve(p), p);
                 Scored scored = scoreWithSurprise(series.epochSeconds(), series.values(), s);
                 files.add(out.resolve(series.relative()), w -> write(w, series, scored));
                 rows += scored.scores().length;
@@ -1274,14 +1282,7 @@ public final class Nab {
             }
             files.commit();
         }
-        List<String> warnings = new ArrayList<>();
-        for (Series series : all) {
-            String order = timestampOrder(series);
-            if (order != null) {
-                warnings.add(order);
-            }
-        }
-        return new Result(all.size(), rows, warnings);
+        return new Result(paths.size(), rows, warnings);
     }
 
     /**

@@ -823,23 +823,24 @@ public final class Skab {
 
     /**
      * Reads every CSV file under {@code data} (all of them before writing anything, so that a malformed file stops
-     * the run before any output), runs a detector over each and writes {@code out/<relative path>}: all files or
-     * none ({@link OutputFiles}: an error while writing leaves the earlier outputs as they were).
+     * the run before any output; then each again to run it, so that one file at a time is in memory), runs a
+     * detector over each and writes {@code out/<relative path>}: all files or none ({@link OutputFiles}: an error while writing leaves the earlier outputs as they were).
      *
      * @param progress receives the number of rows processed so far
      * @throws IOException on a missing directory, a malformed file or a write error
      */
     public static Result run(Path data, Path out, Settings s, LongConsumer progress) throws IOException {
-        List<Series> all = new ArrayList<>();
-        for (Path p : find(data)) {
-            all.add(read(data.resolve(p), p));
+        List<Path> paths = find(data);
+        for (Path p : paths) {
+            read(data.resolve(p), p); // every file checked before anything is written; one in memory at a time
         }
         long rows = 0;
         long flagged = 0;
         long changes = 0;
         List<String> warnings = new ArrayList<>();
         try (OutputFiles files = new OutputFiles()) {
-            for (Series series : all) {
+            for (Path p : paths) {
+                Series series = read(data.resolve(p), p);
                 if (series.rows().length <= s.warmup()) {
                     warnings.add(series.relative() + ": " + series.rows().length + (series.rows().length == 1
                             ? " row" : " rows") + ", no more than the warm-up of " + s.warmup() + ": calibration "
@@ -854,7 +855,7 @@ public final class Skab {
             }
             files.commit();
         }
-        return new Result(all.size(), rows, flagged, changes, warnings);
+        return new Result(paths.size(), rows, flagged, changes, warnings);
     }
 
     /**
