@@ -111,6 +111,15 @@ public final class Main implements Callable<Integer> {
         return 1;
     }
 
+    /** Prints a command's warnings on standard error, one line each: {@code clipstream: warning: <command>: ...}. */
+    static void warn(CommandSpec spec, String command, java.util.List<String> warnings) {
+        java.io.PrintWriter err = spec.commandLine().getErr();
+        for (String warning : warnings) {
+            err.println("clipstream: warning: " + command + ": " + warning);
+        }
+        err.flush();
+    }
+
     /**
      * A usage error found after parsing (an option value out of range, options that do not go together): reported
      * like picocli's own, in one line with a hint, status 2.

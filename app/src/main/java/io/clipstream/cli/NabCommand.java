@@ -159,11 +159,7 @@ final class NabCommand implements Callable<Integer> {
             String message = Main.userMessage(e);
             throw new Main.UserException("nab: " + message);
         }
-        PrintWriter stderr = spec.commandLine().getErr();
-        for (String warning : r.warnings()) {
-            stderr.println("clipstream: warning: nab: " + warning);
-        }
-        stderr.flush();
+        Main.warn(spec, "nab", r.warnings());
         stdout.printf("%d files, %,d rows in %.1f s; scores in %s%n", r.files(), r.rows(),
                 (System.nanoTime() - t0) / 1e9, out);
         stdout.flush();

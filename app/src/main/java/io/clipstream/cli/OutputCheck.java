@@ -1,5 +1,6 @@
 package io.clipstream.cli;
 
+import io.clipstream.experiments.OutputFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -62,7 +63,7 @@ final class OutputCheck {
         List<Path> created = new ArrayList<>();
         try {
             try {
-                createLevels(absolute, created);
+                OutputFiles.createDirectories(absolute, created);
             } catch (IOException | UnsupportedOperationException | SecurityException e) {
                 throw new Main.UserException(option + " " + dir + ": cannot create this directory (" + reason(e)
                         + ")");
@@ -74,31 +75,7 @@ final class OutputCheck {
                         + reason(e) + ")");
             }
         } finally {
-            for (int i = created.size() - 1; i >= 0; i--) { // deepest first
-                try {
-                    Files.delete(created.get(i));
-                } catch (IOException | SecurityException e) {
-                    break; // another process wrote into it meanwhile: leave it and the levels above
-                }
-            }
-        }
-    }
-
-    /** Creates {@code dir}'s missing levels, top down, adding to {@code created} each one this call created. */
-    private static void createLevels(Path dir, List<Path> created) throws IOException {
-        if (dir == null || Files.isDirectory(dir)) {
-            return;
-        }
-        createLevels(dir.getParent(), created);
-        try {
-            Files.createDirectory(dir);
-            created.add(dir);
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-            dangling(dir);
-            if (!Files.isDirectory(dir)) {
-                throw new java.nio.file.NotDirectoryException(dir.toString());
-            }
-            // created by another process meanwhile: not ours to remove
+            OutputFiles.removeCreated(created);
         }
     }
 
@@ -110,9 +87,8 @@ final class OutputCheck {
         return switch (e) {
             case java.nio.file.AccessDeniedException a -> "permission denied";
             case java.nio.file.NotDirectoryException n -> n.getFile() + " is not a directory";
-            case java.nio.file.FileSystemException f when f.getReason() != null -> f.getReason();
-            case java.nio.file.NoSuchFileException n -> "the file system refused it";
-            case java.nio.file.FileSystemException f -> "the file system refused it";
+            case java.nio.file.FileSystemException f -> f.getReason() != null ? f.getReason()
+                    : "the file system refused it";
             default -> e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         };
     }
@@ -176,13 +152,6 @@ final class OutputCheck {
         return a.fileKey() != null ? a.fileKey() : p.toRealPath();
     }
 
-    /** Refuses a symbolic link whose target does not exist, naming both (not "no such file" for a link that is there). */
-    private static void dangling(Path p) throws IOException {
-        if (Files.isSymbolicLink(p) && !Files.exists(p)) {
-            throw new IOException(p + " is a symbolic link to " + Files.readSymbolicLink(p) + ", which does not exist");
-        }
-    }
-
     /** The real path of {@code p}, which need not exist: its nearest existing ancestor's, plus the rest. */
     static Path real(Path p) throws IOException {
         Path abs = p.toAbsolutePath().normalize();
@@ -193,7 +162,7 @@ final class OutputCheck {
         if (existing == null) {
             return abs;
         }
-        dangling(existing);
+        OutputFiles.refuseDanglingLink(existing);
         return existing.toRealPath().resolve(existing.relativize(abs));
     }
 }

@@ -116,11 +116,7 @@ final class SkabCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new Main.UserException("skab: " + Main.userMessage(e));
         }
-        PrintWriter stderr = spec.commandLine().getErr();
-        for (String warning : r.warnings()) {
-            stderr.println("clipstream: warning: skab: " + warning);
-        }
-        stderr.flush();
+        Main.warn(spec, "skab", r.warnings());
         stdout.printf("%d files, %,d rows in %.1f s: %,d rows flagged, %,d change points; flags in %s%n", r.files(),
                 r.rows(), (System.nanoTime() - t0) / 1e9, r.flagged(), r.changePoints(), out);
         stdout.flush();

@@ -74,7 +74,7 @@ public final class OutputFiles implements AutoCloseable {
             }
             return;
         }
-        createDirectories(target.getParent());
+        createDirectories(target.getParent(), createdDirectories);
         String name = target.getFileName().toString();
         Path temporary = target.resolveSibling("." + (name.length() > MAX_TEMPORARY_STEM
                 ? name.substring(0, MAX_TEMPORARY_STEM) : name) + "."
@@ -166,25 +166,53 @@ public final class OutputFiles implements AutoCloseable {
                 // best effort: the next error message matters more (the exit hook tries again)
             }
         }
-        for (int i = createdDirectories.size() - 1; i >= 0; i--) {
-            try {
-                Files.deleteIfExists(createdDirectories.get(i));
-            } catch (IOException e) {
-                // not empty, or not ours to remove
+        removeCreated(createdDirectories);
+    }
+
+    /**
+     * Creates {@code dir}'s missing levels, top down, adding to {@code created} each level this call created itself
+     * (a level another process creates meanwhile is used but not added: it is not ours to remove). A file, or a
+     * symbolic link to nothing, in the way is refused by name.
+     */
+    public static void createDirectories(Path dir, List<Path> created) throws IOException {
+        if (dir == null || Files.isDirectory(dir)) {
+            return;
+        }
+        refuseDanglingLink(dir);
+        if (Files.exists(dir)) {
+            throw new java.nio.file.NotDirectoryException(dir.toString());
+        }
+        createDirectories(dir.getParent(), created);
+        try {
+            Files.createDirectory(dir);
+            created.add(dir);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            if (!Files.isDirectory(dir)) {
+                refuseDanglingLink(dir);
+                throw new java.nio.file.NotDirectoryException(dir.toString());
             }
         }
     }
 
-    private void createDirectories(Path dir) throws IOException {
-        if (dir == null || Files.isDirectory(dir)) {
-            return;
+    /** Removes the directories {@link #createDirectories(Path, List)} created, deepest first, if left empty. */
+    public static void removeCreated(List<Path> created) {
+        for (int i = created.size() - 1; i >= 0; i--) {
+            try {
+                Files.deleteIfExists(created.get(i));
+            } catch (IOException | SecurityException e) {
+                // not empty (written into meanwhile): not ours to remove
+            }
         }
-        if (Files.exists(dir)) {
-            throw new java.nio.file.NotDirectoryException(dir.toString());
+    }
+
+    /**
+     * Refuses a symbolic link whose target does not exist, naming both (not "no such file" for a link that is
+     * there).
+     */
+    public static void refuseDanglingLink(Path p) throws IOException {
+        if (Files.isSymbolicLink(p) && !Files.exists(p)) {
+            throw new IOException(p + " is a symbolic link to " + Files.readSymbolicLink(p) + ", which does not exist");
         }
-        createDirectories(dir.getParent());
-        Files.createDirectory(dir);
-        createdDirectories.add(dir);
     }
 
     private static Writer writer(java.io.OutputStream out) {

@@ -824,7 +824,8 @@ public final class Skab {
     /**
      * Reads every CSV file under {@code data} (all of them before writing anything, so that a malformed file stops
      * the run before any output; then each again to run it, so that one file at a time is in memory), runs a
-     * detector over each and writes {@code out/<relative path>}: all files or none ({@link OutputFiles}: an error while writing leaves the earlier outputs as they were).
+     * detector over each and writes {@code out/<relative path>}: all files or none ({@link OutputFiles}: an error
+     * while writing leaves the earlier outputs as they were).
      *
      * @param progress receives the number of rows processed so far
      * @throws IOException on a missing directory, a malformed file or a write error
