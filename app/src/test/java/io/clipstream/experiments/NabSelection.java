@@ -107,13 +107,7 @@ public final class NabSelection {
         Run prior = new Run(Nab.Settings.prior(), files);
 
         // ---- round 1 (kept as it was: the grid over history x alarm x suppress, nested)
-        List<Run> runs = new ArrayList<>();
-        for (Nab.Settings s : grid()) {
-            Run r = new Run(s, files);
-            runs.add(r);
-            System.err.printf(Locale.ROOT, "grid %d/%d in-sample %s  det %d fp %d  %s%n", runs.size(),
-                    grid().size(), r.all, r.all.detected()[0], r.all.falsePositives()[0], describe(s));
-        }
+        List<Run> runs = scoreGrid(grid(), files, "grid", null);
         Run chosen1 = choose(runs, f -> true, ANCHOR);
         System.out.println("Round 1 (grid of " + runs.size() + "), chosen on all 18 files: " + describe(chosen1.settings)
                 + (chosen1.settings.equals(ROUND1) ? " (= the round-1 defaults)" : " (NOT the round-1 defaults)"));
@@ -138,13 +132,7 @@ public final class NabSelection {
         Run round2 = candidates.get(1); // = round 2's defaults
 
         // ---- round 3: coarser time scales, a grid over their blocks, nested (as it was: no burn-in)
-        List<Run> scaled = new ArrayList<>();
-        for (Nab.Settings s : timeScaleGrid(0)) {
-            Run r = s.equals(Nab.Settings.round2()) ? round2 : new Run(s, files);
-            scaled.add(r);
-            System.err.printf(Locale.ROOT, "time scales %d/%d in-sample %s  det %d fp %d  %s%n", scaled.size(),
-                    timeScaleGrid(0).size(), r.all, r.all.detected()[0], r.all.falsePositives()[0], describe(s));
-        }
+        List<Run> scaled = scoreGrid(timeScaleGrid(0), files, "time scales", round2);
         Run chosen3 = choose(scaled, f -> true, Nab.Settings.round2());
         System.out.println();
         System.out.println("Round 3 (grid of " + scaled.size() + " time-scale ladders), chosen on all 18 files: "
@@ -158,13 +146,7 @@ public final class NabSelection {
         // ---- round 4 (tried, not kept): the same grid with the burn-in (fixed before it was scored), nested
         int burnIn = Nab.SHORT_SERIES_BURN_IN;
         Nab.Settings anchor4 = withTimeScales(0, 2, 2, burnIn);
-        List<Run> burnt = new ArrayList<>();
-        for (Nab.Settings s : timeScaleGrid(burnIn)) {
-            Run r = new Run(s, files);
-            burnt.add(r);
-            System.err.printf(Locale.ROOT, "burn-in %d/%d in-sample %s  det %d fp %d  %s%n", burnt.size(),
-                    timeScaleGrid(burnIn).size(), r.all, r.all.detected()[0], r.all.falsePositives()[0], describe(s));
-        }
+        List<Run> burnt = scoreGrid(timeScaleGrid(burnIn), files, "burn-in", null);
         Run chosen4 = choose(burnt, f -> true, anchor4);
         System.out.println("Round 4 (round 3's grid with a burn-in of " + burnIn + " rows; not the defaults), chosen on"
                 + " all 18 files: " + describe(chosen4.settings));
@@ -355,6 +337,22 @@ public final class NabSelection {
         }
         return String.format(Locale.ROOT, "%s, alarm %.1f, %s%s%s%s", memory, s.alarm(), holdOff,
                 s.episodes() ? ", episodes" : "", blocks, s.burnIn() > 0 ? ", burn-in " + s.burnIn() : "");
+    }
+
+    /**
+     * Scores every configuration of {@code grid} on {@code files} ({@code known}'s run where its settings are the
+     * same), logging each to standard error under {@code label}.
+     */
+    private static List<Run> scoreGrid(List<Nab.Settings> grid, List<NabScore.LabelledFile> files, String label,
+            Run known) {
+        List<Run> runs = new ArrayList<>();
+        for (Nab.Settings s : grid) {
+            Run r = known != null && s.equals(known.settings) ? known : new Run(s, files);
+            runs.add(r);
+            System.err.printf(Locale.ROOT, "%s %d/%d in-sample %s  det %d fp %d  %s%n", label, runs.size(),
+                    grid.size(), r.all, r.all.detected()[0], r.all.falsePositives()[0], describe(s));
+        }
+        return runs;
     }
 
     /** The two nested held-out rows of a round: by category (its protocol text given), then by file. */
