@@ -62,7 +62,8 @@ public final class Nab {
      *     never do); 0 for {@code suppress} rows always
      * @param episodes with {@code alarm > 0}: if true, the hold-off restarts at every row whose surprise reaches the
      *     alarm level, so that one departure that stays surprising raises one alarm (an episode ends after a hold-off
-     *     without such a row); if false, it counts from the alarm
+     *     without such a row, and with coarser time scales at least one longest block plus a row: a coarse scale can
+     *     reach the alarm level only at the rows that complete its blocks); if false, it counts from the alarm
      * @param margin with {@code alarm = 0}, by how much a score must exceed one emitted in the last {@code suppress}
      *     rows (in score units: scores are {@code S / (S + 4)} for a surprise of {@code S} decades, so the margin is
      *     about a decade at moderate surprises and grows with them, and a surprise that keeps growing through a long
@@ -365,7 +366,8 @@ public final class Nab {
      *       hold-off is {@code suppress} rows, or {@code suppressDays} days of rows once the timestamps give the
      *       daily period (the defaults: one day); it counts from the last alarm, or, with {@code episodes} (the
      *       defaults), from the last row whose surprise reached the alarm level, so that one departure that stays
-     *       surprising raises one alarm. With {@code alarm = 0} (the prior) the score is graded,
+     *       surprising raises one alarm (then the hold-off is also longer than the longest block of the coarse time
+     *       scales, whose surprise counts only at a block's last row). With {@code alarm = 0} (the prior) the score is graded,
      *       {@code S / (S + 4)} for the surprise {@code S} (monotone, so a threshold on it is a threshold on the tail
      *       probability), and emitted only if it exceeds, by {@code margin}, every score emitted in the last
      *       {@code suppress} rows; 0 otherwise. NAB rewards the first detection in a window and charges every
@@ -687,6 +689,13 @@ public final class Nab {
             }
             long since = settings.episodes() ? seen - lastHigh : seen - lastAlarm;
             lastHigh = seen;
+            if (settings.episodes() && blocks.length > 0) {
+                // a coarse scale is high only at the rows that complete its blocks: a departure that keeps every
+                // block of the longest scale surprising is one episode only if the quiet stretch that ends it must
+                // hold one of that scale's completions (on hourly rows a day of hold-off, 24 rows, passed exactly
+                // between two completions of the 24-row blocks and raised an alarm a day, every day)
+                holdOff = Math.max(holdOff, blocks[blocks.length - 1] + 1L);
+            }
             if (since >= holdOff) {
                 lastAlarm = seen;
                 return 1;
