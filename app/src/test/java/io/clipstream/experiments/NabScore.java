@@ -70,45 +70,73 @@ final class NabScore {
         List<LabelledFile> out = new ArrayList<>();
         for (Map.Entry<String, List<LocalDateTime[]>> e : labels.entrySet()) {
             Nab.Series s = Nab.read(nab.resolve("data").resolve(e.getKey()), Path.of(e.getKey()));
-            int n = s.values().length;
-            long[] t = s.epochSeconds();
-            Map<Long, Integer> first = new HashMap<>();
-            for (int i = 0; i < n; i++) {
-                first.putIfAbsent(t[i], i);
-            }
-            int[][] windows = new int[e.getValue().size()][];
-            for (int k = 0; k < windows.length; k++) {
-                LocalDateTime[] w = e.getValue().get(k);
-                Integer left = first.get(seconds(w[0]));
-                Integer right = first.get(seconds(w[1]));
-                if (left == null || right == null) {
-                    throw new IOException(e.getKey() + ": window edge is not a data timestamp");
-                }
-                windows[k] = new int[] {left, right};
-            }
-            Arrays.sort(windows, (a, b) -> Integer.compare(a[0], b[0]));
-            double probation = Math.min(Math.floor(0.15 * n), 0.15 * 5000);
-            int[] wid = new int[n];
-            double[] u = new double[n];
-            Arrays.fill(wid, -1);
-            Arrays.fill(u, -1);
-            for (int k = 0; k < windows.length; k++) {
-                int left = windows[k][0];
-                int right = windows[k][1];
-                int width = right - left + 1;
-                for (int i = left; i <= right; i++) {
-                    wid[i] = k;
-                    u[i] = sigmoid(-(double) (right - i + 1) / width);
-                }
-                int stop = k + 1 < windows.length ? windows[k + 1][0] : n;
-                double denom = Math.max(width - 1, 1);
-                for (int i = right + 1; i < stop; i++) {
-                    u[i] = sigmoid((i - right) / denom);
-                }
-            }
-            out.add(new LabelledFile(e.getKey(), s.values(), t, windows, (int) Math.ceil(probation), wid, u));
+            out.add(labelled(e.getKey(), s.values(), s.epochSeconds(), e.getValue()));
         }
         return out;
+    }
+
+    /**
+     * {@code file} without its first {@code k} rows, as if its recording had started {@code k} rows later: windows by
+     * their timestamps, the probationary period and the scaled sigmoid from the rows that remain.
+     */
+    static LabelledFile dropFirst(LabelledFile file, int k) throws IOException {
+        if (k == 0) {
+            return file;
+        }
+        long[] t = file.epochSeconds();
+        List<LocalDateTime[]> windows = new ArrayList<>();
+        for (int[] w : file.windows()) {
+            if (w[0] < k) {
+                throw new IOException(file.relative() + ": a window starts in the first " + k + " rows");
+            }
+            windows.add(new LocalDateTime[] {time(t[w[0]]), time(t[w[1]])});
+        }
+        return labelled(file.relative(), Arrays.copyOfRange(file.values(), k, t.length),
+                Arrays.copyOfRange(t, k, t.length), windows);
+    }
+
+    private static LocalDateTime time(long epochSecond) {
+        return LocalDateTime.ofEpochSecond(epochSecond, 0, java.time.ZoneOffset.UTC);
+    }
+
+    private static LabelledFile labelled(String relative, double[] values, long[] t, List<LocalDateTime[]> labels)
+            throws IOException {
+        int n = values.length;
+        Map<Long, Integer> first = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            first.putIfAbsent(t[i], i);
+        }
+        int[][] windows = new int[labels.size()][];
+        for (int k = 0; k < windows.length; k++) {
+            LocalDateTime[] w = labels.get(k);
+            Integer left = first.get(seconds(w[0]));
+            Integer right = first.get(seconds(w[1]));
+            if (left == null || right == null) {
+                throw new IOException(relative + ": window edge is not a data timestamp");
+            }
+            windows[k] = new int[] {left, right};
+        }
+        Arrays.sort(windows, (a, b) -> Integer.compare(a[0], b[0]));
+        double probation = Math.min(Math.floor(0.15 * n), 0.15 * 5000);
+        int[] wid = new int[n];
+        double[] u = new double[n];
+        Arrays.fill(wid, -1);
+        Arrays.fill(u, -1);
+        for (int k = 0; k < windows.length; k++) {
+            int left = windows[k][0];
+            int right = windows[k][1];
+            int width = right - left + 1;
+            for (int i = left; i <= right; i++) {
+                wid[i] = k;
+                u[i] = sigmoid(-(double) (right - i + 1) / width);
+            }
+            int stop = k + 1 < windows.length ? windows[k + 1][0] : n;
+            double denom = Math.max(width - 1, 1);
+            for (int i = right + 1; i < stop; i++) {
+                u[i] = sigmoid((i - right) / denom);
+            }
+        }
+        return new LabelledFile(relative, values, t, windows, (int) Math.ceil(probation), wid, u);
     }
 
     private static long seconds(LocalDateTime t) {

@@ -322,7 +322,7 @@ public final class NabSelection {
         }
     }
 
-    private static String describe(Nab.Settings s) {
+    static String describe(Nab.Settings s) {
         if (s.alarm() == 0) {
             return s.toString();
         }
@@ -387,7 +387,7 @@ public final class NabSelection {
         return best;
     }
 
-    private static int distance(Nab.Settings a, Nab.Settings b) {
+    static int distance(Nab.Settings a, Nab.Settings b) {
         return (a.history() != b.history() ? 1 : 0) + (a.alarm() != b.alarm() ? 1 : 0)
                 + (a.suppress() != b.suppress() ? 1 : 0) + (a.memories() != b.memories() ? 1 : 0)
                 + (a.suppressDays() != b.suppressDays() ? 1 : 0) + (a.episodes() != b.episodes() ? 1 : 0)
