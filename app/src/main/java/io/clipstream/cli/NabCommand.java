@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
         description = "Scores univariate timestamp,value series in the Numenta Anomaly Benchmark layout "
             + "(DIR/<category>/<file>.csv): each file gets its own causal detector (one clipped-SGD regression over "
             + "lags, moving levels and seasonal values; the tail probabilities of its errors and of the value, over three "
-            + "memories at once; the same on the means of blocks of 6, 12 and 24 rows), and "
+            + "memories at once; the same on the means of blocks of 5 rows), and "
             + "OUT/<category>/<file>.csv gets timestamp,value,anomaly_score,surprise rows (the layout NAB's scorer "
             + "reads): with the defaults the score is 1 at an alarm and 0 elsewhere; the surprise is in decades.")
 final class NabCommand implements Callable<Integer> {

@@ -118,11 +118,12 @@ public final class Nab {
         /**
          * The default configuration: {@link #prior2()} with {@code episodes} (the hold-off restarts at every row whose
          * surprise reaches the alarm level, so that one lasting departure raises one alarm), a revision made after
-         * PRIOR-2 was scored (README, "NAB": in-sample, and guarded by the nested held-out protocols of
-         * {@code NabSelection}).
+         * PRIOR-2 was scored, and one coarser time scale, the means of blocks of 5 rows: round 5's choice among round
+         * 3's ladders, each scored on the files as given and with their first rows dropped ({@code NabOffsets};
+         * README, "NAB": in-sample, and guarded by nested held-out protocols).
          */
         public static Settings defaults() {
-            return new Settings(4, 4, true, true, true, 1000, 3, 8, 64, 288, 1, true, 0, 3, 3, 6, 2, 0);
+            return new Settings(4, 4, true, true, true, 1000, 3, 8, 64, 288, 1, true, 0, 3, 1, 5, 2, 0);
         }
 
         /** These settings with another {@link #burnIn()}. */

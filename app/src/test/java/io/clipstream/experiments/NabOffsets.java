@@ -84,13 +84,13 @@ public final class NabOffsets {
                     NabSelection.describe(chosen3[0].settings));
             double[][] category5 = categoryOut(runs, anchor, every, "round 5");
             double[][] category3 = categoryOut(runs, anchor, given, "round 3's protocol");
-            double[][] file5 = fileOut(runs, files, anchor, every);
-            double[][] file3 = fileOut(runs, files, anchor, given);
+            double[][] file5 = fileOut(runs, files, anchor, every, "round 5");
+            double[][] file3 = fileOut(runs, files, anchor, given, "round 3's protocol");
 
-            System.out.printf(Locale.ROOT, "%n| detector | protocol | standard, files as given | standard, mean over %d"
-                    + " offsets (min-max) | low FP, mean | low FN, mean |%n|---|---|---:|---:|---:|---:|%n", all);
+            System.out.printf(Locale.ROOT, "%n| detector | protocol | files as given: standard / low FP / low FN |"
+                    + " mean over the %d starts: standard (min-max) / low FP / low FN |%n|---|---|---:|---:|%n", all);
             row("round 5's choice", "in-sample", inSample(chosen5));
-            row("round 3's choice (the defaults' protocol)", "in-sample", inSample(chosen3));
+            row("round 3's choice (its protocol: the files as given)", "in-sample", inSample(chosen3));
             row("round 5", "held out: leave one category out, nested", category5);
             row("round 3's protocol", "held out: leave one category out, nested", category3);
             row("round 5", "held out: leave one file out, nested", file5);
@@ -98,8 +98,9 @@ public final class NabOffsets {
             double mean5 = mean(category5[0]);
             double mean3 = mean(category3[0]);
             System.out.printf(Locale.ROOT, "%nKeep rule: round 5's held-out-by-category mean %.2f %s round 3's protocol's"
-                    + " %.2f: %s%n", mean5, mean5 >= mean3 ? ">=" : "<", mean3,
-                    mean5 >= mean3 ? "round 5's choice would be the default" : "the defaults stay");
+                    + " %.2f: %s%s%n", mean5, mean5 >= mean3 ? ">=" : "<", mean3,
+                    mean5 >= mean3 ? "round 5's choice is to be the default" : "round 3's protocol's choice stays",
+                    chosen5[0].settings.equals(Nab.Settings.defaults()) ? " (it is)" : " (it is NOT)");
             System.out.printf(Locale.ROOT, "%d configurations x %d offsets in %d s on %d threads%n", grid.size(), all,
                     Math.round((System.nanoTime() - t0) / 1e9), threads);
         } finally {
@@ -199,13 +200,18 @@ public final class NabOffsets {
 
     /** Leave one file out, nested. */
     private static double[][] fileOut(List<Run[]> runs, List<NabScore.LabelledFile> files, Nab.Settings anchor,
-            int[] use) {
+            int[] use, String round) {
         double[][] raw = new double[NabScore.PROFILES.size()][OFFSETS.length];
+        StringBuilder choices = new StringBuilder();
         for (NabScore.LabelledFile held : files) {
             // the shifted copies are new objects: the file is matched by its name
             Predicate<NabScore.LabelledFile> train = f -> !f.relative().equals(held.relative());
-            addHeldOut(raw, choose(runs, train, anchor, use), train);
+            Run[] c = choose(runs, train, anchor, use);
+            addHeldOut(raw, c, train);
+            choices.append(String.format(Locale.ROOT, "%n  %-58s %s", held.relative(),
+                    NabSelection.describe(c[0].settings())));
         }
+        System.out.println(round + ", leave one file out, the configuration chosen on the other 17:" + choices);
         return normalise(raw, runs.get(0));
     }
 
@@ -235,8 +241,8 @@ public final class NabOffsets {
     }
 
     private static void row(String name, String protocol, double[][] v) {
-        System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %.1f (%.1f-%.1f) | %.1f | %.1f |%n", name, protocol, v[0][0],
-                mean(v[0]), min(v[0]), max(v[0]), mean(v[1]), mean(v[2]));
+        System.out.printf(Locale.ROOT, "| %s | %s | %.1f / %.1f / %.1f | %.1f (%.1f-%.1f) / %.1f / %.1f |%n", name,
+                protocol, v[0][0], v[1][0], v[2][0], mean(v[0]), min(v[0]), max(v[0]), mean(v[1]), mean(v[2]));
     }
 
     private static double mean(double[] v) {

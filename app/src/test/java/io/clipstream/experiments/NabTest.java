@@ -282,9 +282,10 @@ class NabTest {
 
     /**
      * Calibration: on series without anomalies (four kinds, three seeds each, about 3,000 rows after a warm-up of
-     * 1,000) the combined surprise stays near what chance gives: measured at most 1.3 to 2.4 decades with the defaults
-     * and no alarm in the twelve series (round 2's detector, without time scales: 1.8 to 3.0 and one alarm, a random
-     * walk reaching 3.0 decades; with a 500-row rung added to the tail memories, four).
+     * 1,000) the combined surprise stays near what chance gives: measured at most 1.6 to 2.7 decades with the defaults
+     * and no alarm in the twelve series (round 3's three scales: 1.3 to 2.4; round 2's detector, without time scales:
+     * 1.8 to 3.0 and one alarm, a random walk reaching 3.0 decades; with a 500-row rung added to the tail memories,
+     * four).
      */
     @Test
     void quietOnRegularSeries() {
@@ -305,9 +306,11 @@ class NabTest {
      * Series like those of the NAB categories we do not have (counts such as realTweets, heavy-tailed latencies,
      * irregular sampling with gaps such as realTraffic, short hourly series such as realAdExchange), without
      * anomalies: the defaults stay nearly quiet after NAB's probation (15% of the rows, at most 750). Measured over
-     * three seeds each (alarms per 1,000 scored rows): daily Poisson counts 0, sparse counts (Poisson 0.3) 0.06,
-     * lognormal latencies 0.13, gaps 0.06, hourly 0; the bound is 0.5 per kind (one false alarm costs NAB's standard
-     * profile 0.11 of a window).
+     * these three seeds each (alarms per 1,000 scored rows): daily Poisson counts 0, sparse counts (Poisson 0.3) 0.44,
+     * lognormal latencies 0.25, gaps 0.13, hourly 0 (over twelve seeds 0.02, 0.51, 0.14, 0.17, 0; round 3's three
+     * time scales, which pay a larger Bonferroni correction: 0, 0.06, 0.13, 0.06, 0 here, 0.02, 0.19, 0.08, 0.13, 0
+     * over twelve seeds); the bound is 0.5 per kind (one false alarm costs NAB's standard profile 0.11 of a window;
+     * the tail probabilities' nominal rate at the alarm level is 1 per 1,000 rows).
      */
     @Test
     void nearlyQuietOnSeriesLikeTheCategoriesWeLack() {
@@ -362,9 +365,10 @@ class NabTest {
      * series (as in NAB's realAdExchange, 1,600 rows) the value halving for 12 hours is flagged from row 250 on;
      * with the defaults a departure before row ~1,100 looks ordinary, because the models' first errors, while they
      * are still learning, stay in the shortest tail memory for its whole 1,000 rows. Measured, largest surprise in
-     * the departure, with the burn-in: 7.4 to 13.8 decades at rows 250 to 1,000 for these seeds; defaults: 1.0 to
-     * 1.9 at rows 600 to 1,000, except seed 6, whose first errors stay small (at most 2.2 scale units) so that the
-     * defaults flag it too (4.5 to 6.6 decades), which is the explanation's own prediction. (Seeds 3 and 8 of the
+     * the departure, with the burn-in: 7.7 to 14.1 decades at rows 250 to 1,000 for these seeds; defaults: 1.0 to
+     * 2.8 at rows 600 to 1,000, except seed 6, whose first errors stay small (at most 2.2 scale units) so that the
+     * defaults flag it too (4.8 to 6.9 decades), which is the explanation's own prediction (round 3's defaults: 7.4
+     * to 13.8, 1.0 to 1.9, 4.5 to 6.6). (Seeds 3 and 8 of the
      * same generator stay below 2 decades with either: their robust scale starts from a tiny first deviation and
      * takes hundreds of rows to grow, so the first errors are huge for longer than the burn-in. Not fixed: README,
      * "NAB".)
@@ -402,9 +406,9 @@ class NabTest {
 
     /**
      * Departures from the usual course stand out: in each series exactly one alarm after the warm-up, within 50
-     * rows of the departure's start (measured 0 to 27 with the defaults; 0 to 23 for round 2's detector), where the
-     * surprise reaches at least 5 decades (measured 8.9 to 15.2; round 2's 7.0 to 15.8), above every surprise after the
-     * warm-up outside the departure.
+     * rows of the departure's start (measured 0 to 27 with the defaults, as with round 3's; 0 to 23 for round 2's
+     * detector), where the surprise reaches at least 5 decades (measured 8.9 to 15.5; round 3's 8.9 to 15.2, round
+     * 2's 7.0 to 15.8), above every surprise after the warm-up outside the departure (at most 4.5 decades).
      */
     @Test
     void flagsDeparturesFromTheUsualCourse() {
@@ -454,14 +458,16 @@ class NabTest {
     /**
      * Coarse time scales: until their tail models have seen enough blocks to say anything (64 blocks of the first
      * scale's 6 rows), the combined surprise is the rows' own detector's minus {@code log10(timeScales + 1)}, exactly;
-     * after that, a block's surprise counts only at the row that completes it.
+     * after that, a block's surprise counts only at the row that completes it. On a ladder of three scales (blocks
+     * of 6, 12 and 24 rows: round 3's defaults); the defaults have one (5 rows).
      */
     @Test
     void timeScalesPayTheirBonferroniCorrection() {
         int n = 2000;
         double[] v = series(n, 11);
-        Nab.Settings scaled = Nab.Settings.defaults();
-        assertEquals(3, scaled.timeScales());
+        assertEquals(1, Nab.Settings.defaults().timeScales());
+        assertEquals(5, Nab.Settings.defaults().firstBlock());
+        Nab.Settings scaled = NabSelection.withTimeScales(3, 6, 2);
         Nab.Settings own = Nab.Settings.round2();
         Nab.Detector d = new Nab.Detector(scaled);
         double[] s1 = Nab.scoreWithSurprise(fiveMinutes(n), v, own).surprises();
@@ -487,11 +493,12 @@ class NabTest {
     }
 
     /**
-     * What the coarse time scales cost: they pay {@code log10(4)} of every surprise, and on synthetic slow ramps (the
-     * daily sine's level sinking by 25 noise widths over 300 rows) the rows' own detector already catches the
-     * departure (its far model and the value's rank), so they do not help there. Measured over six seeds: round 2's
-     * detector alarms in all six, the defaults in five, 0-15 rows later (the sixth, seed 2, round 2 catches 312 rows
-     * in, after the ramp; the defaults not at all). Held with margins: at least four of six, at most 30 rows later.
+     * What the coarse time scales cost: they pay {@code log10(2)} of every surprise (round 3's three scales:
+     * {@code log10(4)}), and on synthetic slow ramps (the daily sine's level sinking by 25 noise widths over 300 rows)
+     * the rows' own detector already catches the departure (its far model and the value's rank), so they do not help
+     * there. Measured over six seeds: round 2's detector alarms in all six, the defaults in five, 0-10 rows later
+     * (round 3's three scales: five, 0-15 rows; the sixth, seed 2, round 2 catches 312 rows in, after the ramp; the
+     * defaults not at all). Held with margins: at least four of six, at most 30 rows later.
      * (On NAB they add a window and remove false alarms: README, "NAB".)
      */
     @Test
@@ -536,7 +543,7 @@ class NabTest {
                 days.margin(), days.alarm(), days.timeScales(), days.firstBlock(), days.blockRatio(), days.burnIn());
         List<Integer> daily = alarms(Nab.score(t, v, days), 1000);
         List<Integer> fixed = alarms(Nab.score(t, v, rows), 1000);
-        // measured: [3000, 3053, 3150] and [3000]
+        // measured: [3000, 3052, 3150] and [3000] (round 3's defaults: [3000, 3053, 3150])
         assertEquals(3000, daily.get(0), "alarms " + daily);
         assertTrue(daily.contains(3150), "the second spike, 150 hours later: alarms " + daily);
         assertEquals(List.of(3000), fixed, "within 288 rows of the first");
@@ -549,7 +556,8 @@ class NabTest {
 
     /**
      * With {@code episodes}, one departure that stays surprising (spikes growing every 100 rows for 1,000 rows) raises
-     * one alarm; without, one per hold-off (measured [3000] and [3000, 3300]).
+     * one alarm; without, one per hold-off (measured [3000] and [3000, 3300, 3604, 3904]; round 3's defaults [3000]
+     * and [3000, 3300]).
      */
     @Test
     void oneLastingDepartureRaisesOneAlarm() {
@@ -572,8 +580,9 @@ class NabTest {
      * A coarse time scale is surprising only at the rows that complete its blocks, so on hourly rows (a day of
      * hold-off: 24 rows) a lasting step that keeps every 24-row block surprising was one episode per block: before
      * stop 23 these series raised an alarm a day, every day (measured 50 to 73 alarms in the 2,000 rows after the
-     * step); the hold-off with episodes now outlasts the longest block (measured: [4000] in seeds 1, 3 and 4,
-     * [4000, 4895] in seed 2).
+     * step, with round 3's three scales of 6, 12 and 24 rows); the hold-off with episodes now outlasts the longest
+     * block (measured: [4000] in seeds 1, 3 and 4, [4000, 4895] in seed 2). The defaults' one scale of 5-row blocks
+     * does not meet the problem on hourly rows ([4000] in the four seeds), so the test runs round 3's ladder too.
      */
     @Test
     void aLastingStepOnHourlyRowsRaisesOneAlarmNotOneADay() {
@@ -586,9 +595,11 @@ class NabTest {
                 t[i] = 1_396_310_400L + 3600L * i;
                 v[i] = 20 + 3 * Math.sin(2 * Math.PI * i / 24) + 0.5 * random.nextGaussian() + (i >= 4000 ? -4 : 0);
             }
-            List<Integer> alarms = alarms(Nab.score(t, v, Nab.Settings.defaults()), 1000);
-            assertEquals(4000, alarms.get(0), "seed " + seed + ": alarms " + alarms);
-            assertTrue(alarms.size() <= 2, "seed " + seed + ": one departure, alarms " + alarms);
+            for (Nab.Settings s : List.of(Nab.Settings.defaults(), NabSelection.withTimeScales(3, 6, 2))) {
+                List<Integer> alarms = alarms(Nab.score(t, v, s), 1000);
+                assertEquals(4000, alarms.get(0), "seed " + seed + ": alarms " + alarms);
+                assertTrue(alarms.size() <= 2, "seed " + seed + ": one departure, alarms " + alarms);
+            }
         }
     }
 
@@ -732,8 +743,8 @@ class NabTest {
     // ------------------------------------------------------------------ on the shared NAB files
 
     /**
-     * The defaults on the 18 files: NAB 67.81 / 62.97 / 71.87 (standard / low FP / low FN, Java port of the scorer),
-     * 20 of 25 windows detected, 22 false-positive rows. As measured for round 2's defaults (60.75, 19 windows, 33
+     * The defaults on the 18 files: NAB 66.61 / 60.14 / 71.08 (standard / low FP / low FN, Java port of the scorer),
+     * 20 of 25 windows detected, 30 false-positive rows. As measured for round 2's defaults (60.75, 19 windows, 33
      * false-positive rows): 19 of the 52 alarms after the probationary periods fall
      * inside windows, which hold 8.8% of those rows (a lift of 4.2, chance 1); pooled over the scored rows, the mean
      * surprise inside windows is 4.7x the mean outside; per file, the largest surprise inside a window beats the
@@ -821,20 +832,21 @@ class NabTest {
         void nabScoresWithMargins() {
             List<double[]> scores = scored.stream().map(Nab.Scored::scores).toList();
             NabScore.Scores r = NabScore.score(files, scores, null);
-            // measured 67.81 / 62.97 / 71.87 with 20 windows and 22 false-positive rows (round 3: time scales);
-            // round 2's defaults 60.7 / 53.6 / 65.8, PRIOR-2 59.65 / 51.42 / 65.10, the prior 54.87 / 42.87 / 63.97
-            // (graded, at its own optimised thresholds), random detectors 0-15
-            assertTrue(r.normalized()[0] >= 65, "standard " + r);
-            assertTrue(r.normalized()[1] >= 60, "reward_low_FP_rate " + r);
-            assertTrue(r.normalized()[2] >= 69, "reward_low_FN_rate " + r);
+            // measured 66.61 / 60.14 / 71.08 with 20 windows and 30 false-positive rows (round 5: one time scale);
+            // round 3's defaults 67.81 / 62.97 / 71.87 (20, 22), round 2's 60.7 / 53.6 / 65.8, PRIOR-2 59.65 / 51.42 /
+            // 65.10, the prior 54.87 / 42.87 / 63.97 (graded, at its own optimised thresholds), random detectors 0-15
+            assertTrue(r.normalized()[0] >= 63.5, "standard " + r);
+            assertTrue(r.normalized()[1] >= 57, "reward_low_FP_rate " + r);
+            assertTrue(r.normalized()[2] >= 68, "reward_low_FN_rate " + r);
             assertTrue(r.detected()[0] >= 20, r.detected()[0] + " windows detected");
         }
 
         /**
          * The files with their first rows dropped (NabOffsets, README "NAB": the figure depends on where the files
          * start): the windows stay at their timestamps and the probationary period follows the rows that remain, and
-         * the defaults keep a margin there too (measured standard 63.64, 59.58, 66.39 and 62.34 with 1, 2, 3 and 5
-         * rows dropped; 56.3 to 67.8, mean 62.3, over NabOffsets' twelve offsets).
+         * the defaults keep a margin there too (measured standard 65.96, 61.93, 66.23 and 62.66 with 1, 2, 3 and 5
+         * rows dropped; 61.9 to 70.4, mean 65.2, over NabOffsets' twelve offsets; round 3's defaults: 63.64, 59.58,
+         * 66.39, 62.34; 56.3 to 67.8, mean 62.3).
          */
         @Test
         void theFiguresHoldWithTheFirstRowsDropped() throws IOException {
@@ -855,10 +867,10 @@ class NabTest {
                     scores.add(Nab.score(g.epochSeconds(), g.values(), Nab.Settings.defaults()));
                 }
                 NabScore.Scores r = NabScore.score(shifted, scores, null);
-                assertTrue(r.normalized()[0] >= 55, k + " rows dropped: standard " + r);
+                assertTrue(r.normalized()[0] >= 58, k + " rows dropped: standard " + r);
                 sum += r.normalized()[0];
             }
-            assertTrue(sum / offsets.length >= 59, "mean standard " + sum / offsets.length);
+            assertTrue(sum / offsets.length >= 61, "mean standard " + sum / offsets.length);
         }
 
         /** The prior is scored once and never changed: it must still score what the README reports. */
