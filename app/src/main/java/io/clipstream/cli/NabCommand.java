@@ -102,7 +102,7 @@ final class NabCommand implements Callable<Integer> {
     boolean prior;
 
     @Option(names = "--prior2", description = "use PRIOR-2, the second configuration fixed before any NAB score of it "
-            + "was computed (the defaults without episodes)")
+            + "was computed (round 2's detector without episodes: no coarse time scale)")
     boolean prior2;
 
     @Option(names = "--no-progress", description = "no progress bar on stderr")

@@ -368,10 +368,10 @@ public final class Nab {
      *       daily period (the defaults: one day); it counts from the last alarm, or, with {@code episodes} (the
      *       defaults), from the last row whose surprise reached the alarm level, so that one departure that stays
      *       surprising raises one alarm (then the hold-off is also longer than the longest block of the coarse time
-     *       scales, whose surprise counts only at a block's last row). With {@code alarm = 0} (the prior) the score is graded,
-     *       {@code S / (S + 4)} for the surprise {@code S} (monotone, so a threshold on it is a threshold on the tail
-     *       probability), and emitted only if it exceeds, by {@code margin}, every score emitted in the last
-     *       {@code suppress} rows; 0 otherwise. NAB rewards the first detection in a window and charges every
+     *       scales, whose surprise counts only at a block's last row). With {@code alarm = 0} (the prior) the score
+     *       is graded, {@code S / (S + 4)} for the surprise {@code S} (monotone, so a threshold on it is a threshold
+     *       on the tail probability), and emitted only if it exceeds, by {@code margin}, every score emitted in the
+     *       last {@code suppress} rows; 0 otherwise. NAB rewards the first detection in a window and charges every
      *       further one outside it; a decision also means a threshold does not have to be re-learned per data
      *       set.</li>
      * </ol>

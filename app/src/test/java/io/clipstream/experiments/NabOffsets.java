@@ -31,8 +31,8 @@ import java.util.function.Predicate;
  * java --add-modules jdk.incubator.vector -cp app/target/clipstream.jar:app/target/test-classes \
  *     io.clipstream.experiments.NabOffsets ../shared/data/nab [key=value ...]
  * </pre>
- * With settings ({@code key=value} overrides of the defaults, as {@link NabSelection} reads them, or
- * {@code defaults}) it prints that configuration's figures per offset only (about 10 s); with {@code round6}, round
+ * With settings ({@code key=value} overrides of the defaults, or of {@code prior}, {@code prior2} or {@code round2}
+ * given first, as {@link NabSelection} reads them; or {@code defaults}) it prints that configuration's figures per offset only (about 10 s); with {@code round6}, round
  * 6 (about 9 minutes on 2 cores); without, the defaults' and then round 5 (about 4 minutes).
  */
 public final class NabOffsets {
@@ -63,7 +63,9 @@ public final class NabOffsets {
                 return;
             }
             if (args.length > 1) {
-                Nab.Settings s = NabSelection.parse(Nab.Settings.defaults(), args, 1);
+                Nab.Settings s = NabSelection.parse(args[1].equals("prior") ? Nab.Settings.prior()
+                        : args[1].equals("prior2") ? Nab.Settings.prior2()
+                        : args[1].equals("round2") ? Nab.Settings.round2() : Nab.Settings.defaults(), args, 1);
                 System.out.println(NabSelection.describe(s));
                 perOffset(runs(pool, List.of(s), shifted).get(0));
                 return;
@@ -101,8 +103,8 @@ public final class NabOffsets {
             row("round 3's protocol", "held out: leave one file out, nested", file3);
             double mean5 = mean(category5[0]);
             double mean3 = mean(category3[0]);
-            System.out.printf(Locale.ROOT, "%nKeep rule: round 5's held-out-by-category mean %.2f %s round 3's protocol's"
-                    + " %.2f: %s%s%n", mean5, mean5 >= mean3 ? ">=" : "<", mean3,
+            System.out.printf(Locale.ROOT, "%nKeep rule: round 5's held-out-by-category mean %.2f %s round 3's"
+                    + " protocol's %.2f: %s%s%n", mean5, mean5 >= mean3 ? ">=" : "<", mean3,
                     mean5 >= mean3 ? "round 5's choice is to be the default" : "round 3's protocol's choice stays",
                     chosen5[0].settings.equals(Nab.Settings.defaults()) ? " (it is)" : " (it is NOT)");
             System.out.printf(Locale.ROOT, "%d configurations x %d offsets in %d s on %d threads%n", grid.size(), all,
@@ -126,8 +128,8 @@ public final class NabOffsets {
         Arrays.setAll(every, i -> i);
         Nab.Settings anchor = Nab.Settings.round2();
         Run[] chosen6 = choose(runs, f -> true, anchor, every);
-        System.out.printf(Locale.ROOT, "%nRound 6 (grids of rounds 3 and 4, %d configurations), chosen on all 18 files: %s%n",
-                grid.size(), NabSelection.describe(chosen6[0].settings()));
+        System.out.printf(Locale.ROOT, "%nRound 6 (grids of rounds 3 and 4, %d configurations), chosen on all 18"
+                + " files: %s%n", grid.size(), NabSelection.describe(chosen6[0].settings()));
         double[][] category6 = categoryOut(runs, anchor, every, "round 6");
         double[][] category5 = categoryOut(runs.subList(0, plain), anchor, every, "round 5");
         double[][] file6 = fileOut(runs, shifted.get(0), anchor, every, "round 6");
@@ -148,7 +150,7 @@ public final class NabOffsets {
     private record Run(Nab.Settings settings, NabSelection.Run run) {
     }
 
-    /** Every configuration of {@code grid} on every offset's files, in parallel; per configuration, one run per offset. */
+    /** Every configuration of {@code grid} on every offset's files, in parallel (a run per offset). */
     private static List<Run[]> runs(ExecutorService pool, List<Nab.Settings> grid,
             List<List<NabScore.LabelledFile>> shifted) throws Exception {
         List<Future<NabSelection.Run>[]> futures = new ArrayList<>();
@@ -181,9 +183,9 @@ public final class NabOffsets {
             System.out.printf(Locale.ROOT, "  first %3d rows dropped: %s  (%d windows, %d false-positive rows)%n",
                     OFFSETS[k], s, s.detected()[0], s.falsePositives()[0]);
         }
-        System.out.printf(Locale.ROOT, "  standard: as given %.2f, mean %.2f, median %.2f, min %.2f, max %.2f; low FP mean"
-                + " %.2f; low FN mean %.2f%n", v[0][0], mean(v[0]), median(v[0]), min(v[0]), max(v[0]), mean(v[1]),
-                mean(v[2]));
+        System.out.printf(Locale.ROOT, "  standard: as given %.2f, mean %.2f, median %.2f, min %.2f, max %.2f;"
+                + " low FP mean %.2f; low FN mean %.2f%n", v[0][0], mean(v[0]), median(v[0]), min(v[0]), max(v[0]),
+                mean(v[1]), mean(v[2]));
     }
 
     /** Per profile, per offset: the normalised in-sample score. */

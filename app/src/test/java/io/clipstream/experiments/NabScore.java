@@ -80,10 +80,13 @@ final class NabScore {
      * their timestamps, the probationary period and the scaled sigmoid from the rows that remain.
      */
     static LabelledFile dropFirst(LabelledFile file, int k) throws IOException {
+        long[] t = file.epochSeconds();
+        if (k < 0 || k >= t.length) {
+            throw new IllegalArgumentException(file.relative() + ": cannot drop " + k + " of its " + t.length + " rows");
+        }
         if (k == 0) {
             return file;
         }
-        long[] t = file.epochSeconds();
         List<LocalDateTime[]> windows = new ArrayList<>();
         for (int[] w : file.windows()) {
             if (w[0] < k) {

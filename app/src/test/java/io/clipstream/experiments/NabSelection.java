@@ -403,7 +403,7 @@ public final class NabSelection {
                 + (a.suppress() != b.suppress() ? 1 : 0) + (a.memories() != b.memories() ? 1 : 0)
                 + (a.suppressDays() != b.suppressDays() ? 1 : 0) + (a.episodes() != b.episodes() ? 1 : 0)
                 + (a.timeScales() != b.timeScales() ? 1 : 0) + (a.firstBlock() != b.firstBlock() ? 1 : 0)
-                + (a.blockRatio() != b.blockRatio() ? 1 : 0);
+                + (a.blockRatio() != b.blockRatio() ? 1 : 0) + (a.burnIn() != b.burnIn() ? 1 : 0);
     }
 
     /** One configuration scored on every file. */
