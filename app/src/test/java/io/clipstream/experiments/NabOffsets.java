@@ -32,8 +32,9 @@ import java.util.function.Predicate;
  *     io.clipstream.experiments.NabOffsets ../shared/data/nab [key=value ...]
  * </pre>
  * With settings ({@code key=value} overrides of the defaults, or of {@code prior}, {@code prior2} or {@code round2}
- * given first, as {@link NabSelection} reads them; or {@code defaults}) it prints that configuration's figures per offset only (about 10 s); with {@code round6}, round
- * 6 (about 9 minutes on 2 cores); without, the defaults' and then round 5 (about 4 minutes).
+ * given first, as {@link NabSelection} reads them; or {@code defaults}) it prints that configuration's figures per
+ * offset only (about 10 s); with {@code round6}, round 6 (about 9 minutes on 2 cores); without, the defaults' and
+ * then round 5 (about 4 minutes).
  */
 public final class NabOffsets {
     /** Rows dropped from the start of every file: 0 (as given) and eleven more, spread over a day of 5-minute rows. */
@@ -105,8 +106,10 @@ public final class NabOffsets {
             double mean3 = mean(category3[0]);
             System.out.printf(Locale.ROOT, "%nKeep rule: round 5's held-out-by-category mean %.2f %s round 3's"
                     + " protocol's %.2f: %s%s%n", mean5, mean5 >= mean3 ? ">=" : "<", mean3,
-                    mean5 >= mean3 ? "round 5's choice is to be the default" : "round 3's protocol's choice stays",
-                    chosen5[0].settings.equals(Nab.Settings.defaults()) ? " (it is)" : " (it is NOT)");
+                    mean5 >= mean3 ? "round 5's choice is to be the default"
+                            : "round 5's choice is not to be the default",
+                    chosen5[0].settings.equals(Nab.Settings.defaults()) ? " (it is the default)"
+                            : " (it is not the default)");
             System.out.printf(Locale.ROOT, "%d configurations x %d offsets in %d s on %d threads%n", grid.size(), all,
                     Math.round((System.nanoTime() - t0) / 1e9), threads);
         } finally {
