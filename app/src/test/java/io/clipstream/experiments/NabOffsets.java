@@ -1,5 +1,6 @@
 package io.clipstream.experiments;
 
+import io.clipstream.experiments.NabSelection.Run;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -94,8 +95,7 @@ public final class NabOffsets {
             double[][] file5 = fileOut(runs, files, anchor, every, "round 5");
             double[][] file3 = fileOut(runs, files, anchor, given, "round 3's protocol");
 
-            System.out.printf(Locale.ROOT, "%n| detector | protocol | files as given: standard / low FP / low FN |"
-                    + " mean over the %d starts: standard (min-max) / low FP / low FN |%n|---|---|---:|---:|%n", all);
+            tableHeader();
             row("round 5's choice", "in-sample", inSample(chosen5));
             row("round 3's choice (its protocol: the files as given)", "in-sample", inSample(chosen3));
             row("round 5", "held out: leave one category out, nested", category5);
@@ -132,13 +132,11 @@ public final class NabOffsets {
         Nab.Settings anchor = Nab.Settings.round2();
         Run[] chosen6 = choose(runs, f -> true, anchor, every);
         System.out.printf(Locale.ROOT, "%nRound 6 (grids of rounds 3 and 4, %d configurations), chosen on all 18"
-                + " files: %s%n", grid.size(), NabSelection.describe(chosen6[0].settings()));
+                + " files: %s%n", grid.size(), NabSelection.describe(chosen6[0].settings));
         double[][] category6 = categoryOut(runs, anchor, every, "round 6");
         double[][] category5 = categoryOut(runs.subList(0, plain), anchor, every, "round 5");
         double[][] file6 = fileOut(runs, shifted.get(0), anchor, every, "round 6");
-        System.out.printf(Locale.ROOT, "%n| detector | protocol | files as given: standard / low FP / low FN |"
-                + " mean over the %d starts: standard (min-max) / low FP / low FN |%n|---|---|---:|---:|%n",
-                OFFSETS.length);
+        tableHeader();
         row("round 6's choice", "in-sample", inSample(chosen6));
         row("round 6", "held out: leave one category out, nested", category6);
         row("round 5", "held out: leave one category out, nested", category5);
@@ -149,20 +147,16 @@ public final class NabOffsets {
                 mean6, mean6 >= mean5 + 0.5 ? ">=" : "<", mean5);
     }
 
-    /** One configuration on one offset's files. */
-    private record Run(Nab.Settings settings, NabSelection.Run run) {
-    }
-
     /** Every configuration of {@code grid} on every offset's files, in parallel (a run per offset). */
     private static List<Run[]> runs(ExecutorService pool, List<Nab.Settings> grid,
             List<List<NabScore.LabelledFile>> shifted) throws Exception {
-        List<Future<NabSelection.Run>[]> futures = new ArrayList<>();
+        List<Future<Run>[]> futures = new ArrayList<>();
         for (Nab.Settings s : grid) {
             @SuppressWarnings("unchecked")
-            Future<NabSelection.Run>[] row = new Future[shifted.size()];
+            Future<Run>[] row = new Future[shifted.size()];
             for (int k = 0; k < row.length; k++) {
                 List<NabScore.LabelledFile> fs = shifted.get(k);
-                row[k] = pool.submit(() -> new NabSelection.Run(s, fs));
+                row[k] = pool.submit(() -> new Run(s, fs));
             }
             futures.add(row);
         }
@@ -170,7 +164,7 @@ public final class NabOffsets {
         for (int c = 0; c < grid.size(); c++) {
             Run[] row = new Run[shifted.size()];
             for (int k = 0; k < row.length; k++) {
-                row[k] = new Run(grid.get(c), futures.get(c)[k].get());
+                row[k] = futures.get(c)[k].get();
             }
             out.add(row);
             System.err.printf(Locale.ROOT, "offsets %d/%d  %s%n", c + 1, grid.size(),
@@ -182,7 +176,7 @@ public final class NabOffsets {
     private static void perOffset(Run[] runs) {
         double[][] v = inSample(runs);
         for (int k = 0; k < OFFSETS.length; k++) {
-            NabScore.Scores s = runs[k].run().all;
+            NabScore.Scores s = runs[k].all;
             System.out.printf(Locale.ROOT, "  first %3d rows dropped: %s  (%d windows, %d false-positive rows)%n",
                     OFFSETS[k], s, s.detected()[0], s.falsePositives()[0]);
         }
@@ -196,7 +190,7 @@ public final class NabOffsets {
         double[][] out = new double[NabScore.PROFILES.size()][OFFSETS.length];
         for (int k = 0; k < OFFSETS.length; k++) {
             for (int p = 0; p < out.length; p++) {
-                out[p][k] = runs[k].run().all.normalized()[p];
+                out[p][k] = runs[k].all.normalized()[p];
             }
         }
         return out;
@@ -214,11 +208,11 @@ public final class NabOffsets {
         for (Run[] r : runs) {
             double score = 0;
             for (int k : use) {
-                score += r[k].run().score(train, null)[0];
+                score += r[k].score(train, null)[0];
             }
             if (best == null || score > bestScore || score == bestScore
-                    && NabSelection.distance(r[0].settings(), anchor)
-                    < NabSelection.distance(best[0].settings(), anchor)) {
+                    && NabSelection.distance(r[0].settings, anchor)
+                    < NabSelection.distance(best[0].settings, anchor)) {
                 best = r;
                 bestScore = score;
             }
@@ -233,7 +227,7 @@ public final class NabOffsets {
             Predicate<NabScore.LabelledFile> train = f -> !f.category().equals(held);
             Run[] c = choose(runs, train, anchor, use);
             System.out.printf(Locale.ROOT, "%s, leave out %s: chose %s%n", round, held,
-                    NabSelection.describe(c[0].settings()));
+                    NabSelection.describe(c[0].settings));
             addHeldOut(raw, c, train);
         }
         return normalise(raw, runs.get(0));
@@ -250,7 +244,7 @@ public final class NabOffsets {
             Run[] c = choose(runs, train, anchor, use);
             addHeldOut(raw, c, train);
             choices.append(String.format(Locale.ROOT, "%n  %-58s %s", held.relative(),
-                    NabSelection.describe(c[0].settings())));
+                    NabSelection.describe(c[0].settings)));
         }
         System.out.println(round + ", leave one file out, the configuration chosen on the other 17:" + choices);
         return normalise(raw, runs.get(0));
@@ -258,7 +252,7 @@ public final class NabOffsets {
 
     private static void addHeldOut(double[][] raw, Run[] chosen, Predicate<NabScore.LabelledFile> train) {
         for (int k = 0; k < OFFSETS.length; k++) {
-            double[] r = chosen[k].run().raw(train, train.negate());
+            double[] r = chosen[k].raw(train, train.negate());
             for (int p = 0; p < raw.length; p++) {
                 raw[p][k] += r[p];
             }
@@ -273,12 +267,18 @@ public final class NabOffsets {
             for (int p = 0; p < raw.length; p++) {
                 column[p] = raw[p][k];
             }
-            double[] n = NabSelection.normalise(column, reference[k].run().all);
+            double[] n = NabSelection.normalise(column, reference[k].all);
             for (int p = 0; p < raw.length; p++) {
                 out[p][k] = n[p];
             }
         }
         return out;
+    }
+
+    private static void tableHeader() {
+        System.out.printf(Locale.ROOT, "%n| detector | protocol | files as given: standard / low FP / low FN |"
+                + " mean over the %d starts: standard (min-max) / low FP / low FN |%n|---|---|---:|---:|%n",
+                OFFSETS.length);
     }
 
     private static void row(String name, String protocol, double[][] v) {
