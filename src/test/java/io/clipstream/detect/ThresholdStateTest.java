@@ -370,10 +370,9 @@ class ThresholdStateTest {
             trained(4, 5000).state(),
         };
         SplittableRandom r = new SplittableRandom(77);
-        long deadline = System.nanoTime() + 4_000_000_000L;
         int tries = 0;
         int restored = 0;
-        while (tries < 8000 && System.nanoTime() < deadline) {
+        while (tries < DetectorSnapshotTest.MUTATIONS) { // a fixed number of seeded mutations, not a time budget
             tries++;
             byte[] d = DetectorSnapshotTest.mutate(seeds[r.nextInt(seeds.length)], r);
             if (d.length >= 8) {
@@ -405,7 +404,6 @@ class ThresholdStateTest {
                 throw new AssertionError("mutation " + tries + " restored into an unusable threshold: " + e, e);
             }
         }
-        assertTrue(tries >= 300, "only " + tries + " mutations");
         assertTrue(restored > 0, "no mutation restored");
     }
 }
